@@ -1,0 +1,57 @@
+# make run   — the system on the embedded defaults with demo data, on http://127.0.0.1:8000
+# make test  — the whole suite, on SQLite and on PostgreSQL
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export OMP_THREAD_LIMIT := 1
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils
+
+.PHONY: run test test-sqlite test-postgres sysdeps venv demo clean bench
+
+sysdeps:
+	@missing=""; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	(command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx deu) || missing="$$missing tesseract-ocr-deu"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing — run: sudo apt-get install $(APT_PACKAGES)" >&2; exit 1; \
+	  fi; \
+	fi
+
+.venv/.installed: pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 (3.11+) is required" >&2; exit 1; }
+	@[ -x $(PY) ] || python3 -m venv .venv || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	@touch $@
+
+venv: .venv/.installed
+
+demo: sysdeps venv
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py demo_setup
+
+run: demo
+	@echo "eAkte läuft auf http://127.0.0.1:8000/login/  (Strg+C beendet)"
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+test-sqlite: sysdeps venv
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres: sysdeps venv
+	DMS_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider
+
+test: test-sqlite test-postgres
+
+bench: sysdeps venv
+	$(PY) bench/ingest.py --pages 40
+	$(PY) bench/search.py --docs 100000
+	$(PY) bench/aussonderung.py
+
+clean:
+	rm -rf var .pytest_cache

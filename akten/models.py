@@ -1,0 +1,181 @@
+"""Aktenplan (file plan), Akte (case file), Vorgang, Hold (Löschsperre)."""
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .aktenzeichen import Aktenzeichen, AktenzeichenError, validate_kennzeichen
+from .retention import FristBeginn
+
+
+class Aussonderungsart(models.TextChoices):
+    A = "A", "archivwürdig"
+    B = "B", "bewerten"
+    V = "V", "vernichten"
+
+
+class EffectiveRule:
+    """A unit's retention rule after inheritance: years (None = dauernd), start point, Aussonderungsart."""
+
+    __slots__ = ("years", "permanent", "start", "aussonderungsart", "department_id")
+
+    def __init__(self, years, permanent, start, aussonderungsart, department_id):
+        self.years, self.permanent, self.start = years, permanent, start
+        self.aussonderungsart, self.department_id = aussonderungsart, department_id
+
+
+class AktenplanUnit(models.Model):
+    """A unit of the file plan. Unset rule fields are inherited from the parent."""
+
+    kennzeichen = models.CharField(max_length=100, unique=True, validators=[validate_kennzeichen])
+    title = models.CharField(max_length=300)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    retention_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    retention_permanent = models.BooleanField(default=False, help_text="dauernd aufbewahren")
+    retention_start = models.CharField(max_length=30, choices=FristBeginn.CHOICES, blank=True)
+    aussonderungsart = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
+    department = models.ForeignKey(
+        "dms.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="aktenplan_units",
+        help_text="Federführung for new Akten under this unit (inherited)",
+    )
+
+    class Meta:
+        ordering = ["kennzeichen"]
+        verbose_name = "Aktenplaneinheit"
+        verbose_name_plural = "Aktenplan"
+
+    def __str__(self) -> str:
+        return f"{self.kennzeichen} {self.title}"
+
+    def clean(self):
+        if self.retention_permanent and self.retention_years is not None:
+            raise ValidationError("a rule is either N years or dauernd, not both")
+
+    def effective_rule(self) -> EffectiveRule:
+        years = permanent = start = art = dept = None
+        unit = self
+        while unit is not None:
+            if years is None and permanent is None:
+                if unit.retention_permanent:
+                    permanent = True
+                elif unit.retention_years is not None:
+                    years = unit.retention_years
+            start = start or unit.retention_start or None
+            art = art or unit.aussonderungsart or None
+            dept = dept or unit.department_id
+            unit = unit.parent
+        return EffectiveRule(years, bool(permanent), start or FristBeginn.ZDA, art or Aussonderungsart.B, dept)
+
+
+class Vertraulichkeit(models.TextChoices):
+    OFFEN = "offen", "offen"
+    INTERN = "intern", "intern"
+    VERTRAULICH = "vertraulich", "vertraulich"
+    VS_NFD = "vs-nfd", "VS – Nur für den Dienstgebrauch"
+
+
+class AkteState(models.TextChoices):
+    OFFEN = "offen", "offen"
+    ZDA = "zdA", "zu den Akten"
+    ANGEBOTEN = "angeboten", "angeboten"
+    BEWERTET_A = "bewertet_A", "bewertet: archivwürdig"
+    BEWERTET_V = "bewertet_V", "bewertet: vernichten"
+    ABGEGEBEN = "abgegeben", "abgegeben"
+    VERNICHTET = "vernichtet", "vernichtet"
+
+
+class Akte(models.Model):
+    """Case file. Aktenzeichen = unit Kennzeichen + '-' + running part; the retention end is stored and indexed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    aktenzeichen = models.CharField(max_length=150, unique=True)
+    unit = models.ForeignKey(AktenplanUnit, on_delete=models.PROTECT, related_name="akten")
+    title = models.CharField("Betreff", max_length=500)
+    lead_department = models.ForeignKey("dms.Department", on_delete=models.PROTECT, related_name="akten")
+    vertraulichkeit = models.CharField(max_length=20, choices=Vertraulichkeit.choices, default=Vertraulichkeit.INTERN)
+    state = models.CharField(max_length=20, choices=AkteState.choices, default=AkteState.OFFEN, db_index=True)
+    opened_on = models.DateField(null=True, blank=True)
+    zda_date = models.DateField("z.d.A.", null=True, blank=True)
+    fristbeginn_event = models.DateField(null=True, blank=True, help_text="event date for rules starting at an Ereignis")
+    aussonderungsart = models.CharField(
+        max_length=1, choices=Aussonderungsart.choices, blank=True, help_text="overrides the Aktenplan unit's"
+    )
+    aufbewahrungsende = models.DateField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "Akten"
+        ordering = ["aktenzeichen"]
+        indexes = [models.Index(fields=["state", "aufbewahrungsende"]), models.Index(fields=["lead_department", "state"])]
+        permissions = [("view_akte_content", "Can read documents of the Akte")]
+
+    def __str__(self) -> str:
+        return f"{self.aktenzeichen} {self.title}"
+
+    def clean(self):
+        try:
+            az = Aktenzeichen.parse(self.aktenzeichen)
+        except AktenzeichenError as exc:
+            raise ValidationError({"aktenzeichen": str(exc)}) from None
+        if self.unit_id and self.unit.kennzeichen not in az.prefixes():
+            raise ValidationError(
+                {"aktenzeichen": f"{self.aktenzeichen!r} does not belong to Aktenplan unit {self.unit.kennzeichen}"}
+            )
+
+    @property
+    def effective_aussonderungsart(self) -> str:
+        return self.aussonderungsart or self.unit.effective_rule().aussonderungsart
+
+    @property
+    def active_holds(self):
+        return self.holds.filter(released_at__isnull=True)
+
+
+class Vorgang(models.Model):
+    """Optional sub-level of an Akte (a procedure within the case)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="vorgaenge")
+    title = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "Vorgänge"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Hold(models.Model):
+    """Löschsperre (legal hold) on an Akte: while active, nothing in the Akte can be deleted. Holds stack."""
+
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Löschsperre"
+        verbose_name_plural = "Löschsperren"
+        indexes = [models.Index(fields=["akte", "released_at"])]
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+# django-guardian with direct foreign keys: per-Akte grants as indexed joins instead of generic object_pk casts.
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: E402
+
+
+class AkteUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE)
+
+
+class AkteGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE)

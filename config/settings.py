@@ -1,0 +1,121 @@
+"""Settings come from the environment (DESIGN.md, "Backends"); every default is the embedded one-machine setup."""
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(os.environ.get("DMS_DATA_DIR", BASE_DIR / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("DMS_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = os.environ.get("DMS_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("DMS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+DMS_STORAGE_URL = os.environ.get("DMS_STORAGE_URL", f"file://{DATA_DIR / 'objects'}")
+DMS_SEARCH_URL = os.environ.get("DMS_SEARCH_URL", f"tantivy://{DATA_DIR / 'index'}")
+DMS_BROKER_URL = os.environ.get("DMS_BROKER_URL", "")
+DMS_OCR_LANG = os.environ.get("DMS_OCR_LANG", "deu")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "guardian",
+    "rest_framework",
+    "drf_spectacular",
+    "dms",
+    "akten",
+    "search",
+    "scan_ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "config.wsgi.application"
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=0)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
+        # concurrent writers queue instead of failing with "database is locked" mid-transaction.
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    return db
+
+
+DATABASES = {
+    "default": _database(os.environ.get("DMS_DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user; deny by default
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "akten:my_akten"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "de-de"
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "eAkte API", "VERSION": "0.1.0"}
+
+# Celery: only used when DMS_BROKER_URL is set; otherwise ingest uses a local process pool.
+CELERY_BROKER_URL = DMS_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = DMS_BROKER_URL or None
+CELERY_TASK_SERIALIZER = "json"
+
+# Pillow's default decompression-bomb threshold is ~179 Mpx; ours is deliberate: an A0 sheet at 600 dpi
+# is ~ 19,900 x 28,100 px = 559 Mpx, far beyond any office scan. 150 Mpx covers A2 at 600 dpi.
+DMS_MAX_IMAGE_PIXELS = int(os.environ.get("DMS_MAX_IMAGE_PIXELS", 150_000_000))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DMS_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,104 @@
+"""Writes for departments, users and roles, and audited reads of document content."""
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .audit import audit_record
+from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, Department, Document, Role, StoredObject
+from .storage import PutResult, get_storage
+
+User = get_user_model()
+
+
+@transaction.atomic
+def department_upsert(*, code: str, name: str, by=None) -> Department:
+    """Create or rename an Organisationseinheit and its backing Group."""
+    code = code.strip()
+    if not code:
+        raise ValueError("department code must not be empty")
+    dept = Department.objects.filter(code=code).first()
+    if dept is None:
+        group, _ = Group.objects.get_or_create(name=f"{DEPARTMENT_GROUP_PREFIX}{code}")
+        dept = Department(code=code, name=name, group=group)
+        dept.full_clean()
+        dept.save()
+        audit_record(actor=by, action="department.create", obj=dept, after={"code": code, "name": name})
+    elif dept.name != name:
+        before = {"name": dept.name}
+        dept.name = name
+        dept.save(update_fields=["name"])
+        audit_record(actor=by, action="department.update", obj=dept, before=before, after={"name": name})
+    return dept
+
+
+def role_group(role: str) -> Group:
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}: expected one of {', '.join(Role.values)}")
+    return Group.objects.get_or_create(name=f"{ROLE_GROUP_PREFIX}{role}")[0]
+
+
+@transaction.atomic
+def user_upsert(*, username: str, password: str | None = None, departments: list[str] = (),
+                roles: list[str] = (), by=None) -> User:
+    """Create or update a user; memberships and roles are set to exactly what is given."""
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+    if password:
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.is_staff = Role.ADMIN in roles
+    user.is_superuser = Role.ADMIN in roles
+    user.full_clean(exclude=["password"])
+    user.save()
+    depts = []
+    for code in departments:
+        dept = Department.objects.filter(code=code).first()
+        if dept is None:
+            raise ValueError(f"user {username!r}: unknown department {code!r}")
+        depts.append(dept)
+    groups = [d.group for d in depts] + [role_group(r) for r in roles]
+    old = sorted(user.groups.values_list("name", flat=True))
+    user.groups.set(groups)
+    new = sorted(g.name for g in groups)
+    if created or old != new:
+        audit_record(actor=by, action="user.create" if created else "user.update", obj=user,
+                     before=None if created else {"groups": old}, after={"groups": new})
+        _reindex_user_documents(user)
+    return user
+
+
+def _reindex_user_documents(user) -> None:
+    """Department membership changes who may see what: nothing in the index depends on members, since
+    documents carry department principals, so only documents a scan user ingested need a refresh."""
+    from search.outbox import outbox_enqueue
+
+    outbox_enqueue(document_ids=Document.objects.filter(created_by=user).values_list("id", flat=True))
+
+
+def stored_object_put(*, data: bytes | None = None, path=None, media_type: str, retain_until=None) -> StoredObject:
+    """Store content (dedupe by hash) and return its StoredObject row."""
+    storage = get_storage()
+    result: PutResult = (
+        storage.put_bytes(data, media_type=media_type, retain_until=retain_until)
+        if data is not None
+        else storage.put_file(path, media_type=media_type, retain_until=retain_until)
+    )
+    obj, _ = StoredObject.objects.get_or_create(
+        sha256=result.sha256, defaults={"key": result.key, "size": result.size, "media_type": media_type}
+    )
+    return obj
+
+
+def document_content_read(*, document: Document, user, which: str = "rendition") -> tuple[StoredObject, bytes]:
+    """Read a document's content (rendition or original) after the permission check; the read is audited."""
+    from .selectors import document_get_for
+
+    document_get_for(user=user, pk=document.pk)  # raises Document.DoesNotExist when not allowed
+    version = document.current_version
+    obj = getattr(version, which) or version.original
+    data = get_storage().read(obj.key)
+    audit_record(actor=user, action="document.read", obj=document, after={"object": obj.sha256, "which": which})
+    return obj, data

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ScanIngestConfig(AppConfig):
+    name = "scan_ingest"
