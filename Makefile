@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export OMP_THREAD_LIMIT := 1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils
+APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
 .PHONY: run test test-sqlite test-postgres sysdeps venv demo clean bench
 
@@ -14,6 +14,8 @@ sysdeps:
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	(command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx deu) || missing="$$missing tesseract-ocr-deu"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing system packages:$$missing"; \
