@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass
 
-KENNZEICHEN_RE = re.compile(r"^\d{1,4}(?:\.\d{1,4})*$")
+KENNZEICHEN_RE = re.compile(r"^[0-9]{1,4}(?:\.[0-9]{1,4})*$")
 LAUFEND_RE = re.compile(r"^[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*$")
 
 

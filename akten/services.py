@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -44,13 +44,25 @@ def aktenplan_unit_upsert(*, kennzeichen: str, title: str, retention_years: int 
     unit.full_clean()
     unit.save()
     after = _unit_state(unit)
+    if created:
+        _adopt_descendants(unit)
     if before != after:
         audit_record(actor=by, action="aktenplan.create" if created else "aktenplan.update", obj=unit,
                      before=before, after=after)
-        if not created:
-            for akte in Akte.objects.filter(unit__kennzeichen__startswith=kennzeichen).exclude(zda_date=None):
-                akte_retention_refresh(akte=akte)
+        below = Q(unit__kennzeichen=kennzeichen) | Q(unit__kennzeichen__startswith=f"{kennzeichen}.")
+        for akte in Akte.objects.filter(below).exclude(zda_date=None).select_related("unit"):
+            akte_retention_refresh(akte=akte)
     return unit
+
+
+def _adopt_descendants(unit: AktenplanUnit) -> None:
+    """A unit inserted between existing levels becomes the parent of the units (and the unit of the Akten)
+    that so far hung on its own parent, so inheritance follows the Kennzeichen."""
+    below = f"{unit.kennzeichen}."
+    AktenplanUnit.objects.filter(kennzeichen__startswith=below, parent_id=unit.parent_id).update(parent=unit)
+    if unit.parent_id is not None:
+        mine = Q(aktenzeichen__startswith=below) | Q(aktenzeichen__startswith=f"{unit.kennzeichen}-")
+        Akte.objects.filter(mine, unit_id=unit.parent_id).update(unit=unit)
 
 
 def _unit_state(unit: AktenplanUnit) -> dict:

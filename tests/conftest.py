@@ -31,3 +31,32 @@ def aktenplan(org):
     from tests import factories
 
     return factories.aktenplan(org)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs ~0.2 s per password; tests only need a working hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def run_command():
+    """Run a management command in-process: returns (exit code, stdout, stderr); CommandError -> exit 1."""
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def run(*args, **kwargs):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command(*args, stdout=out, stderr=err, **kwargs)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        except CommandError as exc:
+            err.write(str(exc))
+            code = exc.returncode
+        return code, out.getvalue(), err.getvalue()
+
+    return run
