@@ -3,7 +3,7 @@ import functools
 import importlib
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from .base import ObjectLocked, ObjectStorage, PutResult, StorageError, key_for
+from .base import ObjectLocked, ObjectMissing, ObjectStorage, PutResult, StorageError, key_for
 
 BACKENDS = {"file": "dms.storage.filesystem", "s3": "dms.storage.s3", "s3+https": "dms.storage.s3"}
 
@@ -14,9 +14,13 @@ def storage_from_url(url: str) -> ObjectStorage:
     if module_path is None:
         raise StorageError(f"unknown storage URL scheme {parsed.scheme!r} in DMS_STORAGE_URL (expected file or s3)")
     backend = importlib.import_module(module_path).StorageBackend
-    options = dict(parse_qsl(parsed.query))
+    options = dict(parse_qsl(parsed.query, keep_blank_values=True))
     if parsed.scheme == "file":
         return backend(root=unquote(parsed.path), **options)
+    if not parsed.hostname:
+        raise StorageError(
+            f"DMS_STORAGE_URL {parsed.scheme}://… names no host (expected s3://KEY:SECRET@host:port/bucket)"
+        )
     return backend(
         endpoint=f"{parsed.hostname}:{parsed.port or 9000}",
         access_key=unquote(parsed.username or ""),
@@ -38,4 +42,5 @@ def get_storage() -> ObjectStorage:
     return _cached(settings.DMS_STORAGE_URL)
 
 
-__all__ = ["get_storage", "storage_from_url", "ObjectStorage", "PutResult", "StorageError", "ObjectLocked", "key_for"]
+__all__ = ["get_storage", "storage_from_url", "ObjectStorage", "PutResult", "StorageError", "ObjectLocked",
+           "ObjectMissing", "key_for"]
