@@ -1,0 +1,126 @@
+"""Search backends: the public API is defined once here; each backend fills the private hooks."""
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from ..indexdoc import IndexDoc, page_at
+from ..query import SearchQuery, SearchResult
+
+
+class SearchError(Exception):
+    """A search backend could not do what was asked; the message names the backend and the reason."""
+
+
+@dataclass(frozen=True)
+class RawHit:
+    """What a backend returns per hit before the base turns it into the result dict."""
+
+    document_id: int
+    score: float
+    stored: dict  # the display fields written by `stored_fields`
+    snippet: str
+    fragment_offset: int | None  # character offset of the snippet in the body, to find the page
+
+
+def stored_fields(doc: IndexDoc) -> dict:
+    """The display data kept with each index entry (what a hit shows, and where its pages start)."""
+    return {
+        "akte_id": doc.akte_id, "aktenzeichen": doc.aktenzeichen, "title": doc.title, "department": doc.department,
+        "source": doc.source, "source_pages": doc.source_pages, "pages": [n for n, _ in doc.pages],
+        "page_starts": doc.page_starts,
+    }
+
+
+class SearchBackend:
+    """One index of documents. Writers: `upsert`/`remove` (the single indexer), `rebuild_*` (reindex)."""
+
+    name = "base"
+    options: frozenset[str] = frozenset()
+
+    def __init__(self, **options):
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise SearchError(f"Invalid setting(s) for search backend {self.name!r}: {', '.join(sorted(unknown))}")
+
+    # -- public API ------------------------------------------------------------------------------------
+    def upsert(self, docs: Sequence[IndexDoc]) -> None:
+        """Replace the entries of these documents (one entry per document)."""
+        if docs:
+            self._upsert(list(docs))
+
+    def remove(self, document_ids: Iterable[int]) -> None:
+        ids = sorted(set(document_ids))
+        if ids:
+            self._remove(ids)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Deny by default: without principals nothing is searched at all; nor without any word or filter."""
+        if not query.principals or not (query.must or query.filters):
+            return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
+        total, raw_hits, facets = self._search(query)
+        return SearchResult(total=total, hits=[self._hit(h) for h in raw_hits], facets=facets)
+
+    def stamps(self, *, batch_size: int = 5000) -> Iterator[tuple[int, int]]:
+        """(document_id, stamp) of every entry, in document id order (for `search_check`)."""
+        return self._stamps(batch_size)
+
+    def count(self) -> int:
+        return self._count()
+
+    def rebuild_begin(self, *, generation: str) -> None:
+        """Start (or resume) building a fresh index named `generation` beside the live one."""
+        self._rebuild_begin(generation)
+
+    def rebuild_write(self, generation: str, docs: Sequence[IndexDoc]) -> None:
+        """Add documents to the generation being built; durable when this returns (to resume after a crash)."""
+        if docs:
+            self._rebuild_write(generation, list(docs))
+
+    def rebuild_finish(self, generation: str) -> None:
+        """Make the built generation the live index (atomically) and drop the old one."""
+        self._rebuild_finish(generation)
+
+    def clear(self) -> None:
+        """Remove every entry (tests and `reindex --from-scratch`)."""
+        self._clear()
+
+    # -- shaping -----------------------------------------------------------------------------------------
+    @staticmethod
+    def _hit(raw: RawHit) -> dict:
+        s = raw.stored
+        return {
+            "document_id": raw.document_id, "aktenzeichen": s["aktenzeichen"], "title": s["title"],
+            "department": s["department"], "source": s["source"], "source_pages": s["source_pages"],
+            "score": round(raw.score, 4), "snippet": raw.snippet,
+            "page": page_at(s["pages"], s["page_starts"], raw.fragment_offset), "akte_id": s["akte_id"],
+        }
+
+    # -- hooks ---------------------------------------------------------------------------------------------
+    def _missing(self, hook: str):
+        raise NotImplementedError(f"search backend {self.name!r} does not implement {hook}")
+
+    def _upsert(self, docs: list[IndexDoc]) -> None:
+        self._missing("_upsert")
+
+    def _remove(self, document_ids: list[int]) -> None:
+        self._missing("_remove")
+
+    def _search(self, query: SearchQuery) -> tuple[int, list[RawHit], dict]:
+        self._missing("_search")
+
+    def _stamps(self, batch_size: int) -> Iterator[tuple[int, int]]:
+        self._missing("_stamps")
+
+    def _count(self) -> int:
+        self._missing("_count")
+
+    def _rebuild_begin(self, generation: str) -> None:
+        self._missing("_rebuild_begin")
+
+    def _rebuild_write(self, generation: str, docs: list[IndexDoc]) -> None:
+        self._missing("_rebuild_write")
+
+    def _rebuild_finish(self, generation: str) -> None:
+        self._missing("_rebuild_finish")
+
+    def _clear(self) -> None:
+        self._missing("_clear")

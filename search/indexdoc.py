@@ -1,0 +1,131 @@
+"""What the index holds per document: one entry per document (its current version's pages), rebuilt from the
+database in bulk, with the principals allowed to see it (`dms.selectors.document_principals`)."""
+import bisect
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+
+from django.db.models import Max
+
+from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
+from akten.models import AkteGroupObjectPermission, AkteUserObjectPermission
+from akten.selectors import VIEW
+from dms.models import Document, DocumentVersion, Page
+
+PAGE_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    document_id: int
+    akte_id: int
+    aktenzeichen: str
+    az_keys: tuple[str, ...]  # the Aktenzeichen and every Kennzeichen prefix, for `az:` filters
+    unit: str
+    title: str
+    department: str
+    document_type: str
+    year: int | None
+    source: str
+    source_pages: str | None
+    pages: tuple[tuple[int, str], ...]  # (page number, text) of the current version
+    principals: tuple[str, ...]
+
+    @property
+    def body(self) -> str:
+        return PAGE_SEPARATOR.join(text for _, text in self.pages)
+
+    @property
+    def page_starts(self) -> list[int]:
+        """Character offset in `body` where each page starts (to report the page of the best hit)."""
+        starts, offset = [], 0
+        for _, text in self.pages:
+            starts.append(offset)
+            offset += len(text) + len(PAGE_SEPARATOR)
+        return starts
+
+    @property
+    def stamp(self) -> int:
+        """A 63-bit digest of everything indexed: differs from the database's when the index entry is stale."""
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()
+        return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "big") >> 1
+
+
+def page_at(page_numbers: list[int], page_starts: list[int], offset: int | None) -> int | None:
+    """The page number whose text contains the character `offset` of the body."""
+    if not page_numbers:
+        return None
+    if offset is None:
+        return page_numbers[0]
+    return page_numbers[max(0, bisect.bisect_right(page_starts, offset) - 1)]
+
+
+def az_keys(aktenzeichen: str) -> tuple[str, ...]:
+    try:
+        return (aktenzeichen, *Aktenzeichen.parse(aktenzeichen).prefixes())
+    except AktenzeichenError:
+        return (aktenzeichen,)
+
+
+def principals_by_akte(akte_ids: Iterable[int], lead_groups: dict[int, int]) -> dict[int, set[str]]:
+    """`akten.selectors.akte_principals` for many Akten in two queries (lead department group + view grants)."""
+    akte_ids = list(akte_ids)
+    result: dict[int, set[str]] = {a: {f"g:{lead_groups[a]}"} for a in akte_ids}
+    for akte_id, group_id in AkteGroupObjectPermission.objects.filter(
+            content_object_id__in=akte_ids, permission__codename=VIEW).values_list("content_object_id", "group_id"):
+        result[akte_id].add(f"g:{group_id}")
+    for akte_id, user_id in AkteUserObjectPermission.objects.filter(
+            content_object_id__in=akte_ids, permission__codename=VIEW).values_list("content_object_id", "user_id"):
+        result[akte_id].add(f"u:{user_id}")
+    return result
+
+
+def index_docs_for(document_ids: Iterable[int]) -> list[IndexDoc]:
+    """Index entries for the documents that still exist (vanished ids are simply absent), in id order."""
+    ids = sorted(set(document_ids))
+    if not ids:
+        return []
+    docs = list(
+        Document.objects.filter(pk__in=ids)
+        .select_related("akte__unit", "akte__lead_department", "department")
+        .order_by("pk")
+    )
+    latest = {
+        row["document_id"]: row["number"]
+        for row in DocumentVersion.objects.filter(document_id__in=ids).values("document_id").annotate(number=Max("number"))
+    }
+    pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for doc_id, vnum, number, text in (
+        Page.objects.filter(version__document_id__in=ids)
+        .order_by("version__document_id", "number")
+        .values_list("version__document_id", "version__number", "number", "text")
+        .iterator(chunk_size=2000)
+    ):
+        if latest.get(doc_id) == vnum:
+            pages[doc_id].append((number, text))
+    akten = {d.akte_id: d.akte.lead_department.group_id for d in docs}
+    by_akte = principals_by_akte(akten, akten)
+    out = []
+    for d in docs:
+        principals = set(by_akte[d.akte_id])
+        if d.created_by_id:
+            principals.add(f"u:{d.created_by_id}")
+        out.append(IndexDoc(
+            document_id=d.pk, akte_id=d.akte_id, aktenzeichen=d.akte.aktenzeichen, az_keys=az_keys(d.akte.aktenzeichen),
+            unit=d.akte.unit.kennzeichen, title=d.title, department=d.department.code,
+            document_type=d.document_type, year=d.date.year if d.date else None, source=d.source,
+            source_pages=d.source_pages or None, pages=tuple(pages.get(d.pk, ())), principals=tuple(sorted(principals)),
+        ))
+    return out
+
+
+def iter_index_docs(*, after_id: int = 0, batch_size: int = 500) -> Iterator[list[IndexDoc]]:
+    """Every document in id order, in batches (bounded memory), starting after `after_id` (to resume)."""
+    while True:
+        ids = list(Document.objects.filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return
+        yield index_docs_for(ids)
+        after_id = ids[-1]

@@ -1,0 +1,73 @@
+"""Search writes and the search entry point: the single indexer (outbox drain), immediate removal, and
+permission-trimmed search. Reindex and drift checks live in `search/sync.py`."""
+from django.db import connection, transaction
+
+from dms.models import Department
+from dms.selectors import user_principals
+
+from .backends import get_backend
+from .indexdoc import index_docs_for
+from .models import OutboxEntry
+from .parser import parse_query
+from .query import Filter, SearchQuery, SearchResult
+
+
+def _pending_batch(batch_size: int) -> list[OutboxEntry]:
+    qs = OutboxEntry.objects.order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True)
+    return list(qs[:batch_size])
+
+
+def outbox_drain(*, batch_size: int = 500) -> int:
+    """The single indexer: apply pending outbox rows in id order. An upsert rebuilds the entry from the database
+    (principals included); a delete, or a document that no longer exists, removes the entry. Rows are deleted
+    only after the index change is committed, so a crash leaves them pending. Returns the rows applied."""
+    from .sync import reindex_note_changes
+
+    backend = get_backend()
+    applied = 0
+    while True:
+        with transaction.atomic():
+            rows = _pending_batch(batch_size)
+            if not rows:
+                return applied
+            last_op = {}
+            for row in rows:
+                last_op[row.document_id] = row.op
+            upsert_ids = [d for d, op in last_op.items() if op == OutboxEntry.Op.UPSERT]
+            docs = index_docs_for(upsert_ids)
+            present = {d.document_id for d in docs}
+            backend.upsert(docs)
+            backend.remove([d for d in last_op if d not in present])
+            reindex_note_changes(document_ids=list(last_op))
+            OutboxEntry.objects.filter(pk__in=[r.pk for r in rows]).delete()
+            applied += len(rows)
+
+
+def index_remove_documents(*, document_ids) -> None:
+    """Remove documents from the index at once (disposal): no search may return them from now on."""
+    from .sync import reindex_note_changes
+
+    ids = list(document_ids)
+    get_backend().remove(ids)
+    reindex_note_changes(document_ids=ids)
+
+
+def search_documents(*, user, query: str, department: str | None = None, limit: int = 10,
+                     offset: int = 0) -> SearchResult:
+    """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
+    `total` and facets count only visible documents), optionally to one department by code."""
+    parsed = parse_query(query)
+    filters = list(parsed.filters)
+    if department:
+        if not Department.objects.filter(code=department).exists():
+            raise ValueError(f"unknown department {department!r}")
+        filters.append(Filter("dept", department))
+    search_query = SearchQuery(
+        principals=tuple(user_principals(user)), must=tuple(parsed.must), must_not=tuple(parsed.must_not),
+        filters=tuple(filters), limit=limit, offset=offset,
+    )
+    result = get_backend().search(search_query)
+    result.errors = parsed.errors
+    return result

@@ -1,0 +1,39 @@
+"""Search test fixtures: documents written straight through the ORM plus the outbox, in one transaction."""
+import itertools
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+_counter = itertools.count(1)
+
+
+def make_document(akte, *, pages, title="Dokument", document_type="Bescheid", on=date(2020, 5, 4), by=None,
+                  source="", source_pages=""):
+    """A stored document with one version whose pages carry `pages` (a list of texts); enqueued for indexing."""
+    from dms.models import Document, DocumentVersion, Page
+    from dms.services import stored_object_put
+    from search.outbox import outbox_enqueue
+
+    blob = stored_object_put(data=f"document {next(_counter)}".encode(), media_type="application/pdf")
+    with transaction.atomic():
+        doc = Document.objects.create(akte=akte, department=akte.lead_department, title=title,
+                                      document_type=document_type, date=on, source=source,
+                                      source_pages=source_pages, created_by=by)
+        version = DocumentVersion.objects.create(document=doc, number=1, original=blob)
+        Page.objects.bulk_create([Page(version=version, number=i, text=t) for i, t in enumerate(pages, 1)])
+        outbox_enqueue(document_ids=[doc.pk])
+    return doc
+
+
+@pytest.fixture
+def akten(aktenplan, org):
+    """Akte 63.10.02-2020/0001 (led by 63) and 32-2020/0001 (led by 32)."""
+    from types import SimpleNamespace
+
+    from tests import factories
+
+    return SimpleNamespace(
+        bau=factories.akte("63.10.02-2020/0001", title="Neubau Wohnhaus Lindenstraße 4"),
+        ordnung=factories.akte("32-2020/0001", title="Sondernutzung Marktplatz"),
+    )

@@ -1,0 +1,53 @@
+"""The search service contract other apps rely on: drain, search, immediate removal."""
+from search.models import OutboxEntry
+from search.services import index_remove_documents, outbox_drain, search_documents
+
+from .conftest import make_document
+
+
+def test_drained_document_is_found_by_its_department_with_page_and_snippet(org, akten):
+    """After the outbox is drained, a member of the lead department finds the document; the hit names the
+    Akte, the page of the best hit and a highlighted snippet; the outbox is empty afterwards."""
+    doc = make_document(akten.bau, title="Baugenehmigung Lindenstraße", source="scan/001.pdf",
+                        pages=["Deckblatt ohne Inhalt", "Die Baugenehmigung wird unter Auflagen erteilt."])
+    assert outbox_drain() == 1
+    assert not OutboxEntry.objects.exists()
+    result = search_documents(user=org.anna, query="Auflagen")
+    assert result.total == 1
+    hit = result.hits[0]
+    assert hit["document_id"] == doc.pk
+    assert hit["aktenzeichen"] == "63.10.02-2020/0001"
+    assert hit["department"] == "63" and hit["source"] == "scan/001.pdf" and hit["source_pages"] is None
+    assert hit["page"] == 2
+    assert "<b>Auflagen</b>" in hit["snippet"]
+    assert set(hit) >= {"document_id", "aktenzeichen", "title", "department", "source", "source_pages", "score",
+                        "snippet"}
+    assert {"value": "63", "count": 1} in result.facets["department"]
+
+
+def test_other_department_neither_sees_nor_counts_the_document(org, akten):
+    make_document(akten.bau, pages=["Die Baugenehmigung wird erteilt."])
+    outbox_drain()
+    result = search_documents(user=org.bernd, query="Baugenehmigung")
+    assert result.total == 0 and result.hits == [] and result.facets["department"] == []
+
+
+def test_index_remove_documents_takes_effect_at_once(org, akten):
+    doc = make_document(akten.bau, pages=["Abrissverfügung für das Nebengebäude"])
+    outbox_drain()
+    assert search_documents(user=org.anna, query="Abrissverfügung").total == 1
+    index_remove_documents(document_ids=[doc.pk])
+    assert search_documents(user=org.anna, query="Abrissverfügung").total == 0
+
+
+def test_deleted_document_leaves_the_index_through_the_outbox(org, akten):
+    """A vanished document (or a delete row) removes its entry when the outbox is drained."""
+    from search.outbox import outbox_enqueue
+
+    doc = make_document(akten.bau, pages=["Stellplatznachweis"])
+    outbox_drain()
+    doc_id = doc.pk
+    doc.delete()
+    outbox_enqueue(document_ids=[doc_id], op="delete")
+    assert outbox_drain() == 1
+    assert search_documents(user=org.anna, query="Stellplatznachweis").total == 0
