@@ -59,6 +59,8 @@ class FilesystemStorage(ObjectStorage):
             return open(self._path(key), "rb")
         except FileNotFoundError:
             raise ObjectMissing(key) from None
+        except OSError as exc:
+            raise StorageError(f"object {key} cannot be read: {exc.strerror}") from exc
 
     def _exists(self, key):
         return self._path(key).is_file()
