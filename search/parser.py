@@ -3,7 +3,7 @@ filters az: dept: year: type:. Never fails: a syntax error is reported and the q
 import re
 from dataclasses import dataclass, field
 
-from .query import FILTER_FIELDS, Clause, Filter, Fuzzy, Phrase, Term
+from .query import FILTER_FIELDS, Clause, Filter, Fuzzy, Phrase, SearchQuery, Term
 
 _TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"|([^\s"]+))')
 _FUZZY = re.compile(r"^(.+?)~([12]?)$")
@@ -34,7 +34,8 @@ def _clause(text: str, quoted: bool) -> Clause | None:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse a query string; unbalanced quotes, unknown fields and bad filter values become plain words."""
+    """Parse a query string. An unbalanced quote or an unknown field becomes plain words; a filter with a bad
+    value is dropped; each problem is reported in `errors`."""
     out = ParsedQuery()
     text = text or ""
     if text.count('"') % 2:
@@ -56,15 +57,28 @@ def parse_query(text: str) -> ParsedQuery:
             if key in FILTER_FIELDS and value and (key != "year" or _YEAR.match(value)) and not negated:
                 out.filters.append(Filter(key, value))
                 continue
-            reason = ("an exclusion of a filter is not supported" if negated and key in FILTER_FIELDS
-                      else f"{key}: needs a four-digit year" if key == "year"
-                      else f"unknown field {name!r} (expected {', '.join(f + ':' for f in FILTER_FIELDS)})")
-            out.errors.append(f"{name}:{value}: {reason}; searched as words")
-            for word in _words(value if key in FILTER_FIELDS else f"{name} {value}"):
-                out.must.append(Term(word))
+            if key in FILTER_FIELDS:
+                reason = ("an exclusion of a filter is not supported" if negated
+                          else "needs a four-digit year" if key == "year" else "needs a value")
+                out.errors.append(f"{name}:{value}: {reason}; filter ignored")
+                continue
+            out.errors.append(f"{name}:{value}: unknown field {name!r} (expected "
+                              f"{', '.join(f + ':' for f in FILTER_FIELDS)}); searched as words")
+            for word in _words(f"{name} {value}"):
+                (out.must_not if negated else out.must).append(Term(word))
             continue
         clause = _clause(value, quoted is not None)
         if clause is None:
             continue
         (out.must_not if negated else out.must).append(clause)
     return out
+
+
+def query_from_text(text: str, *, principals, filters=(), limit: int = 10, offset: int = 0,
+                    highlight: bool = True) -> tuple[SearchQuery, list[str]]:
+    """The SearchQuery for a people's query string, restricted to `principals`; returns it with syntax notes."""
+    parsed = parse_query(text)
+    query = SearchQuery(principals=tuple(principals), must=tuple(parsed.must), must_not=tuple(parsed.must_not),
+                        filters=tuple(parsed.filters) + tuple(filters), limit=limit, offset=offset,
+                        highlight=highlight)
+    return query, parsed.errors

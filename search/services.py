@@ -8,8 +8,8 @@ from dms.selectors import user_principals
 from .backends import get_backend
 from .indexdoc import index_docs_for
 from .models import OutboxEntry
-from .parser import parse_query
-from .query import Filter, SearchQuery, SearchResult
+from .parser import query_from_text
+from .query import Filter, SearchResult
 
 
 def _pending_batch(batch_size: int) -> list[OutboxEntry]:
@@ -58,16 +58,13 @@ def search_documents(*, user, query: str, department: str | None = None, limit: 
                      offset: int = 0) -> SearchResult:
     """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
     `total` and facets count only visible documents), optionally to one department by code."""
-    parsed = parse_query(query)
-    filters = list(parsed.filters)
+    extra = []
     if department:
         if not Department.objects.filter(code=department).exists():
             raise ValueError(f"unknown department {department!r}")
-        filters.append(Filter("dept", department))
-    search_query = SearchQuery(
-        principals=tuple(user_principals(user)), must=tuple(parsed.must), must_not=tuple(parsed.must_not),
-        filters=tuple(filters), limit=limit, offset=offset,
-    )
+        extra.append(Filter("dept", department))
+    search_query, errors = query_from_text(query, principals=user_principals(user), filters=extra, limit=limit,
+                                           offset=offset)
     result = get_backend().search(search_query)
-    result.errors = parsed.errors
+    result.errors = errors
     return result

@@ -1,0 +1,186 @@
+"""SearchBackendTests: the behaviour every search backend must show, written once (STYLE.md). Subclasses
+provide `make_backend(tmp_path)`. The suite needs no database: it indexes IndexDoc values directly."""
+import pytest
+
+from search.indexdoc import IndexDoc, az_keys
+from search.parser import query_from_text
+
+SEE = ("g:1",)  # the caller: member of department 63's group
+OTHER = "g:2"
+
+
+def doc(doc_id, *pages, title="Dokument", department="63", principals=("g:1",), year=2020, document_type="Bescheid",
+        aktenzeichen="63.10.02-2020/0001", unit="63.10.02"):
+    return IndexDoc(
+        document_id=doc_id, akte_id=1, aktenzeichen=aktenzeichen, az_keys=az_keys(aktenzeichen), unit=unit,
+        title=title, department=department, document_type=document_type, year=year, source=f"scan/{doc_id}.pdf",
+        source_pages=None, pages=tuple((i, t) for i, t in enumerate(pages, 1)), principals=tuple(principals),
+    )
+
+
+CORPUS = [
+    doc(1, "Der Gebührenbescheid für die Straßenreinigung wird zugestellt.", title="Gebührenbescheid"),
+    doc(2, "Die Baugenehmigungen wurden erteilt. Die Rechnungen folgen getrennt.", title="Genehmigung"),
+    doc(3, "Digitalisierung der Verwaltung im Bürgeramt", title="Konzept", document_type="Vermerk", year=2019),
+    doc(4, "Der Glasfaserausbau im Gewerbegebiet beginnt im Mai.", title="Ausbau", department="32",
+        aktenzeichen="32-2021/0007", unit="32", year=2021, principals=("g:1", "g:5")),
+    doc(5, "Das Glasfasernetz der Stadt wird erweitert.", title="Netz"),
+    doc(6, "Die Glasur der Keramik im Museum ist beschädigt.", title="Museum"),
+    doc(7, "Ein Ausbau ist geplant. Das Netz fehlt.", title="Allgemein"),
+    doc(8, "Geheimer Gebührenbescheid über die Glasfaser Strasse", title="Geheim", department="32",
+        aktenzeichen="32-2021/0008", unit="32", principals=(OTHER,)),
+    doc(9, "Deckblatt", "Anlage: Kostenaufstellung", "Die Schlussrechnung für die Sanierung der Turnhalle.",
+        title="Turnhalle"),
+    doc(10, "Die Gebuehrenordnung der Stadt gilt seit Jahren.", title="Satzung", document_type="Satzung", year=2018),
+]
+
+
+class SearchBackendTests:
+    def make_backend(self, tmp_path):
+        raise NotImplementedError
+
+    @pytest.fixture
+    def backend(self, tmp_path):
+        backend = self.make_backend(tmp_path)
+        backend.clear()
+        backend.upsert(CORPUS)
+        return backend
+
+    def search(self, backend, text, principals=SEE, **kwargs):
+        query, _ = query_from_text(text, principals=principals, **kwargs)
+        return backend.search(query)
+
+    def ids(self, backend, text, principals=SEE, **kwargs):
+        return {h["document_id"] for h in self.search(backend, text, principals, limit=50, **kwargs).hits}
+
+    # -- German analysis -------------------------------------------------------------------------------
+    def test_stemming_finds_plural_and_singular(self, backend):
+        assert self.ids(backend, "Baugenehmigung") == {2}
+        assert self.ids(backend, "Rechnung") == {2}
+        assert 2 in self.ids(backend, "Rechnungen")
+
+    def test_umlaut_transliteration_both_ways(self, backend):
+        """`Gebuehrenbescheid` finds `Gebührenbescheid`, and `Gebührenordnung` finds `Gebuehrenordnung`."""
+        assert self.ids(backend, "Gebuehrenbescheid") == {1}
+        assert self.ids(backend, "Gebührenordnung") == {10}
+
+    def test_sharp_s_folds_to_ss(self, backend):
+        assert self.ids(backend, "Strassenreinigung") == {1}
+        assert self.ids(backend, "Straßenreinigung") == {1}
+
+    def test_stopwords_need_not_match(self, backend):
+        assert self.ids(backend, "die Digitalisierung der") == {3}
+
+    def test_typo_is_tolerated(self, backend):
+        assert self.ids(backend, "Digitalisierng") == {3}
+
+    def test_typo_in_the_ending_is_tolerated(self, backend):
+        """The typo changes how the word stems; the unstemmed words still match within the distance."""
+        assert self.ids(backend, "Baugenehmigungem") == {2}
+        assert self.ids(backend, "Verwaltunk") == {3}
+
+    def test_typo_hit_is_highlighted(self, backend):
+        hit = self.search(backend, "Digitalisierng").hits[0]
+        assert "<b>Digitalisierung</b>" in hit["snippet"]
+
+    def test_compound_parts_find_the_compound(self, backend):
+        """`Glasfaser` finds `Glasfaserausbau` and `Glasfasernetz`, never `Glasur` (not a compound of `Glas`)."""
+        assert self.ids(backend, "Glasfaser") == {4, 5}
+        assert 6 not in self.ids(backend, "Glas")
+
+    def test_exact_word_ranks_above_compound(self, backend):
+        backend.upsert([doc(11, "Die Glasfaser liegt im Graben.", title="Leitung")])
+        hits = self.search(backend, "Glasfaser").hits
+        assert hits[0]["document_id"] == 11
+
+    # -- syntax ----------------------------------------------------------------------------------------
+    def test_all_words_must_match(self, backend):
+        assert self.ids(backend, "Glasfasernetz Stadt") == {5}
+        assert self.ids(backend, "Glasfasernetz Gewerbegebiet") == set()
+
+    def test_phrase_keeps_word_order(self, backend):
+        assert self.ids(backend, '"Baugenehmigungen wurden erteilt"') == {2}
+        assert self.ids(backend, '"erteilt wurden Baugenehmigungen"') == set()
+
+    def test_exclusion(self, backend):
+        assert self.ids(backend, "Stadt") == {5, 10}
+        assert self.ids(backend, "Stadt -Glasfasernetz") == {10}
+
+    def test_filters(self, backend):
+        assert self.ids(backend, "Glasfaser dept:32") == {4}
+        assert self.ids(backend, "Glasfaser az:32") == {4}
+        assert self.ids(backend, "Glasfaser az:63.10") == {5}
+        assert self.ids(backend, "Glasfaser year:2021") == {4}
+        assert self.ids(backend, "Digitalisierung type:vermerk") == {3}
+        assert self.ids(backend, "year:2018") == {10}
+
+    def test_filter_values_of_one_field_are_alternatives(self, backend):
+        assert self.ids(backend, "year:2018 year:2019") == {3, 10}
+
+    def test_syntax_error_still_searches_the_words(self, backend):
+        query, errors = query_from_text('"Digitalisierung Verwaltung', principals=SEE)
+        assert errors
+        assert {h["document_id"] for h in backend.search(query).hits} == {3}
+        assert self.ids(backend, "year:neunzehn Digitalisierung") == {3}
+
+    # -- permissions -------------------------------------------------------------------------------------
+    def test_permission_trims_hits_totals_and_facets(self, backend):
+        result = self.search(backend, "Gebührenbescheid")
+        assert result.total == 1 and [h["document_id"] for h in result.hits] == [1]
+        assert result.facets["department"] == [{"value": "63", "count": 1}]
+        assert self.ids(backend, "Gebührenbescheid", principals=(OTHER,)) == {8}
+
+    def test_no_principals_no_results(self, backend):
+        assert self.search(backend, "Gebührenbescheid", principals=()).total == 0
+
+    def test_vocabulary_of_hidden_documents_does_not_change_the_query(self, backend):
+        """A word only in a hidden document (`Strasse` in 8) counts as absent for the caller, so the typo rule
+        still applies: the query's shape never depends on documents the caller cannot see."""
+        backend.upsert([doc(12, "Die Verwaltung plant die Digitalisierung.", principals=(OTHER,))])
+        backend.upsert([doc(13, "Digitalisierng mit Tippfehler", principals=(OTHER,))])
+        assert self.ids(backend, "Digitalisierng") == {3}
+
+    # -- results -----------------------------------------------------------------------------------------
+    def test_hit_reports_page_of_best_hit_and_snippet(self, backend):
+        hit = self.search(backend, "Schlussrechnung").hits[0]
+        assert hit["document_id"] == 9 and hit["page"] == 3
+        assert "<b>Schlussrechnung</b>" in hit["snippet"]
+        assert hit["aktenzeichen"] == "63.10.02-2020/0001" and hit["source"] == "scan/9.pdf"
+
+    def test_facets_cover_department_unit_year_and_type(self, backend):
+        facets = self.search(backend, "Glasfaser").facets
+        assert {f["value"]: f["count"] for f in facets["department"]} == {"32": 1, "63": 1}
+        assert {f["value"]: f["count"] for f in facets["unit"]} == {"32": 1, "63.10.02": 1}
+        assert {f["value"]: f["count"] for f in facets["year"]} == {2021: 1, 2020: 1}
+        assert {f["value"]: f["count"] for f in facets["document_type"]} == {"Bescheid": 2}
+
+    def test_paging_keeps_the_total(self, backend):
+        first = self.search(backend, "Stadt", limit=1)
+        second = self.search(backend, "Stadt", limit=1, offset=1)
+        assert first.total == second.total == 2
+        assert first.hits[0]["document_id"] != second.hits[0]["document_id"]
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def test_upsert_replaces_the_single_entry(self, backend):
+        backend.upsert([doc(5, "Das Kupfernetz der Stadt", title="Netz")])
+        assert self.ids(backend, "Glasfasernetz") == set()
+        assert self.ids(backend, "Kupfernetz") == {5}
+        assert backend.count() == len(CORPUS)
+
+    def test_remove(self, backend):
+        backend.remove([5, 4])
+        assert self.ids(backend, "Glasfaser") == set()
+        assert backend.count() == len(CORPUS) - 2
+
+    def test_stamps_list_every_entry_in_id_order(self, backend):
+        stamps = list(backend.stamps(batch_size=3))
+        assert [d for d, _ in stamps] == sorted(d.document_id for d in CORPUS)
+        assert dict(stamps)[5] == CORPUS[4].stamp
+
+    def test_rebuild_builds_a_new_generation_and_swaps(self, backend):
+        backend.rebuild_begin(generation="gen-test")
+        backend.rebuild_write("gen-test", [doc(100, "Neu aufgebaut")])
+        assert self.ids(backend, "aufgebaut") == set()  # the live index is untouched until the swap
+        backend.rebuild_finish("gen-test")
+        assert self.ids(backend, "aufgebaut") == {100}
+        assert backend.count() == 1
