@@ -179,3 +179,114 @@ class AkteUserObjectPermission(UserObjectPermissionBase):
 
 class AkteGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Akte, on_delete=models.CASCADE)
+
+
+# -- Aussonderung (disposal) ---------------------------------------------------------------------------------
+
+
+class DisposalRunState(models.TextChoices):
+    PROPOSED = "proposed", "vorgeschlagen"
+    OFFERED = "offered", "angeboten (0501)"
+    EVALUATED = "evaluated", "bewertet (0502)"
+    APPROVED = "approved", "freigegeben"
+    EXECUTING = "executing", "in Durchführung"
+    DONE = "done", "abgeschlossen"
+
+
+class DisposalRun(models.Model):
+    """One Aussonderung: proposed → offered → evaluated → approved (four eyes) → executing → done.
+    Its uuid is the xdomea ProzessID shared by the 0501, 0502 and 0503 messages."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(max_length=20, choices=DisposalRunState.choices, default=DisposalRunState.PROPOSED)
+    as_of = models.DateField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_file = models.CharField(max_length=1000, blank=True)
+    offer_sha256 = models.CharField(max_length=64, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluation_file = models.CharField(max_length=1000, blank=True)
+    evaluation_sha256 = models.CharField(max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    executing_at = models.DateTimeField(null=True, blank=True)
+    transfer_file = models.CharField(max_length=1000, blank=True)
+    transfer_sha256 = models.CharField(max_length=64, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    protocol = models.JSONField(null=True, blank=True, help_text="the destruction protocol (machine-readable)")
+    protocol_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "Aussonderung"
+        verbose_name_plural = "Aussonderungen"
+
+    def __str__(self) -> str:
+        return f"Aussonderung {self.pk} ({self.state})"
+
+
+class DisposalItemState(models.TextChoices):
+    OFFERED = "offered", "angeboten"
+    EVALUATED = "evaluated", "bewertet"
+    NOT_EVALUATED = "not_evaluated", "nicht bewertet"
+    SKIPPED_HOLD = "skipped_hold", "Löschsperre: übersprungen"
+    REMOVING = "removing", "Inhalte entfernt, Objekte werden gelöscht"
+    DESTROYED = "destroyed", "vernichtet"
+    TRANSFERRED = "transferred", "abgegeben"
+
+
+class DisposalItem(models.Model):
+    """One Akte in a run. `state` records each idempotent execution step so a killed run resumes exactly."""
+
+    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="items")
+    akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="disposal_items")
+    aktenzeichen = models.CharField(max_length=150)
+    akte_uuid = models.UUIDField()
+    proposal = models.CharField(max_length=1, choices=Aussonderungsart.choices)
+    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
+    state = models.CharField(max_length=20, choices=DisposalItemState.choices, default=DisposalItemState.OFFERED)
+    in_transfer = models.BooleanField(default=False, help_text="included in the 0503 transfer")
+    document_ids = models.JSONField(default=list, blank=True)
+    object_keys = models.JSONField(default=list, blank=True)
+    object_results = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "aktenzeichen"]
+        constraints = [models.UniqueConstraint(fields=["run", "akte"], name="uniq_disposal_item")]
+        indexes = [models.Index(fields=["run", "state"])]
+
+
+class Tombstone(models.Model):
+    """What remains of a destroyed or transferred Akte: metadata, UUIDs, dates, SHA-256 of every removed object,
+    the run and who decided (DESIGN.md, Audit: survives disposal)."""
+
+    item = models.OneToOneField(DisposalItem, on_delete=models.PROTECT, related_name="tombstone")
+    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="tombstones")
+    akte = models.OneToOneField(Akte, on_delete=models.PROTECT, related_name="tombstone")
+    aktenzeichen = models.CharField(max_length=150, db_index=True)
+    akte_uuid = models.UUIDField(unique=True)
+    title = models.CharField(max_length=500)
+    kennzeichen = models.CharField(max_length=100)
+    department = models.CharField(max_length=220)
+    opened_on = models.DateField(null=True, blank=True)
+    zda_date = models.DateField(null=True, blank=True)
+    aufbewahrungsende = models.DateField(null=True, blank=True)
+    disposition = models.CharField(max_length=20, choices=[("vernichtet", "vernichtet"), ("abgegeben", "abgegeben")])
+    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices)
+    proposed_by = models.CharField(max_length=150)
+    evaluated_by = models.CharField(max_length=150)
+    approved_by = models.CharField(max_length=150)
+    executed_by = models.CharField(max_length=150)
+    contents = models.JSONField(help_text="Vorgänge, Dokumente, versions and object hashes that were removed")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["aktenzeichen"]

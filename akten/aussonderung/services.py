@@ -1,0 +1,152 @@
+"""Writes for a disposal run up to its approval: offer (0501), evaluate (0502), approve (four eyes).
+Execution is in `execute.py`. Every step runs in a transaction and is audited."""
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from dms.audit import audit_record
+from dms.models import Role
+from dms.selectors import user_roles
+
+from ..models import Akte, AkteState, DisposalItem, DisposalItemState, DisposalRun, DisposalRunState
+from . import DisposalError
+from .selectors import akte_records, due_list
+from .xdomea import FILE_0501, XdomeaError, build_0501, parse_0502
+
+
+def require_archivist(user, what: str) -> None:
+    """Only the archive role runs the disposal schedule (DESIGN.md: the archivist)."""
+    if user is None or Role.ARCHIVIST not in user_roles(user):
+        name = getattr(user, "username", None) or "nobody"
+        raise DisposalError(f"{what}: user {name!r} does not have the role archivist")
+
+
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write via a temp file + fsync + rename so a crash never leaves a half-written message; returns SHA-256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def _assert_state(run: DisposalRun, *allowed: str, action: str) -> None:
+    if run.state not in allowed:
+        raise DisposalError(
+            f"disposal run {run.pk} is {run.state}; {action} needs it {' or '.join(allowed)}")
+
+
+@transaction.atomic
+def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
+    """Propose every due Akte and write the 0501 Anbieteverzeichnis; the Akten become `angeboten`."""
+    require_archivist(by, "offer")
+    due = due_list(as_of=as_of)
+    if not due:
+        raise DisposalError(f"no Akte is due for disposal as of {as_of.isoformat()}")
+    ids = [row["id"] for row in due]
+    locked = set(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", flat=True))
+    due = [row for row in due if row["id"] in locked]
+    run = DisposalRun.objects.create(as_of=as_of, proposed_by=by)
+    DisposalItem.objects.bulk_create([
+        DisposalItem(run=run, akte_id=row["id"], aktenzeichen=row["aktenzeichen"], akte_uuid=row["uuid"],
+                     proposal=row["aussonderungsart"]) for row in due
+    ], batch_size=500)
+    Akte.objects.filter(pk__in=[row["id"] for row in due]).update(state=AkteState.ANGEBOTEN)
+    audit_record(actor=by, action="aussonderung.propose", obj=run,
+                 after={"as_of": as_of, "akten": len(due), "proposal": dict(Counter(r["aussonderungsart"] for r in due))})
+    data = build_0501(prozess_id=str(run.uuid), created=timezone.now(),
+                      akten=akte_records([row["id"] for row in due], with_versions=False))
+    path = Path(out_dir).resolve() / FILE_0501.format(run.uuid)
+    run.offer_sha256 = write_atomic(path, data)
+    run.offer_file, run.offered_at, run.state = str(path), timezone.now(), DisposalRunState.OFFERED
+    run.save()
+    audit_record(actor=by, action="aussonderung.offer", obj=run, before={"state": DisposalRunState.PROPOSED},
+                 after={"state": run.state, "file": path.name, "sha256": run.offer_sha256})
+    return run
+
+
+def _read_message(path: Path) -> bytes:
+    """The 0502 as XML, or the XML member of an xdomea ZIP transport file."""
+    import zipfile
+
+    if not path.is_file():
+        raise DisposalError(f"{path}: no such file")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            members = [n for n in zf.namelist() if n.endswith(".0502.xml")]
+            if len(members) != 1:
+                raise DisposalError(f"{path}: expected one *.0502.xml in the ZIP, found {len(members)}")
+            return zf.read(members[0])
+    return path.read_bytes()
+
+
+@transaction.atomic
+def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
+    """Import the archive's 0502: validated against the schema first, matched by UUID. An unknown UUID is an
+    error naming it; an offered Akte the archive did not evaluate is kept and reported."""
+    require_archivist(by, "evaluate")
+    path = Path(path)
+    data = _read_message(path)
+    try:
+        bewertung = parse_0502(data, source=str(path))
+    except XdomeaError as exc:
+        raise DisposalError(str(exc)) from None
+    run = DisposalRun.objects.select_for_update().filter(uuid=bewertung.prozess_id).first()
+    if run is None:
+        raise DisposalError(f"{path}: ProzessID {bewertung.prozess_id} matches no disposal run")
+    _assert_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="evaluate")
+    items = {str(i.akte_uuid): i for i in run.items.select_related("akte")}
+    unknown = sorted(set(bewertung.decisions) - set(items))
+    if unknown:
+        raise DisposalError(f"{path}: UUID {', '.join(unknown)} is not an Akte offered in disposal run {run.pk}")
+    for uuid, item in items.items():
+        item.decision = bewertung.decisions.get(uuid, "")
+        item.state = DisposalItemState.EVALUATED if item.decision else DisposalItemState.NOT_EVALUATED
+        item.akte.state = {"A": AkteState.BEWERTET_A, "V": AkteState.BEWERTET_V}.get(item.decision, AkteState.ANGEBOTEN)
+    DisposalItem.objects.bulk_update(items.values(), ["decision", "state"], batch_size=500)
+    Akte.objects.bulk_update([i.akte for i in items.values()], ["state"], batch_size=500)
+    before = {"state": run.state}
+    run.state, run.evaluated_by, run.evaluated_at = DisposalRunState.EVALUATED, by, timezone.now()
+    run.evaluation_file, run.evaluation_sha256 = str(path.resolve()), hashlib.sha256(data).hexdigest()
+    run.save()
+    report = {
+        "run": run.pk, "prozess_id": str(run.uuid),
+        "A": sorted(i.aktenzeichen for i in items.values() if i.decision == "A"),
+        "V": sorted(i.aktenzeichen for i in items.values() if i.decision == "V"),
+        "not_evaluated": sorted(i.aktenzeichen for i in items.values() if not i.decision),
+    }
+    audit_record(actor=by, action="aussonderung.evaluate", obj=run, before=before,
+                 after={"state": run.state, "file": path.name, "sha256": run.evaluation_sha256,
+                        "A": len(report["A"]), "V": len(report["V"]), "not_evaluated": report["not_evaluated"]})
+    return run, report
+
+
+@transaction.atomic
+def run_approve(*, run: DisposalRun, by) -> DisposalRun:
+    """Four eyes: an archivist other than the one who proposed the run approves the archive's evaluation."""
+    require_archivist(by, "approve")
+    run = DisposalRun.objects.select_for_update().get(pk=run.pk)
+    _assert_state(run, DisposalRunState.EVALUATED, action="approve")
+    if run.proposed_by_id == by.pk:
+        raise DisposalError(
+            f"disposal run {run.pk}: {by.username} proposed it; a second person must approve (four eyes)")
+    run.state, run.approved_by, run.approved_at = DisposalRunState.APPROVED, by, timezone.now()
+    run.save(update_fields=["state", "approved_by", "approved_at"])
+    audit_record(actor=by, action="aussonderung.approve", obj=run, before={"state": DisposalRunState.EVALUATED},
+                 after={"state": run.state, "proposed_by": run.proposed_by.username})
+    return run

@@ -1,0 +1,124 @@
+"""`aussonderung due|offer|evaluate|approve|execute` (DESIGN.md, command-line contract)."""
+from datetime import date, datetime
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from akten.aussonderung import DisposalError
+from akten.aussonderung.execute import run_execute
+from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
+from akten.aussonderung.selectors import due_list, run_get
+from akten.aussonderung.services import run_approve, run_evaluate, run_offer
+from dms.management.base import JsonCommand
+
+
+def parse_date(value: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            pass
+    raise CommandError(f"--as-of {value!r}: expected a date as YYYY-MM-DD or DD.MM.YYYY")
+
+
+class Command(JsonCommand):
+    help = "Aussonderung (disposal): due list, 0501 offer, 0502 evaluation, four-eyes approval, execution."
+    json_option = False
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        due = sub.add_parser("due", help="Akten whose Aufbewahrungsende has passed and that carry no hold")
+        due.add_argument("--as-of", help="date (default: today)")
+        offer = sub.add_parser("offer", help="write a xdomea 0501 Anbieteverzeichnis of the due Akten")
+        offer.add_argument("--as-of", help="date (default: today)")
+        offer.add_argument("--out", required=True, help="directory for the 0501 message")
+        offer.add_argument("--user", required=True)
+        evaluate = sub.add_parser("evaluate", help="import the archive's xdomea 0502 Bewertungsverzeichnis")
+        evaluate.add_argument("file", help="the 0502 XML (or its xdomea ZIP)")
+        evaluate.add_argument("--user", required=True)
+        approve = sub.add_parser("approve", help="a second archivist approves the run (four eyes)")
+        approve.add_argument("run", help="run number or ProzessID")
+        approve.add_argument("--user", required=True)
+        execute = sub.add_parser("execute", help="transfer (0503) the A Akten, destroy the V Akten, write the protocol")
+        execute.add_argument("run", help="run number or ProzessID")
+        execute.add_argument("--out", required=True, help="directory for the 0503 ZIP and the protocol")
+        execute.add_argument("--user", required=True)
+        for p in (due, offer, evaluate, approve, execute):
+            p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    def run(self, **options) -> dict:
+        self.action = options["action"]
+        try:
+            return getattr(self, f"_{self.action}")(**options)
+        except DisposalError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _as_of(self, options) -> date:
+        return parse_date(options["as_of"]) if options.get("as_of") else timezone.localdate()
+
+    def _due(self, **options) -> dict:
+        as_of = self._as_of(options)
+        rows = due_list(as_of=as_of)
+        for row in rows:
+            del row["id"]
+        return {"as_of": as_of, "total": len(rows), "akten": rows}
+
+    def _offer(self, **options) -> dict:
+        run = run_offer(as_of=self._as_of(options), out_dir=Path(options["out"]), by=self.user(options["user"]))
+        items = run.items.values_list("proposal", flat=True)
+        return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "file": run.offer_file,
+                "sha256": run.offer_sha256, "akten": len(items),
+                "proposal": {art: list(items).count(art) for art in "ABV"}}
+
+    def _evaluate(self, **options) -> dict:
+        run, report = run_evaluate(path=Path(options["file"]), by=self.user(options["user"]))
+        return {**report, "state": run.state}
+
+    def _approve(self, **options) -> dict:
+        run = run_approve(run=run_get(options["run"]), by=self.user(options["user"]))
+        return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "approved_by": run.approved_by.username}
+
+    def _execute(self, **options) -> dict:
+        run = run_get(options["run"])
+        out = Path(options["out"]).resolve()
+        with self.progress(run.items.count(), "Aussonderung") as advance:
+            run = run_execute(run=run, out_dir=out, by=self.user(options["user"]), progress=advance)
+        akten = run.protocol["akten"]
+        return {
+            "run": run.pk, "prozess_id": run.uuid, "state": run.state,
+            "transfer": run.transfer_file or None,
+            "protocol": {"json": str(out / FILE_JSON.format(run.uuid)), "html": str(out / FILE_HTML.format(run.uuid)),
+                         "sha256": run.protocol_sha256},
+            "summary": run.protocol["summary"],
+            "skipped_hold": [a["aktenzeichen"] for a in akten if a["outcome"] == "Löschsperre"],
+            "not_evaluated": [a["aktenzeichen"] for a in akten if a["outcome"] == "nicht bewertet"],
+        }
+
+    def render(self, result: dict) -> None:
+        if self.action == "due":
+            self.stdout.write(f"{result['total']} Akten fällig zum {result['as_of'].isoformat()}")
+            for r in result["akten"]:
+                self.stdout.write(f"{r['aktenzeichen']:<28} {r['aussonderungsart']}  {r['department']:<6} "
+                                  f"z.d.A. {r['zda']}  bis {r['aufbewahrungsende']}  {r['title']}")
+        elif self.action == "offer":
+            self.stdout.write(f"Aussonderung {result['run']} ({result['prozess_id']}): {result['akten']} Akten "
+                              f"angeboten {result['proposal']}\n0501: {result['file']}")
+        elif self.action == "evaluate":
+            self.stdout.write(f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
+                              f"{len(result['not_evaluated'])} nicht bewertet")
+            for az in result["not_evaluated"]:
+                self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")
+        elif self.action == "approve":
+            self.stdout.write(f"Aussonderung {result['run']} freigegeben von {result['approved_by']}")
+        else:
+            s = result["summary"]
+            self.stdout.write(f"Aussonderung {result['run']}: {s['vernichtet']} vernichtet, {s['abgegeben']} abgegeben, "
+                              f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} Löschsperre")
+            if result["transfer"]:
+                self.stdout.write(f"0503: {result['transfer']}")
+            self.stdout.write(f"Protokoll: {result['protocol']['html']}")
+            for az in result["skipped_hold"]:
+                self.stdout.write(f"  übersprungen (Löschsperre): {az}")
+            for az in result["not_evaluated"]:
+                self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")

@@ -1,0 +1,103 @@
+"""Builders shared by the Aussonderung tests (documents straight through the ORM + outbox, a 0502 as an archive
+writes it, the schema), and checks that the builders themselves produce what the tests rely on."""
+import io
+import uuid as uuidlib
+from datetime import date
+from pathlib import Path
+
+import pikepdf
+import pytest
+from django.db import transaction
+from lxml import etree
+
+from akten.aussonderung.xdomea import schema_path
+from dms.models import Document, DocumentVersion, Page
+from dms.services import stored_object_put
+from search.outbox import outbox_enqueue
+
+NS = "urn:xoev-de:xdomea:schema:3.0.0"
+
+
+def pdfa_bytes(text: str) -> bytes:
+    """A one-page PDF whose XMP claims PDF/A-2b (what the ingest's archival rendition carries)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.docinfo["/Title"] = text
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        meta["dc:title"] = text
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def make_document(akte, *, title: str, text: str, vorgang=None, on: date | None = None,
+                  original: bytes | None = None, pages: int = 2, retain_until=None) -> Document:
+    """A stored, indexed-to-be document: original (TIFF bytes) + PDF/A rendition, pages with text, outbox row."""
+    orig = stored_object_put(data=original or f"TIFF original of {title} {text}".encode(), media_type="image/tiff",
+                             retain_until=retain_until)
+    rend = stored_object_put(data=pdfa_bytes(f"{title} {text}"), media_type="application/pdf",
+                             retain_until=retain_until)
+    with transaction.atomic():
+        doc = Document.objects.create(akte=akte, vorgang=vorgang, department=akte.lead_department, title=title,
+                                      date=on, document_type="Bescheid", source=f"scans/{title}.tif")
+        version = DocumentVersion.objects.create(document=doc, number=1, original=orig, rendition=rend)
+        Page.objects.bulk_create([Page(version=version, number=n + 1, text=f"{text} Seite {n + 1}")
+                                  for n in range(pages)])
+        outbox_enqueue(document_ids=[doc.pk])
+    return doc
+
+
+def bewertung_0502(prozess_id: str, decisions: dict) -> bytes:
+    """A Bewertungsverzeichnis written here by hand, as the archive would send it (not by the code under test)."""
+    objects = "".join(
+        f"<xdomea:BewertetesObjekt><xdomea:ID>{u}</xdomea:ID><xdomea:Aussonderungsart><xdomea:Aussonderungsart>"
+        f"<code>{art}</code></xdomea:Aussonderungsart></xdomea:Aussonderungsart></xdomea:BewertetesObjekt>"
+        for u, art in decisions.items())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea="{NS}">
+  <xdomea:Kopf>
+    <xdomea:ProzessID>{prozess_id}</xdomea:ProzessID>
+    <xdomea:Nachrichtentyp><code>0502</code></xdomea:Nachrichtentyp>
+    <xdomea:Erstellungszeitpunkt>2031-03-01T10:00:00</xdomea:Erstellungszeitpunkt>
+    <xdomea:Absender><xdomea:Institution><xdomea:Name>Stadtarchiv</xdomea:Name></xdomea:Institution></xdomea:Absender>
+    <xdomea:Empfaenger><xdomea:Institution><xdomea:Name>Stadt</xdomea:Name></xdomea:Institution></xdomea:Empfaenger>
+    <xdomea:Empfangsbestaetigung>1</xdomea:Empfangsbestaetigung>
+  </xdomea:Kopf>{objects}
+</xdomea:Aussonderung.Bewertungsverzeichnis.0502>""".encode()
+
+
+def xsd() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(schema_path())))
+
+
+def assert_valid(data: bytes) -> etree._Element:
+    """Validate with the official schema, loaded here by the test itself."""
+    root = etree.fromstring(data)
+    schema = xsd()
+    assert schema.validate(root), schema.error_log
+    return root
+
+
+def test_schema_is_the_official_one_and_found_beside_the_repo():
+    """The default schema path is `shared/standards/...` beside the repository and lxml loads it as it is."""
+    path = schema_path()
+    assert path.parts[-4:] == ("xdomea", "schemes", "xdomea_3.0.0", "xdomea.xsd")
+    assert path.is_file()
+    sample = Path(path).parents[2] / "pattern/xdomea_3.0.0/xx_Aussonderung.Bewertungsverzeichnis.0502.xml"
+    assert xsd().validate(etree.parse(str(sample)))
+
+
+def test_hand_written_0502_is_valid_and_rendition_claims_pdfa():
+    """The test's own 0502 is schema-valid; the rendition builder yields a PDF whose XMP says PDF/A-2B."""
+    assert_valid(bewertung_0502(str(uuidlib.uuid4()), {uuidlib.uuid4(): "A", uuidlib.uuid4(): "V"}))
+    with pikepdf.open(io.BytesIO(pdfa_bytes("x"))) as pdf:
+        assert pdf.open_metadata().pdfa_status == "2B"
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
