@@ -10,6 +10,7 @@ from .indexdoc import index_docs_for
 from .models import OutboxEntry
 from .parser import query_from_text
 from .query import Filter, SearchResult
+from .sync import reindex_note_changes
 
 
 def _pending_batch(batch_size: int) -> list[OutboxEntry]:
@@ -23,8 +24,6 @@ def outbox_drain(*, batch_size: int = 500) -> int:
     """The single indexer: apply pending outbox rows in id order. An upsert rebuilds the entry from the database
     (principals included); a delete, or a document that no longer exists, removes the entry. Rows are deleted
     only after the index change is committed, so a crash leaves them pending. Returns the rows applied."""
-    from .sync import reindex_note_changes
-
     backend = get_backend()
     applied = 0
     while True:
@@ -38,20 +37,18 @@ def outbox_drain(*, batch_size: int = 500) -> int:
             upsert_ids = [d for d, op in last_op.items() if op == OutboxEntry.Op.UPSERT]
             docs = index_docs_for(upsert_ids)
             present = {d.document_id for d in docs}
+            reindex_note_changes(document_ids=list(last_op))
             backend.upsert(docs)
             backend.remove([d for d in last_op if d not in present])
-            reindex_note_changes(document_ids=list(last_op))
             OutboxEntry.objects.filter(pk__in=[r.pk for r in rows]).delete()
             applied += len(rows)
 
 
 def index_remove_documents(*, document_ids) -> None:
     """Remove documents from the index at once (disposal): no search may return them from now on."""
-    from .sync import reindex_note_changes
-
     ids = list(document_ids)
-    get_backend().remove(ids)
     reindex_note_changes(document_ids=ids)
+    get_backend().remove(ids)
 
 
 def search_documents(*, user, query: str, department: str | None = None, limit: int = 10,

@@ -75,6 +75,20 @@ class SearchBackend:
         if docs:
             self._rebuild_write(generation, list(docs))
 
+    def rebuild_remove(self, generation: str, document_ids: Iterable[int]) -> None:
+        """Remove documents from the generation being built (they vanished while it was being built)."""
+        ids = sorted(set(document_ids))
+        if ids:
+            self._rebuild_remove(generation, ids)
+
+    def rebuild_suspend(self, generation: str) -> None:
+        """Stop writing to the generation for now (interrupted run); what was written stays for the resume."""
+        self._rebuild_suspend(generation)
+
+    def rebuild_abandon(self, generation: str) -> None:
+        """Drop a half-built generation (never the live one)."""
+        self._rebuild_abandon(generation)
+
     def rebuild_finish(self, generation: str) -> None:
         """Make the built generation the live index (atomically) and drop the old one."""
         self._rebuild_finish(generation)
@@ -118,6 +132,15 @@ class SearchBackend:
 
     def _rebuild_write(self, generation: str, docs: list[IndexDoc]) -> None:
         self._missing("_rebuild_write")
+
+    def _rebuild_remove(self, generation: str, document_ids: list[int]) -> None:
+        self._missing("_rebuild_remove")
+
+    def _rebuild_suspend(self, generation: str) -> None:
+        self._missing("_rebuild_suspend")
+
+    def _rebuild_abandon(self, generation: str) -> None:
+        self._missing("_rebuild_abandon")
 
     def _rebuild_finish(self, generation: str) -> None:
         self._missing("_rebuild_finish")

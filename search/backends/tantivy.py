@@ -20,13 +20,14 @@ FIRST_GENERATION = "gen-initial"
 
 class TantivyBackend(base.SearchBackend):
     name = "tantivy"
-    options = frozenset({"heap_mb", "threads"})
+    options = frozenset({"heap_mb", "threads", "rebuild_heap_mb", "rebuild_threads"})
 
-    def __init__(self, *, path: str, heap_mb: str | int = 64, threads: str | int = 1, **options):
+    def __init__(self, *, path: str, heap_mb: str | int = 50, threads: str | int = 1,
+                 rebuild_heap_mb: str | int = 200, rebuild_threads: str | int = 2, **options):
         super().__init__(**options)
         self.root = Path(path)
-        self.heap = int(heap_mb) * 1_000_000
-        self.threads = int(threads)
+        self.heap, self.threads = int(heap_mb) * 1_000_000, int(threads)
+        self.rebuild_heap, self.rebuild_threads = int(rebuild_heap_mb) * 1_000_000, int(rebuild_threads)
         self.analyzers = build_analyzers()
         self.schema = build_schema()
         self._lock = threading.RLock()
@@ -120,12 +121,19 @@ class TantivyBackend(base.SearchBackend):
     def _rebuild_begin(self, generation: str) -> None:
         if generation == self.current_generation():
             raise base.SearchError(f"tantivy index {self.root}: generation {generation!r} is the live one")
-        index = self._open(generation)
-        self._building[generation] = (index, index.writer(self.heap, self.threads))
+        if generation not in self._building:
+            index = self._open(generation)
+            self._building[generation] = (index, index.writer(self.rebuild_heap, self.rebuild_threads))
 
     def _rebuild_write(self, generation: str, docs) -> None:
         _, writer = self._building[generation]
         self._add(writer, docs)
+        writer.commit()
+
+    def _rebuild_remove(self, generation: str, document_ids) -> None:
+        _, writer = self._building[generation]
+        for doc_id in document_ids:
+            writer.delete_documents_by_term("doc_id", doc_id)
         writer.commit()
 
     def _rebuild_finish(self, generation: str) -> None:
@@ -139,12 +147,14 @@ class TantivyBackend(base.SearchBackend):
         if old and old != generation:
             shutil.rmtree(self.root / old, ignore_errors=True)
 
-    def rebuild_abandon(self, generation: str) -> None:
-        """Drop a half-built generation (a fresh `reindex --restart`)."""
+    def _rebuild_suspend(self, generation: str) -> None:
         pair = self._building.pop(generation, None)
         if pair:
             pair[1].rollback()
             pair[1].wait_merging_threads()
+
+    def _rebuild_abandon(self, generation: str) -> None:
+        self._rebuild_suspend(generation)
         if generation != self.current_generation():
             shutil.rmtree(self.root / generation, ignore_errors=True)
 
