@@ -1,0 +1,61 @@
+"""Page pipeline: an explicit ordered list of pure stages over a frozen PageState (STYLE.md). A stage that
+refuses its input raises IngestError; `process_page` turns that into a result carrying the reason."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ..errors import IngestError
+from .blank import detect_blank
+from .decode import decode
+from .geometry import deskew, fix_orientation
+from .ocr import ocr
+from .page import PageState
+from .separator import detect_separator
+from .types import PageResult, PageTask, PipelineConfig
+
+PAGE_STAGES = (decode, detect_separator, detect_blank, deskew, ocr, fix_orientation)
+
+
+def result_path(out_dir: str, index: int) -> str:
+    return os.path.join(out_dir, f"p{index + 1:05d}.json")
+
+
+def process_page(task: PageTask) -> PageResult:
+    """Run every stage over one page; the result is also written next to the page PDF so a resumed batch
+    need not redo the page."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: 1 thread per process, parallel across processes
+    started = time.monotonic()
+    page = PageState(task=task)
+    try:
+        for stage in PAGE_STAGES:
+            page = stage(page)
+    except IngestError as exc:
+        return PageResult(index=task.index, error=exc.reason)
+    except MemoryError:
+        return PageResult(index=task.index, error="page too large to process (out of memory)")
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch; the reason is recorded
+        return PageResult(index=task.index, error=f"page {task.index + 1}: {type(exc).__name__}: {exc}")
+    result = page.result(time.monotonic() - started)
+    path = result_path(task.out_dir, task.index)
+    with open(path + ".part", "w", encoding="utf-8") as fh:
+        json.dump(result.to_json(), fh, ensure_ascii=False)
+    os.replace(path + ".part", path)
+    return result
+
+
+def load_result(out_dir: str, index: int) -> PageResult | None:
+    """A page result left by an earlier (interrupted) run, if it and its PDF are complete."""
+    path = result_path(out_dir, index)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            result = PageResult.from_json(json.load(fh))
+    except (OSError, ValueError, TypeError):
+        return None
+    if result.pdf_path and not os.path.exists(result.pdf_path):
+        return None
+    return result
+
+
+__all__ = ["PAGE_STAGES", "PageTask", "PageResult", "PipelineConfig", "process_page", "load_result"]

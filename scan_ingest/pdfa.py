@@ -1,0 +1,85 @@
+"""The archival rendition: one searchable PDF/A-2b per document, assembled with pikepdf from the OCR'd pages
+(tesseract's image + invisible text layer) and from pages that already carried a text layer."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pikepdf
+
+PDFA_PART, PDFA_CONFORMANCE = "2", "B"
+SRGB_INFO = "sRGB IEC61966-2.1"
+
+
+@dataclass(frozen=True)
+class RenditionPage:
+    """Page `index` of the PDF at `path` (a tesseract page PDF, or the source PDF for text-layer pages)."""
+
+    path: str
+    index: int = 0
+
+
+@functools.cache
+def srgb_icc() -> bytes:
+    """An sRGB ICC profile made by LittleCMS through Pillow (no file to ship, nothing to download)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+    profile = pdf.make_stream(srgb_icc())
+    profile.N = 3
+    profile.Alternate = pikepdf.Name.DeviceRGB
+    return pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1, OutputConditionIdentifier=SRGB_INFO,
+        Info=SRGB_INFO, RegistryName="http://www.color.org", DestOutputProfile=profile,
+    ))
+
+
+def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: str, author: str,
+                  created: datetime, subject: str = "") -> Path:
+    """Write the pages as one PDF/A-2b file (identification in XMP, sRGB output intent, no encryption).
+    Output depends only on the inputs and `created`, so a redone document gives the same bytes."""
+    if not pages:
+        raise ValueError("a rendition needs at least one page")
+    out_path = Path(out_path)
+    sources: dict[str, pikepdf.Pdf] = {}
+    pdf = pikepdf.new()
+    try:
+        for page in pages:
+            src = sources.get(page.path)
+            if src is None:
+                src = sources[page.path] = pikepdf.open(page.path)
+            pdf.pages.append(src.pages[page.index])
+        stamp = pikepdf.String(_pdf_date(created))
+        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(title), Author=pikepdf.String(author), Subject=pikepdf.String(subject),
+            Creator=pikepdf.String("eAkte scan_ingest"), Producer=pikepdf.String(f"pikepdf {pikepdf.__version__}"),
+            CreationDate=stamp, ModDate=stamp,
+        ))
+        pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
+        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta.load_from_docinfo(pdf.docinfo)
+            meta["pdfaid:part"] = PDFA_PART
+            meta["pdfaid:conformance"] = PDFA_CONFORMANCE
+            meta["xmp:CreateDate"] = created.isoformat()
+            meta["xmp:ModifyDate"] = created.isoformat()
+            meta["xmp:MetadataDate"] = created.isoformat()
+        tmp = out_path.with_suffix(out_path.suffix + ".part")
+        pdf.save(tmp, deterministic_id=True, min_version="1.7", fix_metadata_version=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        tmp.replace(out_path)
+    finally:
+        pdf.close()
+        for src in sources.values():
+            src.close()
+    return out_path
+
+
+def _pdf_date(value: datetime) -> str:
+    offset = value.strftime("%z") or "+0000"
+    return value.strftime("D:%Y%m%d%H%M%S") + f"{offset[:3]}'{offset[3:]}'"

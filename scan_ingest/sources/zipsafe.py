@@ -1,0 +1,108 @@
+"""Safe ZIP extraction into the ingest area: members with `..`, absolute paths or links are refused, nothing is
+written outside the area, and member count, total size and compression ratio are limited (zip bombs)."""
+from __future__ import annotations
+
+import posixpath
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IngestError
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_members: int = 10_000
+    max_total_bytes: int = 20 * 1024**3
+    max_ratio: float = 200.0  # scans compress 1.0-3:1; text-only bombs reach 1000:1
+
+
+def unsafe_reason(name: str) -> str | None:
+    """Why a member name may not be extracted, or None when it is safe."""
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or re.match(r"^[A-Za-z]:", unified):
+        return f"unsafe ZIP member {name!r}: absolute path"
+    if ".." in unified.split("/"):
+        return f"unsafe ZIP member {name!r}: '..' in the path would leave the ingest area"
+    if "\x00" in unified:
+        return f"unsafe ZIP member {name!r}: NUL in the name"
+    return None
+
+
+def member_name(name: str) -> str:
+    """The normalised relative name a member is known by (forward slashes, no `./`)."""
+    return posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+
+
+def extract_zip(zip_path: Path, dest: Path, limits: ZipLimits) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """Extract the safe members; returns ([(member name, extracted path)], [(member name, reason)])."""
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(f"broken ZIP archive: {exc}") from None
+    dest = dest.resolve()
+    dest.mkdir(parents=True, exist_ok=True)
+    extracted, refused, total = [], [], 0
+    with zf:
+        members = [i for i in zf.infolist() if not i.is_dir()]
+        if len(members) > limits.max_members:
+            raise IngestError(f"ZIP refused: {len(members)} members, limit is {limits.max_members}")
+        for info in members:
+            reason = unsafe_reason(info.filename) or _member_reason(info, limits, total)
+            if reason:
+                refused.append((info.filename, reason))
+                continue
+            name = member_name(info.filename)
+            target = (dest / name).resolve()
+            if not target.is_relative_to(dest):
+                refused.append((info.filename, f"unsafe ZIP member {info.filename!r}: leaves the ingest area"))
+                continue
+            try:
+                written = _copy_member(zf, info, target, limits)
+            except IngestError as exc:
+                refused.append((info.filename, exc.reason))
+                continue
+            total += written
+            extracted.append((name, target))
+    return extracted, refused
+
+
+def _member_reason(info: zipfile.ZipInfo, limits: ZipLimits, total: int) -> str | None:
+    mode = info.external_attr >> 16
+    if mode and stat.S_ISLNK(mode):
+        return f"unsafe ZIP member {info.filename!r}: a symbolic link"
+    if info.flag_bits & 0x1:
+        return f"ZIP member {info.filename!r} is encrypted"
+    if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+        return (f"ZIP member {info.filename!r} refused: compression ratio "
+                f"{info.file_size / info.compress_size:.0f}:1 exceeds {limits.max_ratio:.0f}:1 (zip bomb?)")
+    if total + info.file_size > limits.max_total_bytes:
+        return f"ZIP member {info.filename!r} refused: the archive exceeds {limits.max_total_bytes:,} bytes unpacked"
+    return None
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limits: ZipLimits) -> int:
+    """Copy with a running count: the header's sizes are not trusted."""
+    allowed = min(info.file_size, max(info.compress_size, 1) * limits.max_ratio)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    written = 0
+    try:
+        with zf.open(info) as src, open(part, "wb") as out:
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > allowed:
+                    raise IngestError(f"ZIP member {info.filename!r} refused: it unpacks to more than its header says")
+                out.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        part.unlink(missing_ok=True)
+        raise IngestError(f"ZIP member {info.filename!r} is corrupt: {exc}") from None
+    except IngestError:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(target)
+    return written

@@ -1,0 +1,212 @@
+"""Decode: recognise a source file by its content, count its pages, and turn one page into an image.
+
+Every refusal (empty file, not an image/PDF, truncated image, decompression bomb, encrypted or broken PDF)
+raises IngestError with the reason; nothing here touches the database or the object store."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from ..errors import IngestError
+from .types import PageTask
+from .page import PageState
+
+MAGIC = (
+    (b"%PDF-", "pdf"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+)
+KNOWN_OTHER = (
+    (b"\x7fELF", "an ELF executable"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"MZ", "a Windows executable"),
+    (b"GIF8", "a GIF image (not a scan format: PDF, TIFF, PNG, JPEG)"),
+)
+TEXT_LAYER_MIN_CHARS = 20  # fewer printable characters than this: an image-only page (scanner noise in text)
+A4_LONG_INCH = 11.69
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    kind: str  # "pdf" | "image"
+    format: str  # pdf, tiff, png, jpeg
+    pages: int
+
+
+def sniff(path: str) -> str:
+    """The file's format from its first bytes, whatever its name says."""
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if not head:
+        raise IngestError("empty file (0 bytes)")
+    for magic, fmt in MAGIC:
+        if head.startswith(magic):
+            return fmt
+    if b"%PDF-" in head:  # PDF allows junk before the header
+        return "pdf"
+    for magic, what in KNOWN_OTHER:
+        if head.startswith(magic):
+            raise IngestError(f"not an image or PDF: the content is {what}")
+    raise IngestError("not an image or PDF: unrecognised content (expected PDF, TIFF, PNG or JPEG)")
+
+
+def _check_pixels(width: int, height: int, limit: int, what: str = "image") -> None:
+    if width * height > limit:
+        raise IngestError(
+            f"decompression bomb refused: {what} is {width}x{height} = {width * height:,} pixels, "
+            f"limit is {limit:,} (DMS_MAX_IMAGE_PIXELS)"
+        )
+
+
+def _open_image(path: str, max_pixels: int) -> Image.Image:
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise IngestError(f"decompression bomb refused: {exc}") from None
+    except UnidentifiedImageError:
+        raise IngestError("corrupt image: the header cannot be read") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise IngestError(f"corrupt image: {exc}") from None
+    _check_pixels(*im.size, max_pixels)
+    return im
+
+
+def probe(path: str, max_pixels: int) -> SourceInfo:
+    """Format and page count; refuses encrypted and broken PDFs and unreadable images before any page work."""
+    fmt = sniff(path)
+    if fmt == "pdf":
+        return SourceInfo("pdf", fmt, _probe_pdf(path))
+    im = _open_image(path, max_pixels)
+    try:
+        frames = getattr(im, "n_frames", 1)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise IngestError(f"corrupt image: {exc}") from None
+    finally:
+        im.close()
+    return SourceInfo("image", fmt, frames)
+
+
+def _probe_pdf(path: str) -> int:
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            if pdf.is_encrypted:
+                raise IngestError("encrypted PDF refused (archival originals must not be encrypted)")
+            count = len(pdf.pages)
+    except pikepdf.PasswordError:
+        raise IngestError("encrypted PDF refused: it needs a password") from None
+    except pikepdf.PdfError as exc:
+        raise IngestError(f"broken PDF: {exc}") from None
+    if count == 0:
+        raise IngestError("broken PDF: it has no pages")
+    return count
+
+
+def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
+    dpi = im.info.get("dpi")
+    try:
+        x, y = (int(round(float(v))) for v in dpi)
+    except (TypeError, ValueError):
+        x = y = 0
+    if x < 50 or y < 50:  # missing or nonsense: assume the long side is A4
+        x = y = max(72, int(round(max(im.size) / A4_LONG_INCH)))
+    return x, y
+
+
+def normalise_mode(im: Image.Image) -> Image.Image:
+    """Bilevel stays bilevel, gray stays gray, colour that is really gray becomes gray, the rest RGB."""
+    if im.mode in ("1", "L"):
+        return im
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return im.point(lambda v: v / 256).convert("L") if im.mode == "I" else im.convert("I").point(
+            lambda v: v / 256).convert("L")
+    if im.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = im.convert("RGBA")
+        base = Image.new("RGB", im.size, "white")
+        base.paste(rgba, mask=rgba.getchannel("A"))
+        im = base
+    elif im.mode != "RGB":
+        im = im.convert("RGB")
+    _, cb, cr = im.convert("YCbCr").split()
+    if all(lo >= 124 and hi <= 132 for lo, hi in (cb.getextrema(), cr.getextrema())):
+        return im.convert("L")
+    return im
+
+
+def decode(page: PageState) -> PageState:
+    """Stage 1: the page as an image (PDF pages rendered with pypdfium2; text-layer pages keep their text)."""
+    task = page.task
+    if task.kind == "pdf":
+        return _decode_pdf_page(page)
+    im = _open_image(task.path, task.config.max_pixels)
+    try:
+        if task.index:
+            im.seek(task.index)
+            _check_pixels(*im.size, task.config.max_pixels, f"page {task.index + 1}")
+        im.load()
+        dpi = _estimate_dpi(im)
+        if im.format == "JPEG":
+            im = ImageOps.exif_transpose(im)
+        im = normalise_mode(im)
+    except IngestError:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise IngestError(f"truncated or corrupt image (page {task.index + 1}): {exc}") from None
+    return page.replace(image=im, dpi=dpi)
+
+
+def _decode_pdf_page(page: PageState) -> PageState:
+    import pypdfium2 as pdfium
+
+    task = page.task
+    try:
+        doc = pdfium.PdfDocument(task.path)
+    except pdfium.PdfiumError as exc:
+        raise IngestError(f"broken PDF: {exc}") from None
+    try:
+        pdf_page = doc[task.index]
+        text = pdf_page.get_textpage().get_text_bounded()
+        printable = sum(1 for ch in text if ch.isalnum())
+        text_layer = printable >= TEXT_LAYER_MIN_CHARS
+        dpi = 150 if text_layer else _image_dpi(pdf_page, task.config.render_dpi)
+        width_pt, height_pt = pdf_page.get_size()
+        _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
+                      f"page {task.index + 1} rendered at {dpi} dpi")
+        im = pdf_page.render(scale=dpi / 72).to_pil()
+        im = normalise_mode(im)
+    except pdfium.PdfiumError as exc:
+        raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None
+    finally:
+        doc.close()
+    return page.replace(image=im, dpi=(dpi, dpi), text_layer=text_layer,
+                        text=text.replace("\r\n", "\n").strip() if text_layer else "")
+
+
+def _image_dpi(pdf_page, default: int) -> int:
+    """Render at the resolution of the page's largest image (the scan), kept within 100..400 dpi."""
+    import pypdfium2.raw as raw
+
+    best = None
+    for obj in pdf_page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            px_w, _ = obj.get_px_size()
+            left, _, right, _ = obj.get_bounds()
+        except Exception:  # noqa: BLE001 - odd image objects just don't inform the resolution
+            continue
+        if right - left > 1 and (best is None or px_w > best[0]):
+            best = (px_w, right - left)
+    if best is None:
+        return default
+    return max(100, min(400, int(round(best[0] / (best[1] / 72)))))
+
+
+__all__ = ["SourceInfo", "sniff", "probe", "decode", "PageTask"]

@@ -1,0 +1,93 @@
+"""Deskew (projection profile) and orientation (tesseract OSD, 90/180/270 degrees)."""
+from __future__ import annotations
+
+import os
+import re
+
+from PIL import Image
+
+from ..errors import IngestError
+from .page import PageState
+
+ANALYSIS_DPI = 75
+MAX_SKEW = 6.0
+MIN_CORRECTION = 0.3  # degrees; below this rotating the full image costs more than it helps
+OSD_MIN_CONFIDENCE = 1.5  # low on purpose: the re-OCR must also come out more confident to be kept
+
+
+def _profile_sharpness(ink: Image.Image, angle: float) -> float:
+    turned = ink.rotate(angle, resample=Image.BILINEAR, fillcolor=0)
+    rows = turned.resize((1, turned.height), Image.BOX).tobytes()
+    return float(sum((b - a) ** 2 for a, b in zip(rows, rows[1:])))
+
+
+def skew_angle(im: Image.Image, dpi: int) -> float:
+    """The rotation (degrees, counter-clockwise) that makes text lines horizontal: the sharpest row profile."""
+    gray = im.convert("L") if im.mode != "L" else im
+    small = gray.reduce(max(1, round(dpi / ANALYSIS_DPI)))
+    ink = small.point(lambda v: 255 if v < 160 else 0)
+    if not ink.getbbox():
+        return 0.0
+    coarse = max((a for a in range(-int(MAX_SKEW), int(MAX_SKEW) + 1)), key=lambda a: _profile_sharpness(ink, a))
+    fine = [coarse + step / 10 for step in range(-9, 10, 2)]
+    return round(max(fine, key=lambda a: _profile_sharpness(ink, a)), 2)
+
+
+def rotate_image(im: Image.Image, angle: float, *, expand: bool = False) -> Image.Image:
+    white = 1 if im.mode == "1" else (255 if im.mode == "L" else (255, 255, 255))
+    resample = Image.NEAREST if im.mode == "1" or angle % 90 == 0 else Image.BICUBIC
+    return im.rotate(angle, resample=resample, expand=expand, fillcolor=white)
+
+
+def deskew(page: PageState) -> PageState:
+    """Stage: straighten a page scanned slightly askew (up to 6 degrees)."""
+    if page.finished:
+        return page
+    angle = skew_angle(page.image, page.dpi[0])
+    if abs(angle) < MIN_CORRECTION:
+        return page.replace(skew=angle)
+    return page.replace(image=rotate_image(page.image, angle), skew=angle)
+
+
+def osd_rotation(page: PageState) -> tuple[int, float]:
+    """Tesseract OSD: (degrees clockwise to turn the page upright, confidence); (0, 0) when it cannot tell."""
+    import pytesseract
+
+    path = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.osd.png")
+    gray = page.image.convert("L") if page.image.mode not in ("1", "L") else page.image
+    gray.save(path, dpi=page.dpi)
+    try:
+        out = pytesseract.image_to_osd(path, config="--psm 0", timeout=page.task.config.tesseract_timeout)
+    except pytesseract.TesseractError:
+        return 0, 0.0  # e.g. "Too few characters": nothing to turn by
+    except RuntimeError as exc:
+        raise IngestError(f"orientation detection failed: {exc}") from None
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    rotate = re.search(r"Rotate: (\d+)", out)
+    conf = re.search(r"Orientation confidence: ([\d.]+)", out)
+    return (int(rotate.group(1)) if rotate else 0), (float(conf.group(1)) if conf else 0.0)
+
+
+def fix_orientation(page: PageState) -> PageState:
+    """Stage (after OCR): a page whose OCR came back unsure is checked with OSD; a page lying at 90/180/270
+    degrees is turned upright, deskewed and OCR'd again, and kept only if the new pass is more confident.
+    OSD costs a third to half of an OCR pass, so confident pages (nearly all) skip it."""
+    from .ocr import ocr
+
+    if page.finished or page.pdf_path is None:
+        return page
+    if page.words >= 5 and (page.confidence or 0) >= page.task.config.osd_below_confidence:
+        return page
+    rotate, confidence = osd_rotation(page)
+    if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
+        return page
+    turned = page.replace(image=rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
+                          pdf_path=None)
+    turned = ocr(deskew(turned))
+    if (turned.confidence or 0) > (page.confidence or 0):
+        os.unlink(page.pdf_path)
+        return turned
+    os.unlink(turned.pdf_path)
+    return page.replace(warnings=page.warnings + (f"OSD suggested {rotate} degrees; OCR was not better",))

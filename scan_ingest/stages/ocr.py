@@ -1,0 +1,77 @@
+"""OCR: one tesseract pass per page gives the text, the word confidences and the page of the searchable PDF."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+from ..errors import IngestError
+from .page import PageState
+
+JPEG_QUALITY = 85
+
+
+def tesseract_input(page: PageState, base: str) -> str:
+    """Bilevel pages go in as PNG (tesseract embeds them as CCITT G4), others as JPEG (embedded as is)."""
+    im = page.image
+    if im.mode == "1":
+        path = base + ".png"
+        im.save(path, dpi=page.dpi)
+    else:
+        path = base + ".jpg"
+        im.save(path, quality=JPEG_QUALITY, dpi=page.dpi)
+    return path
+
+
+def parse_tsv(tsv: str) -> tuple[str, list[float]]:
+    """Text with line and paragraph breaks, and the confidences of the recognised words."""
+    lines: dict[tuple, list[str]] = {}
+    confidences: list[float] = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        if row.get("level") != "5":
+            continue
+        word = (row.get("text") or "").strip()
+        if not word:
+            continue
+        conf = float(row["conf"])
+        if conf >= 0:
+            confidences.append(conf)
+        key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
+        lines.setdefault(key, []).append(word)
+    out, previous = [], None
+    for key in sorted(lines):
+        if previous is not None and key[:2] != previous[:2]:
+            out.append("")
+        out.append(" ".join(lines[key]))
+        previous = key
+    return "\n".join(out), confidences
+
+
+def ocr(page: PageState) -> PageState:
+    """Stage: run tesseract once with pdf+tsv output."""
+    import pytesseract
+
+    if page.finished:
+        return page
+    base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
+    image_path = tesseract_input(page, base)
+    try:
+        pdf, tsv = pytesseract.run_and_get_multiple_output(
+            image_path, extensions=["pdf", "tsv"], lang=page.task.config.lang,
+            timeout=page.task.config.tesseract_timeout,
+        )
+    except pytesseract.TesseractError as exc:
+        raise IngestError(f"OCR failed: {exc.message or exc}") from None
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise IngestError(f"OCR failed: {exc}") from None
+    finally:
+        os.unlink(image_path)
+    if isinstance(tsv, bytes):
+        tsv = tsv.decode("utf-8")
+    text, confidences = parse_tsv(tsv)
+    pdf_path = base + ".pdf"
+    with open(pdf_path + ".part", "wb") as fh:
+        fh.write(pdf)
+    os.replace(pdf_path + ".part", pdf_path)
+    mean = round(sum(confidences) / len(confidences), 2) if confidences else 0.0
+    return page.replace(text=text, confidence=mean, words=len(confidences), pdf_path=pdf_path)

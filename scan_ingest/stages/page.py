@@ -1,0 +1,42 @@
+"""The page travelling through the stages: a frozen dataclass; each stage returns a changed copy."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .types import PageResult, PageTask
+
+
+@dataclass(frozen=True)
+class PageState:
+    task: PageTask
+    image: Any = None  # PIL.Image.Image while the page is being worked on
+    dpi: tuple[int, int] | None = None
+    text_layer: bool = False
+    separator: str | None = None
+    blank: bool = False
+    skew: float = 0.0
+    rotation: int = 0
+    text: str = ""
+    confidence: float | None = None
+    words: int = 0
+    pdf_path: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def replace(self, **changes) -> PageState:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def finished(self) -> bool:
+        """Separator sheets, blank pages and pages with a text layer need no further image work."""
+        return bool(self.separator) or self.blank or self.text_layer
+
+    def result(self, seconds: float = 0.0) -> PageResult:
+        size = self.image.size if self.image is not None else None
+        return PageResult(
+            index=self.task.index, separator=self.separator, blank=self.blank, text=self.text,
+            confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
+            rotation=self.rotation, skew=self.skew, dpi=self.dpi, size_px=size, seconds=round(seconds, 3),
+            warnings=self.warnings,
+        )

@@ -1,0 +1,221 @@
+"""The one writer: stores a planned document. Objects first (original bit-exact, PDF/A rendition, scan record),
+then every row in one transaction, so a document is visible only complete. Objects put for a document whose
+transaction never committed (crash, kill -9, error) are removed again, on the spot or when the batch resumes."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
+from akten.models import Akte, AkteState
+from akten.selectors import aktenplan_unit_for
+from akten.services import akte_create, akte_retention_refresh
+from dms.audit import audit_record
+from dms.models import Department, Document, DocumentVersion, Page, StoredObject
+from dms.services import stored_object_put
+from dms.storage import get_storage, key_for
+from search.outbox import outbox_enqueue
+
+from .models import IngestDocument, IngestItem
+from .pdfa import RenditionPage, assemble_pdfa
+from .pipeline import DocumentPlan
+from .scan_record import qa_assess, scan_record
+from .sources.manifest import ManifestRow
+
+MEDIA_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
+WRITABLE_STATES = (AkteState.OFFEN, AkteState.ZDA)  # Bestandsakten are mostly closed (z.d.A.) already
+_fault_counter = 0
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """What the writer knows about the source file a document comes from."""
+
+    batch_id: int
+    item: IngestItem
+    source: str
+    path: Path
+    format: str
+    sha256: str
+    size: int
+    mtime: datetime | None
+    row: ManifestRow | None
+    department: Department | None  # --department
+    user: object
+    lang: str
+    qa_threshold: float
+    work_dir: Path
+    started: datetime
+    finished: datetime
+
+
+class DocumentRefused(Exception):
+    """The document cannot go in (no such Aktenplan unit, Akte already destroyed, ...); the message says why."""
+
+
+def objects_discard(shas: list[str]) -> None:
+    """Remove objects put for a document whose rows never committed (content no row refers to)."""
+    storage = get_storage()
+    for sha in shas:
+        if sha and not StoredObject.objects.filter(sha256=sha).exists():
+            storage.delete(key_for(sha))
+
+
+def _maybe_fault() -> None:
+    """Test hook: DMS_INGEST_FAULT=after_put:N kills the process (SIGKILL) after the objects of the N-th
+    document are put and before its transaction commits, to prove resume leaves no half document."""
+    global _fault_counter
+    spec = os.environ.get("DMS_INGEST_FAULT", "")
+    if spec.startswith("after_put:"):
+        _fault_counter += 1
+        if _fault_counter >= int(spec.split(":", 1)[1]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _department_for_new_akte(ctx: ItemContext) -> Department | None:
+    if ctx.row and ctx.row.department:
+        value = ctx.row.department
+        dept = Department.objects.filter(code=value).first() or Department.objects.filter(name__iexact=value).first()
+        if dept is None:
+            raise DocumentRefused(f"manifest line {ctx.row.line}: unknown Organisationseinheit {value!r}")
+        return dept
+    return ctx.department
+
+
+def _resolve_akte(ctx: ItemContext, plan: DocumentPlan):
+    """(existing Akte or None, Aktenplan unit, lead department) — nothing is created here."""
+    try:
+        az = str(Aktenzeichen.parse(plan.aktenzeichen))
+    except AktenzeichenError as exc:
+        raise DocumentRefused(str(exc)) from None
+    akte = Akte.objects.select_related("lead_department").filter(aktenzeichen=az).first()
+    if akte is not None:
+        if akte.state not in WRITABLE_STATES:
+            raise DocumentRefused(f"Akte {az} is {akte.state}; documents can no longer be added")
+        return akte, akte.unit, akte.lead_department, az
+    unit = aktenplan_unit_for(Aktenzeichen.parse(az).kennzeichen)
+    if unit is None:
+        raise DocumentRefused(f"Akte {az} does not exist and no Aktenplan unit matches its Kennzeichen")
+    dept = _department_for_new_akte(ctx)
+    if dept is None and unit.effective_rule().department_id is None:
+        raise DocumentRefused(f"Akte {az} does not exist; no department given (manifest or --department) and "
+                              f"Aktenplan unit {unit.kennzeichen} names none")
+    return None, unit, dept, az
+
+
+def _record(ctx: ItemContext, plan: DocumentPlan, status: str, *, reason: str = "", document=None,
+            akte_department: str = "", qa: tuple = ("", None)) -> IngestDocument:
+    doc, _ = IngestDocument.objects.update_or_create(
+        item=ctx.item, source_pages=plan.source_pages,
+        defaults={"aktenzeichen": plan.aktenzeichen or "", "title": plan.title, "pages": len(plan.pages),
+                  "status": status, "reason": reason, "document": document, "department": akte_department,
+                  "pending_objects": [], "qa_state": qa[0], "mean_confidence": qa[1]},
+    )
+    return doc
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
+    """Store one document of an item (or record why not). Already stored by an interrupted run: kept."""
+    done = IngestDocument.objects.filter(item=ctx.item, source_pages=plan.source_pages).first()
+    if done is not None and done.status == IngestDocument.Status.STORED and done.document_id:
+        return done
+    if done is not None and done.pending_objects:
+        objects_discard(done.pending_objects)
+    if plan.error:
+        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=plan.error)
+    try:
+        akte, unit, dept, az = _resolve_akte(ctx, plan)
+    except DocumentRefused as exc:
+        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=str(exc))
+    if akte is not None:
+        duplicate = Document.objects.filter(akte=akte, source_pages=plan.source_pages,
+                                            versions__original__sha256=ctx.sha256).first()
+        if duplicate is not None:
+            return _record(ctx, plan, IngestDocument.Status.DUPLICATE, document=duplicate,
+                           reason=f"already in Akte {az} as document {duplicate.pk}",
+                           akte_department=akte.lead_department.code)
+    return _store(ctx, plan, akte, unit, dept, az)
+
+
+def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> IngestDocument:
+    recorded = timezone.now()
+    operator = ctx.user.get_username() if ctx.user else "system"
+    rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
+    pages = [RenditionPage(p.pdf_path) if p.pdf_path else RenditionPage(str(ctx.path), p.index)
+             for p in plan.content_pages]
+    assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator, created=ctx.finished,
+                  subject=az)
+    rendition_sha = _sha256_file(rendition_path)
+    record = scan_record(
+        plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,
+        source_size=ctx.size, source_mtime=ctx.mtime, original_sha256=ctx.sha256, rendition_sha256=rendition_sha,
+        lang=ctx.lang, threshold=ctx.qa_threshold, started=ctx.started, finished=ctx.finished, recorded=recorded,
+    )
+    record_sha = hashlib.sha256(record).hexdigest()
+    qa_state, mean, _ = qa_assess(plan, ctx.qa_threshold)
+    pending = [ctx.sha256, rendition_sha, record_sha]
+    entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean))
+    entry.pending_objects = pending
+    entry.save(update_fields=["pending_objects"])
+    try:
+        with transaction.atomic():
+            document = _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mean)
+            entry.status, entry.document, entry.pending_objects = IngestDocument.Status.STORED, document, []
+            entry.department = document.department.code
+            entry.save(update_fields=["status", "document", "pending_objects", "department"])
+    except Exception as exc:  # noqa: BLE001 - the rows rolled back; the objects go too, the batch goes on
+        objects_discard(pending)
+        entry.status, entry.reason, entry.pending_objects = IngestDocument.Status.ERROR, f"storing failed: {exc}", []
+        entry.save(update_fields=["status", "reason", "pending_objects"])
+    finally:
+        rendition_path.unlink(missing_ok=True)
+    return entry
+
+
+def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mean) -> Document:
+    if akte is None:
+        akte = akte_create(aktenzeichen=az, title=f"Bestandsakte {az}", unit=unit, lead_department=dept,
+                           by=ctx.user)
+    original = stored_object_put(path=ctx.path, media_type=MEDIA_TYPES.get(ctx.format, "application/octet-stream"))
+    rendition = stored_object_put(path=rendition_path, media_type="application/pdf")
+    scan = stored_object_put(data=record, media_type="application/json")
+    _maybe_fault()
+    row = ctx.row
+    document = Document(
+        akte=akte, department=akte.lead_department, title=plan.title[:500],
+        document_type=(row.document_type if row else "") or "Scan", date=row.date if row else None,
+        source=ctx.source, source_pages=plan.source_pages, created_by=ctx.user,
+    )
+    document.full_clean(exclude=["akte", "department", "created_by"])
+    document.save()
+    version = DocumentVersion.objects.create(document=document, number=1, original=original, rendition=rendition,
+                                             scan_record=scan)
+    Page.objects.bulk_create([
+        Page(version=version, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
+        for i, p in enumerate(plan.pages)
+    ])
+    if document.date:
+        akte_retention_refresh(akte=akte)
+    outbox_enqueue(document_ids=[document.pk])
+    audit_record(actor=ctx.user, action="document.ingest", obj=document, after={
+        "aktenzeichen": akte.aktenzeichen, "title": document.title, "source": ctx.source,
+        "source_pages": plan.source_pages or None, "batch": ctx.batch_id, "original": original.sha256,
+        "rendition": rendition.sha256, "scan_record": scan.sha256, "pages": len(plan.pages), "qa": qa_state,
+        "mean_confidence": mean,
+    })
+    return document

@@ -1,0 +1,26 @@
+"""Fixtures for ingest tests: an ingest area under tmp_path and small synthetic scans (150-200 dpi)."""
+import pytest
+
+from scan_ingest import synth
+
+
+@pytest.fixture(autouse=True)
+def _ingest_area(tmp_path, settings):
+    settings.DMS_INGEST_DIR = str(tmp_path / "ingest-area")
+    settings.DMS_BROKER_URL = ""
+
+
+@pytest.fixture
+def scans(tmp_path):
+    """A folder to put generated scans in."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    return folder
+
+
+def text(seed: int, sentences: int = 2) -> str:
+    return synth.german_text(seed, sentences)
+
+
+def page(seed: int, sentences: int = 2, **kw):
+    return synth.text_page(text(seed, sentences), dpi=kw.pop("dpi", 150), seed=seed, **kw)
