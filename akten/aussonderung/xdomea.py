@@ -56,7 +56,11 @@ def _schema(path: str) -> etree.XMLSchema:
 def validate(root: etree._Element, *, source: str) -> None:
     """Raise XdomeaError naming the source and the first schema violations unless `root` is valid."""
     schema = _schema(str(schema_path()))
-    if not schema.validate(root):
+    try:
+        valid = schema.validate(root)
+    except etree.XMLSchemaValidateError as exc:
+        raise XdomeaError(f"{source}: not a valid xdomea 3.0.0 message: {exc}") from None
+    if not valid:
         errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:3])
         raise XdomeaError(f"{source}: not a valid xdomea 3.0.0 message: {errors}")
 
@@ -218,6 +222,8 @@ def parse_0502(data: bytes, *, source: str) -> Bewertung:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise XdomeaError(f"{source}: not well-formed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise XdomeaError(f"{source}: a DOCTYPE is not allowed in an xdomea message")
     validate(root, source=source)
     if root.tag != X + "Aussonderung.Bewertungsverzeichnis.0502":
         raise XdomeaError(f"{source}: expected a Bewertungsverzeichnis (0502), found {etree.QName(root).localname}")
