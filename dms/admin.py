@@ -1,24 +1,68 @@
+"""Admin for master data. Departments are written through the audited service (which also creates the backing
+Group); documents inside a held Akte show as protected on the delete pages; the audit trail is read-only."""
 from django.contrib import admin
+from django.db import transaction
 
+from akten.admin import HoldGuardAdmin
+
+from search.outbox import outbox_enqueue
+
+from .audit import audit_record
 from .models import AuditEvent, Department, Document, StoredObject
+from .services import department_upsert
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        saved = department_upsert(code=obj.code, name=obj.name, by=request.user)
+        obj.pk, obj.group = saved.pk, saved.group
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(HoldGuardAdmin):
     list_display = ["title", "akte", "department", "document_type", "date"]
     list_filter = ["department", "document_type"]
     search_fields = ["title", "akte__aktenzeichen"]
-    readonly_fields = ["uuid", "created_by", "created_at"]
+    readonly_fields = ["uuid", "created_by", "created_at", "department"]
+    list_select_related = ["akte", "department"]
+
+    def has_add_permission(self, request):
+        return False  # documents come from ingest, with their stored versions
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + ["akte", "vorgang"]
+
+    def save_model(self, request, obj, form, change):
+        """Metadata edits are audited and re-indexed in the same transaction."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(actor=request.user, action="document.update", obj=obj,
+                         after={f: str(form.cleaned_data[f]) for f in form.changed_data})
+            outbox_enqueue(document_ids=[obj.pk])
+
+    def delete_one(self, request, obj):
+        audit_record(actor=request.user, action="document.delete", obj=obj,
+                     before={"akte": obj.akte.aktenzeichen, "title": obj.title})
+        doc_id = obj.pk
+        obj.delete()
+        outbox_enqueue(document_ids=[doc_id], op="delete")
 
 
 @admin.register(StoredObject)
 class StoredObjectAdmin(admin.ModelAdmin):
     list_display = ["key", "size", "media_type", "created_at"]
+    search_fields = ["sha256"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -29,7 +73,8 @@ class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor", "object_id"]
 
     def has_add_permission(self, request):
         return False

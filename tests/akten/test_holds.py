@@ -1,0 +1,208 @@
+"""Löschsperre (legal hold): a held Akte, and everything inside it, cannot be deleted by any path that goes
+through the model layer — services, the Django admin (single and bulk), queryset deletes, cascades. Holds stack;
+only when every hold is released can the Akte be deleted. An active hold itself cannot be deleted."""
+import pytest
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from akten.models import Akte, Hold, Vorgang
+from akten.services import AkteError, akte_delete, hold_place, hold_release
+from akten.signals import HeldError
+from dms.models import AuditEvent, Department, Document, DocumentVersion, Page, StoredObject
+from search.models import OutboxEntry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def held(org, aktenplan):
+    """An Akte with a Vorgang and two documents (one in the Vorgang), under one Löschsperre."""
+    akte = factories.akte("63.10.02-1998/0042", "Neubau Gartenweg 12")
+    vorgang = Vorgang.objects.create(akte=akte, title="Widerspruch")
+    factories.document(akte, "Bauantrag", pages=2)
+    factories.document(akte, "Widerspruchsbescheid", vorgang=vorgang)
+    hold = hold_place(akte=akte, reason="Rechtsstreit VG 2 K 123/24", by=org.archiv)
+    return akte, hold
+
+
+def counts(akte):
+    """(Akten, Vorgänge, Dokumente, Versionen, Seiten) of the Akte, by id (works after it is gone)."""
+    pk = akte.id
+    return (Akte.objects.filter(pk=pk).count(), Vorgang.objects.filter(akte_id=pk).count(),
+            Document.objects.filter(akte_id=pk).count(), DocumentVersion.objects.filter(document__akte_id=pk).count(),
+            Page.objects.filter(version__document__akte_id=pk).count())
+
+
+FULL = (1, 1, 2, 2, 3)
+
+
+def refused(fn):
+    with pytest.raises(HeldError) as err, transaction.atomic():
+        fn()
+    return str(err.value)
+
+
+def test_service_delete_is_refused_naming_akte_and_reason(held, org):
+    akte, hold = held
+    message = refused(lambda: akte_delete(akte=akte, by=org.admin))
+    assert "63.10.02-1998/0042" in message and f"#{hold.pk}: Rechtsstreit VG 2 K 123/24" in message
+    assert counts(akte) == FULL
+    assert not AuditEvent.objects.filter(action="akte.delete").exists()
+
+
+def test_instance_and_queryset_delete_are_refused(held):
+    akte, _ = held
+    refused(lambda: Akte.objects.get(pk=akte.pk).delete())
+    refused(lambda: Akte.objects.filter(pk=akte.pk).delete())
+    refused(lambda: Akte.objects.all().delete())
+    assert counts(akte) == FULL
+
+
+def test_bulk_delete_with_one_held_akte_deletes_nothing(held, aktenplan):
+    akte, _ = held
+    other = factories.akte("63.20-2001/1")
+    refused(lambda: Akte.objects.filter(pk__in=[akte.pk, other.pk]).delete())
+    assert Akte.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.parametrize("what", ["vorgang", "document", "version", "page"])
+def test_deleting_anything_inside_is_refused(held, what):
+    """Vorgang (cascades to its documents), Document, DocumentVersion, Page: instance and queryset deletes."""
+    akte, _ = held
+    model, qs = {
+        "vorgang": (Vorgang, Vorgang.objects.filter(akte=akte)),
+        "document": (Document, Document.objects.filter(akte=akte)),
+        "version": (DocumentVersion, DocumentVersion.objects.filter(document__akte=akte)),
+        "page": (Page, Page.objects.filter(version__document__akte=akte)),
+    }[what]
+    refused(lambda: qs.first().delete())
+    refused(lambda: model.objects.filter(pk__in=qs.values("pk")).delete())
+    assert counts(akte) == FULL
+
+
+def test_deleting_department_unit_user_or_stored_object_is_refused(held, org, aktenplan):
+    """What an Akte hangs on is protected (PROTECT), so no cascade can reach a held Akte from above."""
+    akte, _ = held
+    for obj in (Department.objects.get(code="63"), aktenplan.u631002, org.archiv, StoredObject.objects.first()):
+        with pytest.raises((ProtectedError, HeldError)), transaction.atomic():
+            obj.delete()
+    assert counts(akte) == FULL
+
+
+def test_holds_stack_and_release_of_all_allows_deletion(held, org):
+    akte, first = held
+    second = hold_place(akte=akte, reason="Prüfung Rechnungsprüfungsamt", by=org.archiv2)
+    hold_release(akte=akte, hold_id=first.pk, by=org.archiv)
+    message = refused(lambda: akte_delete(akte=akte, by=org.admin))
+    assert f"#{second.pk}: Prüfung" in message and f"#{first.pk}" not in message
+    hold_release(akte=akte, hold_id=second.pk, by=org.archiv)
+    doc_ids = set(Document.objects.filter(akte=akte).values_list("pk", flat=True))
+    akte_id = akte.pk
+    akte_delete(akte=akte, by=org.admin)
+    akte.id = akte_id
+    assert counts(akte) == (0, 0, 0, 0, 0)
+    assert set(OutboxEntry.objects.filter(op="delete").values_list("document_id", flat=True)) == doc_ids
+    assert AuditEvent.objects.filter(action="akte.delete", object_id=str(akte_id)).exists()
+
+
+def test_active_hold_row_cannot_be_deleted(held):
+    akte, hold = held
+    refused(lambda: Hold.objects.get(pk=hold.pk).delete())
+    refused(lambda: Hold.objects.filter(akte=akte).delete())
+    assert Hold.objects.filter(pk=hold.pk, released_at=None).exists()
+
+
+def test_release_is_recorded_and_cannot_happen_twice(held, org):
+    akte, hold = held
+    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2)
+    hold.refresh_from_db()
+    assert hold.released_by == org.archiv2 and hold.released_at is not None
+    with pytest.raises(AkteError, match="already released"):
+        hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2)
+    with pytest.raises(AkteError, match="has no Löschsperre #999999"):
+        hold_release(akte=akte, hold_id=999999, by=org.archiv2)
+    assert list(AuditEvent.objects.filter(object_id=str(akte.pk), action__startswith="hold.")
+                .values_list("action", flat=True)) == ["hold.place", "hold.release"]
+
+
+def test_hold_needs_a_reason(org, aktenplan):
+    akte = factories.akte("63-2000/1")
+    with pytest.raises(AkteError, match="needs a reason"):
+        hold_place(akte=akte, reason="  ", by=org.archiv)
+
+
+# -- the Django admin, driven through the test client as a superuser -----------------------------------------
+
+
+@pytest.fixture
+def admin_client_(client, org):
+    client.force_login(org.admin)
+    return client
+
+
+def test_admin_delete_view_shows_the_hold_and_refuses(held, admin_client_):
+    akte, hold = held
+    url = f"/admin/akten/akte/{akte.pk}/delete/"
+    page = admin_client_.get(url)
+    assert page.status_code == 200 and "Rechtsstreit VG 2 K 123/24" in page.content.decode()
+    response = admin_client_.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the "cannot delete" page again, no redirect
+    assert counts(akte) == FULL
+
+
+def test_admin_bulk_delete_action_refuses(held, admin_client_, aktenplan):
+    akte, _ = held
+    other = factories.akte("63.20-2001/1")
+    response = admin_client_.post("/admin/akten/akte/", {
+        "action": "delete_selected", "_selected_action": [akte.pk, other.pk], "post": "yes"})
+    assert response.status_code == 200
+    assert "Rechtsstreit VG 2 K 123/24" in response.content.decode()
+    assert Akte.objects.filter(pk__in=[akte.pk, other.pk]).count() == 2
+
+
+@pytest.mark.parametrize(("url", "model"), [("dms/document", Document), ("akten/vorgang", Vorgang)])
+def test_admin_cannot_delete_contents_of_a_held_akte(held, admin_client_, url, model):
+    akte, _ = held
+    obj = model.objects.filter(akte=akte).first()
+    admin_client_.post(f"/admin/{url}/{obj.pk}/delete/", {"post": "yes"})
+    admin_client_.post(f"/admin/{url}/", {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
+    assert counts(akte) == FULL
+
+
+def test_admin_cannot_delete_an_active_hold(held, admin_client_):
+    akte, hold = held
+    admin_client_.post(f"/admin/akten/hold/{hold.pk}/delete/", {"post": "yes"})
+    admin_client_.post("/admin/akten/hold/", {"action": "delete_selected", "_selected_action": [hold.pk],
+                                              "post": "yes"})
+    assert Hold.objects.filter(pk=hold.pk, released_at=None).exists()
+
+
+def test_admin_deletes_an_unheld_akte_through_the_audited_service(admin_client_, aktenplan):
+    akte = factories.akte("63.20-2001/1")
+    response = admin_client_.post(f"/admin/akten/akte/{akte.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Akte.objects.filter(pk=akte.pk).exists()
+    assert AuditEvent.objects.filter(action="akte.delete", actor="admin").exists()
+
+
+def test_admin_places_and_releases_holds_through_the_services(admin_client_, org, aktenplan):
+    akte = factories.akte("63.20-2001/1")
+    response = admin_client_.post("/admin/akten/hold/add/", {"akte": akte.pk, "reason": "Akteneinsicht"})
+    assert response.status_code == 302
+    hold = Hold.objects.get(akte=akte)
+    assert hold.created_by == org.admin and hold.active
+    admin_client_.post("/admin/akten/hold/", {"action": "release", "_selected_action": [hold.pk]})
+    hold.refresh_from_db()
+    assert hold.released_by == org.admin
+    assert AuditEvent.objects.filter(object_id=str(akte.pk), action="hold.release", actor="admin").exists()
+
+
+def test_admin_deletes_an_akte_whose_holds_were_all_released(held, admin_client_, org):
+    akte, hold = held
+    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv)
+    page = admin_client_.get(f"/admin/akten/akte/{akte.pk}/delete/")
+    assert 'name="post" value="yes"' in page.content.decode()  # the confirmation form, not "cannot delete"
+    response = admin_client_.post(f"/admin/akten/akte/{akte.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert counts(akte) == (0, 0, 0, 0, 0)

@@ -1,0 +1,131 @@
+"""The audit trail is append-only and hash-chained: the database refuses updates, and `audit_verify` names the
+first event that was altered or removed even by someone who can bypass the trigger."""
+import json
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from dms.audit import audit_record, audit_verify
+from dms.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain():
+    """Five events, seq 1..5."""
+    return [audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i),
+                         before={"n": i - 1}, after={"n": i, "text": "Grüße"}) for i in range(1, 6)]
+
+
+def bypass_trigger():
+    """What a database owner could do: switch off the append-only trigger (rolled back with the test)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE dms_auditevent DISABLE TRIGGER dms_auditevent_no_update")
+        else:
+            cur.execute("DROP TRIGGER dms_auditevent_no_update")
+
+
+def test_intact_chain_verifies(chain, run_command):
+    assert audit_verify() == (5, None)
+    code, out, _ = run_command("audit_verify", "--json")
+    assert code == 0
+    assert json.loads(out) | {"seconds": 0} == {"ok": True, "checked": 5, "first_broken": None, "seconds": 0}
+
+
+def test_each_event_links_to_the_previous_one(chain):
+    assert chain[0].prev_hash == "0" * 64
+    assert [e.prev_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
+
+
+def test_database_refuses_update_of_an_event(chain):
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=3).update(actor="mallory")
+    assert AuditEvent.objects.get(seq=3).actor == "anna"
+
+
+def test_model_refuses_save_and_delete_of_an_event(chain):
+    event = AuditEvent.objects.get(seq=2)
+    event.actor = "mallory"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("actor", "mallory"), ("action", "test.read"), ("object_type", "other"), ("object_id", "99"),
+    ("before", {"n": 0}), ("after", {"n": 3, "text": "Gruesse"}), ("after", None),
+])
+def test_altered_field_names_that_event(chain, run_command, field, value):
+    bypass_trigger()
+    AuditEvent.objects.filter(seq=3).update(**{field: value})
+    checked, broken = audit_verify()
+    assert (checked, broken.seq) == (2, 3)
+    assert "event 3 was altered" in broken.reason
+    code, out, err = run_command("audit_verify")
+    assert code == 1
+    assert "broken at event 3" in err
+
+
+def test_altered_timestamp_names_that_event(chain):
+    bypass_trigger()
+    AuditEvent.objects.filter(seq=4).update(at=chain[3].at.replace(year=2001))
+    assert audit_verify()[1].seq == 4
+
+
+def test_rehashed_forgery_is_caught_at_the_next_link(chain):
+    """Altering an event and recomputing its own hash breaks the link from the following event."""
+    from dms.audit import _canonical
+    import hashlib
+
+    bypass_trigger()
+    forged = AuditEvent.objects.get(seq=2)
+    forged.actor = "mallory"
+    AuditEvent.objects.filter(seq=2).update(actor="mallory", hash=hashlib.sha256(_canonical(forged)).hexdigest())
+    checked, broken = audit_verify()
+    assert (checked, broken.seq) == (2, 3)
+    assert "does not link to event 2" in broken.reason
+
+
+def test_altered_prev_hash_names_that_event(chain):
+    bypass_trigger()
+    AuditEvent.objects.filter(seq=5).update(prev_hash="f" * 64)
+    assert audit_verify()[1].seq == 5
+
+
+def test_deleted_middle_event_is_named(chain, run_command):
+    AuditEvent.objects.filter(seq=3)._raw_delete(AuditEvent.objects.db)
+    checked, broken = audit_verify()
+    assert (checked, broken.seq) == (2, 3)
+    assert "event 3 is missing" in broken.reason
+    code, out, _ = run_command("audit_verify", "--json")
+    assert code == 1
+    assert json.loads(out)["first_broken"]["seq"] == 3
+
+
+def test_deleted_last_event_is_named(chain, run_command):
+    """The chain head (kept in its own row) still names the hash of event 5, so cutting the tail shows."""
+    AuditEvent.objects.filter(seq=5)._raw_delete(AuditEvent.objects.db)
+    checked, broken = audit_verify()
+    assert (checked, broken.seq) == (4, 5)
+    assert "removed" in broken.reason
+    code, _, err = run_command("audit_verify")
+    assert code == 1 and "event 5" in err
+
+
+def test_deleted_first_event_is_named(chain):
+    AuditEvent.objects.filter(seq=1)._raw_delete(AuditEvent.objects.db)
+    assert audit_verify()[1].seq == 1
+
+
+def test_chain_continues_after_verification(chain):
+    audit_record(actor=None, action="test.more", object_type="test")
+    assert audit_verify() == (6, None)
+    assert AuditEvent.objects.get(seq=6).actor == "system"
+
+
+def test_empty_trail_verifies(run_command):
+    assert audit_verify() == (0, None)
+    assert run_command("audit_verify")[0] == 0

@@ -1,0 +1,116 @@
+"""`import_org FILE.json`: departments and users with passwords, memberships and roles; idempotent; a wrong
+entry is named and nothing is written."""
+import json
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+
+from dms.models import AuditEvent, Department
+from dms.selectors import user_departments, user_roles
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+ORG = {
+    "departments": [{"code": "10", "name": "Hauptamt"}, {"code": "63", "name": "Bauordnungsamt"}],
+    "users": [
+        {"username": "meier", "password": "geheim", "departments": ["63"], "roles": ["caseworker"]},
+        {"username": "schulz", "password": "geheim", "departments": ["10", "63"], "roles": ["caseworker"]},
+        {"username": "scanner", "roles": ["scan"]},
+        {"username": "root", "password": "geheim", "roles": ["admin"]},
+    ],
+}
+
+
+def write(tmp_path, data, name="org.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_import_creates_departments_users_memberships_and_roles(tmp_path, run_command):
+    code, out, err = run_command("import_org", write(tmp_path, ORG), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [d["status"] for d in result["departments"]] == ["created", "created"]
+    assert [u["status"] for u in result["users"]] == ["created"] * 4
+    assert Department.objects.get(code="63").group.name == "dept:63"
+    schulz = User.objects.get(username="schulz")
+    assert sorted(user_departments(schulz).values_list("code", flat=True)) == ["10", "63"]
+    assert user_roles(schulz) == {"caseworker"}
+    assert authenticate(username="meier", password="geheim") is not None
+    assert not User.objects.get(username="scanner").has_usable_password()
+    root = User.objects.get(username="root")
+    assert root.is_staff and root.is_superuser
+
+
+def test_second_run_changes_nothing(tmp_path, run_command):
+    path = write(tmp_path, ORG)
+    run_command("import_org", path)
+    events = AuditEvent.objects.count()
+    code, out, _ = run_command("import_org", path, "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert {d["status"] for d in result["departments"]} == {"unchanged"}
+    assert {u["status"] for u in result["users"]} == {"unchanged"}
+    assert AuditEvent.objects.count() == events
+    assert User.objects.count() == 4 and Department.objects.count() == 2
+
+
+def test_rerun_applies_renames_and_membership_changes(tmp_path, run_command):
+    run_command("import_org", write(tmp_path, ORG))
+    changed = {"departments": [{"code": "63", "name": "Bauaufsicht"}],
+               "users": [{"username": "meier", "departments": ["10"], "roles": ["caseworker"]}]}
+    code, out, _ = run_command("import_org", write(tmp_path, changed, "b.json"), "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert result["departments"] == [{"code": "63", "status": "updated"}]
+    assert result["users"] == [{"username": "meier", "status": "updated"}]
+    assert Department.objects.get(code="63").name == "Bauaufsicht"
+    meier = User.objects.get(username="meier")
+    assert list(user_departments(meier).values_list("code", flat=True)) == ["10"]
+    assert authenticate(username="meier", password="geheim") is not None  # no password given: kept
+
+
+def test_department_may_already_exist_in_the_database(tmp_path, run_command):
+    run_command("import_org", write(tmp_path, {"departments": [{"code": "32", "name": "Ordnungsamt"}]}))
+    users = {"users": [{"username": "x", "departments": ["32"], "roles": ["caseworker"]}]}
+    assert run_command("import_org", write(tmp_path, users, "u.json"))[0] == 0
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"users": [{"username": "a", "departments": ["99"]}]}, "users[0] 'a': unknown department '99'"),
+    ({"users": [{"username": "a", "roles": ["chef"]}]}, "users[0] 'a': unknown role 'chef'"),
+    ({"users": [{"username": "a"}, {"username": "a"}]}, "users[1] 'a': user a is listed twice"),
+    ({"users": [{"password": "x"}]}, "users[0] '': username is required"),
+    ({"users": [{"username": "a", "departments": "63"}]}, "users[0] 'a': departments must be a list"),
+    ({"users": [{"username": "a", "email": "a@b"}]}, "users[0] 'a': unknown field(s) email"),
+    ({"users": [{"username": "a", "password": ""}]}, "users[0] 'a': password must be a non-empty string"),
+    ({"departments": [{"code": "63"}]}, "departments[0] '63': code and name are required"),
+    ({"departments": [{"code": "1", "name": "a"}, {"code": "1", "name": "b"}]}, "department 1 is listed twice"),
+    ({"departments": "63"}, '"departments" must be a list'),
+    ({"people": []}, 'expected an object with "departments" and/or "users"'),
+])
+def test_bad_entry_is_named_and_nothing_is_imported(tmp_path, run_command, data, message):
+    data = {"departments": [{"code": "63", "name": "Bauordnungsamt"}], **data}
+    code, _, err = run_command("import_org", write(tmp_path, data))
+    assert code == 1
+    assert message in err
+    assert str(tmp_path / "org.json") in err
+    assert not User.objects.exists()
+    assert not Department.objects.exists()
+
+
+def test_all_errors_are_reported_at_once(tmp_path, run_command):
+    data = {"users": [{"username": "a", "departments": ["98"]}, {"username": "b", "roles": ["boss"]}]}
+    _, _, err = run_command("import_org", write(tmp_path, data))
+    assert "2 error(s)" in err and "'98'" in err and "'boss'" in err
+
+
+def test_unreadable_or_invalid_file_is_named(tmp_path, run_command):
+    code, _, err = run_command("import_org", tmp_path / "missing.json")
+    assert code == 1 and "missing.json: cannot read" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{departments: []}")
+    code, _, err = run_command("import_org", bad)
+    assert code == 1 and "bad.json: not valid JSON" in err
