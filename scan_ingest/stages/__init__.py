@@ -9,13 +9,13 @@ import time
 from ..errors import IngestError
 from .blank import detect_blank
 from .decode import decode
-from .geometry import deskew, fix_orientation
+from .geometry import deskew, fix_orientation, orient
 from .ocr import ocr
 from .page import PageState
 from .separator import detect_separator
 from .types import PageResult, PageTask, PipelineConfig
 
-PAGE_STAGES = (decode, detect_separator, detect_blank, deskew, ocr, fix_orientation)
+PAGE_STAGES = (decode, detect_separator, detect_blank, deskew, orient, ocr, fix_orientation)
 
 
 def result_path(out_dir: str, index: int) -> str:

@@ -105,7 +105,7 @@ def _probe_pdf(path: str) -> int:
     except pikepdf.PasswordError:
         raise IngestError("encrypted PDF refused: it needs a password") from None
     except pikepdf.PdfError as exc:
-        raise IngestError(f"broken PDF: {exc}") from None
+        raise IngestError(f"broken PDF: {str(exc).replace(f'{path}: ', '')}") from None
     if count == 0:
         raise IngestError("broken PDF: it has no pages")
     return count

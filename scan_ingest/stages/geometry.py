@@ -12,6 +12,7 @@ from .page import PageState
 ANALYSIS_DPI = 75
 MAX_SKEW = 6.0
 MIN_CORRECTION = 0.3  # degrees; below this rotating the full image costs more than it helps
+SIDEWAYS_RATIO = 1.5  # column profile this much sharper than the row profile: text lines run vertically
 OSD_MIN_CONFIDENCE = 1.5  # low on purpose: the re-OCR must also come out more confident to be kept
 
 
@@ -21,16 +22,33 @@ def _profile_sharpness(ink: Image.Image, angle: float) -> float:
     return float(sum((b - a) ** 2 for a, b in zip(rows, rows[1:])))
 
 
-def skew_angle(im: Image.Image, dpi: int) -> float:
-    """The rotation (degrees, counter-clockwise) that makes text lines horizontal: the sharpest row profile."""
+def _ink(im: Image.Image, dpi: int) -> Image.Image:
     gray = im.convert("L") if im.mode != "L" else im
-    small = gray.reduce(max(1, round(dpi / ANALYSIS_DPI)))
-    ink = small.point(lambda v: 255 if v < 160 else 0)
+    return gray.reduce(max(1, round(dpi / ANALYSIS_DPI))).point(lambda v: 255 if v < 160 else 0)
+
+
+def _best_coarse(ink: Image.Image) -> tuple[int, float]:
+    scores = {a: _profile_sharpness(ink, a) for a in range(-int(MAX_SKEW), int(MAX_SKEW) + 1)}
+    best = max(scores, key=scores.get)
+    return best, scores[best]
+
+
+def skew_analysis(im: Image.Image, dpi: int) -> tuple[float, bool]:
+    """(rotation in degrees counter-clockwise that makes text lines horizontal, whether the lines run
+    vertically — a page lying sideways). Both from projection profiles at 75 dpi."""
+    ink = _ink(im, dpi)
     if not ink.getbbox():
-        return 0.0
-    coarse = max((a for a in range(-int(MAX_SKEW), int(MAX_SKEW) + 1)), key=lambda a: _profile_sharpness(ink, a))
+        return 0.0, False
+    coarse, row_score = _best_coarse(ink)
+    _, column_score = _best_coarse(ink.rotate(90, expand=True))
+    if column_score > SIDEWAYS_RATIO * row_score:
+        return 0.0, True
     fine = [coarse + step / 10 for step in range(-9, 10, 2)]
-    return round(max(fine, key=lambda a: _profile_sharpness(ink, a)), 2)
+    return round(max(fine, key=lambda a: _profile_sharpness(ink, a)), 2), False
+
+
+def skew_angle(im: Image.Image, dpi: int) -> float:
+    return skew_analysis(im, dpi)[0]
 
 
 def rotate_image(im: Image.Image, angle: float, *, expand: bool = False) -> Image.Image:
@@ -43,7 +61,9 @@ def deskew(page: PageState) -> PageState:
     """Stage: straighten a page scanned slightly askew (up to 6 degrees)."""
     if page.finished:
         return page
-    angle = skew_angle(page.image, page.dpi[0])
+    angle, sideways = skew_analysis(page.image, page.dpi[0])
+    if sideways:
+        return page.replace(sideways=True)
     if abs(angle) < MIN_CORRECTION:
         return page.replace(skew=angle)
     return page.replace(image=rotate_image(page.image, angle), skew=angle)
@@ -70,24 +90,37 @@ def osd_rotation(page: PageState) -> tuple[int, float]:
     return (int(rotate.group(1)) if rotate else 0), (float(conf.group(1)) if conf else 0.0)
 
 
+def orient(page: PageState) -> PageState:
+    """Stage (before OCR): a page whose text lines run vertically is asked to OSD and turned upright
+    (clockwise by `rotation`) and deskewed, so its one OCR pass reads it the right way up."""
+    if page.finished or not page.sideways:
+        return page
+    rotate, confidence = osd_rotation(page)
+    page = page.replace(sideways=False, osd_checked=True)
+    if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
+        return page
+    return deskew(page.replace(image=rotate_image(page.image, -rotate, expand=True), rotation=rotate))
+
+
 def fix_orientation(page: PageState) -> PageState:
-    """Stage (after OCR): a page whose OCR came back unsure is checked with OSD; a page lying at 90/180/270
-    degrees is turned upright, deskewed and OCR'd again, and kept only if the new pass is more confident.
-    OSD costs a third to half of an OCR pass, so confident pages (nearly all) skip it."""
+    """Stage (after OCR): a page whose OCR came back unsure (e.g. upside down) is checked with OSD; if OSD
+    says it lies at 90/180/270 degrees it is turned, deskewed and OCR'd again, and kept only if the new pass
+    is more confident. OSD costs a third to half of an OCR pass, so confident pages (nearly all) skip it."""
     from .ocr import ocr
 
-    if page.finished or page.pdf_path is None:
+    if page.finished or page.pdf_path is None or page.osd_checked:
         return page
     if page.words >= 5 and (page.confidence or 0) >= page.task.config.osd_below_confidence:
         return page
     rotate, confidence = osd_rotation(page)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
-        return page
+        return page.replace(osd_checked=True)
     turned = page.replace(image=rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
-                          pdf_path=None)
+                          pdf_path=None, osd_checked=True)
     turned = ocr(deskew(turned))
     if (turned.confidence or 0) > (page.confidence or 0):
         os.unlink(page.pdf_path)
         return turned
     os.unlink(turned.pdf_path)
-    return page.replace(warnings=page.warnings + (f"OSD suggested {rotate} degrees; OCR was not better",))
+    return page.replace(osd_checked=True,
+                        warnings=page.warnings + (f"OSD suggested {rotate} degrees; OCR was not better",))

@@ -17,6 +17,8 @@ class PageState:
     separator: str | None = None
     blank: bool = False
     skew: float = 0.0
+    sideways: bool = False  # text lines run vertically: the orientation stage asks OSD
+    osd_checked: bool = False
     rotation: int = 0
     text: str = ""
     confidence: float | None = None
