@@ -83,6 +83,8 @@ def _hold_note(akte_id) -> str:
 
 def _skip_one(item: DisposalItem, by, note: str) -> None:
     """Holds win: the Akte stays as it is and goes back to z.d.A.; releasing the hold later changes nothing here."""
+    if item.in_transfer:
+        note += " (included in the 0503 transfer; the local copy is kept)"
     item.state, item.note, item.finished_at = S.SKIPPED_HOLD, note, timezone.now()
     item.save(update_fields=["state", "note", "finished_at"])
     Akte.objects.filter(pk=item.akte_id).update(state=AkteState.ZDA)
@@ -150,8 +152,6 @@ def _remove_rows(item: DisposalItem, run: DisposalRun, by) -> DisposalItem:
             return item
         note = _hold_note(item.akte_id)
         if note:
-            if item.in_transfer:
-                note += " (included in the 0503 transfer; the local copy is kept)"
             _skip_one(item, by, note)
             return item
         if item.decision == "A" and not item.in_transfer:
