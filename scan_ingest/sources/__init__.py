@@ -3,7 +3,6 @@ The result is a list of source files (a manifest row makes one each) and the ref
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +30,7 @@ class SourcePlan:
 
 def _is_zip(path: Path) -> bool:
     with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(path)
+        return fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def _walk(root: Path, skip: set[Path]) -> list[tuple[str, Path]]:
@@ -72,6 +71,11 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     by_source = dict(files)
     by_resolved = {p.resolve(): s for s, p in files}
     claimed: set[str] = set()
+    for _line, file, _reason in bad:  # a file whose row was refused is not ingested without its metadata
+        if file:
+            source = _row_source(ManifestRow(line=0, file=file), manifest, base, by_source, by_resolved)
+            if source and source != OUTSIDE:
+                claimed.add(source)
     for row in rows:
         source = _row_source(row, manifest, base, by_source, by_resolved)
         if source is None:
