@@ -1,13 +1,12 @@
 """What the index holds per document: one entry per document (its current version's pages), rebuilt from the
 database in bulk, with the principals allowed to see it (`dms.selectors.document_principals`)."""
 import bisect
-import hashlib
-import json
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
 from akten.models import AkteGroupObjectPermission, AkteUserObjectPermission
@@ -48,9 +47,14 @@ class IndexDoc:
 
     @property
     def stamp(self) -> int:
-        """A 63-bit digest of everything indexed: differs from the database's when the index entry is stale."""
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()
-        return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "big") >> 1
+        """A 63-bit digest of everything indexed (CRC-32 of the metadata and of the text: change detection, not
+        security): differs from the database's when the index entry is stale."""
+        meta = repr(tuple(getattr(self, f) for f in _META_FIELDS) + tuple(n for n, _ in self.pages)).encode()
+        text = zlib.crc32(self.body.encode())
+        return (zlib.crc32(meta) << 31) ^ text
+
+
+_META_FIELDS = [f.name for f in fields(IndexDoc) if f.name != "pages"]
 
 
 def page_at(page_numbers: list[int], page_starts: list[int], offset: int | None) -> int | None:
@@ -87,36 +91,49 @@ def index_docs_for(document_ids: Iterable[int]) -> list[IndexDoc]:
     ids = sorted(set(document_ids))
     if not ids:
         return []
+    return _index_docs(Q(pk__in=ids), Q(document_id__in=ids), Q(version__document_id__in=ids))
+
+
+def _index_docs_between(first: int, last: int) -> list[IndexDoc]:
+    """Every document with first <= id <= last (range conditions: cheaper than long IN lists for reindex)."""
+    return _index_docs(Q(pk__gte=first, pk__lte=last), Q(document_id__gte=first, document_id__lte=last),
+                       Q(version__document_id__gte=first, version__document_id__lte=last))
+
+
+def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
     docs = list(
-        Document.objects.filter(pk__in=ids)
-        .select_related("akte__unit", "akte__lead_department", "department")
-        .order_by("pk")
+        Document.objects.filter(doc_q).order_by("pk").values_list(
+            "pk", "akte_id", "akte__aktenzeichen", "akte__unit__kennzeichen", "title", "department__code",
+            "document_type", "date", "source", "source_pages", "created_by_id", "akte__lead_department__group_id")
     )
     latest = {
         row["document_id"]: row["number"]
-        for row in DocumentVersion.objects.filter(document_id__in=ids).values("document_id").annotate(number=Max("number"))
+        for row in DocumentVersion.objects.filter(version_q).values("document_id").annotate(number=Max("number"))
     }
     pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for doc_id, vnum, number, text in (
-        Page.objects.filter(version__document_id__in=ids)
+        Page.objects.filter(page_q)
         .order_by("version__document_id", "number")
         .values_list("version__document_id", "version__number", "number", "text")
         .iterator(chunk_size=2000)
     ):
         if latest.get(doc_id) == vnum:
             pages[doc_id].append((number, text))
-    akten = {d.akte_id: d.akte.lead_department.group_id for d in docs}
-    by_akte = principals_by_akte(akten, akten)
+    lead_groups = {d[1]: d[11] for d in docs}
+    by_akte = principals_by_akte(lead_groups, lead_groups)
+    az_cache: dict[str, tuple[str, ...]] = {}
     out = []
-    for d in docs:
-        principals = set(by_akte[d.akte_id])
-        if d.created_by_id:
-            principals.add(f"u:{d.created_by_id}")
+    for (pk, akte_id, aktenzeichen, unit, title, dept, doc_type, on, source, source_pages, created_by,
+         _group) in docs:
+        principals = by_akte[akte_id]
+        if created_by:
+            principals = principals | {f"u:{created_by}"}
+        if aktenzeichen not in az_cache:
+            az_cache[aktenzeichen] = az_keys(aktenzeichen)
         out.append(IndexDoc(
-            document_id=d.pk, akte_id=d.akte_id, aktenzeichen=d.akte.aktenzeichen, az_keys=az_keys(d.akte.aktenzeichen),
-            unit=d.akte.unit.kennzeichen, title=d.title, department=d.department.code,
-            document_type=d.document_type, year=d.date.year if d.date else None, source=d.source,
-            source_pages=d.source_pages or None, pages=tuple(pages.get(d.pk, ())), principals=tuple(sorted(principals)),
+            document_id=pk, akte_id=akte_id, aktenzeichen=aktenzeichen, az_keys=az_cache[aktenzeichen], unit=unit,
+            title=title, department=dept, document_type=doc_type, year=on.year if on else None, source=source,
+            source_pages=source_pages or None, pages=tuple(pages.get(pk, ())), principals=tuple(sorted(principals)),
         ))
     return out
 
@@ -127,5 +144,5 @@ def iter_index_docs(*, after_id: int = 0, batch_size: int = 500) -> Iterator[lis
         ids = list(Document.objects.filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return
-        yield index_docs_for(ids)
+        yield _index_docs_between(ids[0], ids[-1])
         after_id = ids[-1]

@@ -26,22 +26,21 @@ def outbox_drain(*, batch_size: int = 500) -> int:
     only after the index change is committed, so a crash leaves them pending. Returns the rows applied."""
     backend = get_backend()
     applied = 0
-    while True:
-        with transaction.atomic():
-            rows = _pending_batch(batch_size)
-            if not rows:
-                return applied
-            last_op = {}
-            for row in rows:
-                last_op[row.document_id] = row.op
-            upsert_ids = [d for d, op in last_op.items() if op == OutboxEntry.Op.UPSERT]
-            docs = index_docs_for(upsert_ids)
-            present = {d.document_id for d in docs}
-            reindex_note_changes(document_ids=list(last_op))
-            backend.upsert(docs)
-            backend.remove([d for d in last_op if d not in present])
-            OutboxEntry.objects.filter(pk__in=[r.pk for r in rows]).delete()
-            applied += len(rows)
+    with backend.writing():
+        while True:
+            with transaction.atomic():
+                rows = _pending_batch(batch_size)
+                if not rows:
+                    return applied
+                last_op = {}
+                for row in rows:
+                    last_op[row.document_id] = row.op
+                docs = index_docs_for([d for d, op in last_op.items() if op == OutboxEntry.Op.UPSERT])
+                present = {d.document_id for d in docs}
+                reindex_note_changes(document_ids=list(last_op))
+                backend.apply(upsert=docs, remove=[d for d in last_op if d not in present])
+                OutboxEntry.objects.filter(pk__in=[r.pk for r in rows]).delete()
+                applied += len(rows)
 
 
 def index_remove_documents(*, document_ids) -> None:

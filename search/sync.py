@@ -40,15 +40,18 @@ def _catch_up(backend, run: ReindexRun, batch_size: int) -> int:
         docs = index_docs_for(ids)
         backend.rebuild_write(run.generation, docs)
         backend.rebuild_remove(run.generation, set(ids) - {d.document_id for d in docs})
+        backend.rebuild_commit(run.generation)
         ReindexCatchup.objects.filter(pk__in=[r.pk for r in rows]).delete()
         done += len(ids)
 
 
-def search_reindex(*, batch_size: int = 1000, restart: bool = False,
+def search_reindex(*, batch_size: int = 1000, commit_every: int = 20_000, restart: bool = False,
                    progress: Callable[[int], None] | None = None, total_hint: Callable[[int], None] | None = None,
                    stop_after: int | None = None) -> dict:
     """Rebuild the whole index into a new generation and swap it in. An interrupted run resumes after the last
-    committed document; documents changed meanwhile in the live index are re-read before the swap.
+    commit (every `commit_every` documents: each commit waits for the indexing threads, so rarer commits keep
+    them busy while the next batch is read); documents changed meanwhile in the live index are re-read before
+    the swap.
     `stop_after` (documents) interrupts on purpose, as a crash would (tests)."""
     backend = get_backend()
     started = time.monotonic()
@@ -62,7 +65,7 @@ def search_reindex(*, batch_size: int = 1000, restart: bool = False,
         run = ReindexRun.objects.create(generation=f"gen-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
     backend.rebuild_begin(generation=run.generation)
     try:
-        result = _rebuild(backend, run, batch_size, progress, total_hint, stop_after)
+        result = _rebuild(backend, run, batch_size, commit_every, progress, total_hint, stop_after)
     except BaseException:
         backend.rebuild_suspend(run.generation)
         raise
@@ -70,20 +73,33 @@ def search_reindex(*, batch_size: int = 1000, restart: bool = False,
     return result
 
 
-def _rebuild(backend, run: ReindexRun, batch_size: int, progress, total_hint, stop_after) -> dict:
+def _checkpoint(backend, run: ReindexRun, last_id: int, count: int) -> None:
+    """Commit the generation, then record where a resume continues."""
+    backend.rebuild_commit(run.generation)
+    run.last_document_id, run.indexed = last_id, run.indexed + count
+    ReindexRun.objects.filter(pk=run.pk).update(last_document_id=run.last_document_id, indexed=run.indexed)
+
+
+def _rebuild(backend, run: ReindexRun, batch_size: int, commit_every: int, progress, total_hint,
+             stop_after) -> dict:
     if total_hint:
         total_hint(Document.objects.filter(pk__gt=run.last_document_id).count())
-    written = 0
+    written = uncommitted = 0
+    last_id = run.last_document_id
     for docs in iter_index_docs(after_id=run.last_document_id, batch_size=batch_size):
         if stop_after is not None and written >= stop_after:
-            backend.rebuild_suspend(run.generation)
+            backend.rebuild_suspend(run.generation)  # as a crash would: what was not committed is lost
             return {"generation": run.generation, "indexed": run.indexed, "finished": False}
         backend.rebuild_write(run.generation, docs)
         written += len(docs)
-        run.last_document_id, run.indexed = docs[-1].document_id, run.indexed + len(docs)
-        ReindexRun.objects.filter(pk=run.pk).update(last_document_id=run.last_document_id, indexed=run.indexed)
+        uncommitted += len(docs)
+        last_id = docs[-1].document_id
+        if uncommitted >= commit_every:
+            _checkpoint(backend, run, last_id, uncommitted)
+            uncommitted = 0
         if progress:
             progress(len(docs))
+    _checkpoint(backend, run, last_id, uncommitted)
     _catch_up(backend, run, batch_size)
     with transaction.atomic():
         run = ReindexRun.objects.select_for_update().get(pk=run.pk)  # drains wait until the swap is done

@@ -20,12 +20,13 @@ FILTER_FIELDS = {"az": "az", "dept": "department", "year": "year", "type": "type
 
 def build_analyzers() -> dict[str, tv.TextAnalyzer]:
     """`de`: lowercase, German stopwords, Snowball German stemming (folds ß->ss, ä->a and ae->a), ASCII folding.
-    `de_raw`: the unstemmed, folded words, for typo tolerance and compound splitting. `kw`: one lowercased token."""
+    `de_raw`: the unstemmed, folded words without stopwords, for typo tolerance and compound splitting. `kw`: one lowercased token."""
     de = (tv.TextAnalyzerBuilder(tv.Tokenizer.simple()).filter(tv.Filter.lowercase()).filter(tv.Filter.remove_long(40))
           .filter(tv.Filter.stopword("german")).filter(tv.Filter.stemmer("german")).filter(tv.Filter.ascii_fold())
           .build())
     raw = (tv.TextAnalyzerBuilder(tv.Tokenizer.simple()).filter(tv.Filter.lowercase())
-           .filter(tv.Filter.remove_long(40)).filter(tv.Filter.ascii_fold()).build())
+           .filter(tv.Filter.remove_long(40)).filter(tv.Filter.stopword("german")).filter(tv.Filter.ascii_fold())
+           .build())
     kw = tv.TextAnalyzerBuilder(tv.Tokenizer.raw()).filter(tv.Filter.lowercase()).build()
     return {DE: de, DE_RAW: raw, KW: kw}
 

@@ -1,5 +1,6 @@
 """Search backends: the public API is defined once here; each backend fills the private hooks."""
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..indexdoc import IndexDoc, page_at
@@ -42,15 +43,23 @@ class SearchBackend:
             raise SearchError(f"Invalid setting(s) for search backend {self.name!r}: {', '.join(sorted(unknown))}")
 
     # -- public API ------------------------------------------------------------------------------------
+    def apply(self, *, upsert: Sequence[IndexDoc] = (), remove: Iterable[int] = ()) -> None:
+        """Replace the entries of `upsert` (one entry per document) and drop those of `remove`, committed together."""
+        docs, ids = list(upsert), sorted(set(remove))
+        if docs or ids:
+            self._apply(docs, ids)
+
     def upsert(self, docs: Sequence[IndexDoc]) -> None:
-        """Replace the entries of these documents (one entry per document)."""
-        if docs:
-            self._upsert(list(docs))
+        self.apply(upsert=docs)
 
     def remove(self, document_ids: Iterable[int]) -> None:
-        ids = sorted(set(document_ids))
-        if ids:
-            self._remove(ids)
+        self.apply(remove=document_ids)
+
+    @contextmanager
+    def writing(self):
+        """Keep the writer open across several `apply` calls (the outbox drain); each call still commits."""
+        with self._writing():
+            yield self
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Deny by default: without principals nothing is searched at all; nor without any word or filter."""
@@ -71,9 +80,13 @@ class SearchBackend:
         self._rebuild_begin(generation)
 
     def rebuild_write(self, generation: str, docs: Sequence[IndexDoc]) -> None:
-        """Add documents to the generation being built; durable when this returns (to resume after a crash)."""
+        """Add documents to the generation being built (durable after the next `rebuild_commit`)."""
         if docs:
             self._rebuild_write(generation, list(docs))
+
+    def rebuild_commit(self, generation: str) -> None:
+        """Make everything written to the generation so far durable (a resume continues after it)."""
+        self._rebuild_commit(generation)
 
     def rebuild_remove(self, generation: str, document_ids: Iterable[int]) -> None:
         """Remove documents from the generation being built (they vanished while it was being built)."""
@@ -112,11 +125,11 @@ class SearchBackend:
     def _missing(self, hook: str):
         raise NotImplementedError(f"search backend {self.name!r} does not implement {hook}")
 
-    def _upsert(self, docs: list[IndexDoc]) -> None:
-        self._missing("_upsert")
+    def _apply(self, docs: list[IndexDoc], document_ids: list[int]) -> None:
+        self._missing("_apply")
 
-    def _remove(self, document_ids: list[int]) -> None:
-        self._missing("_remove")
+    def _writing(self):
+        self._missing("_writing")
 
     def _search(self, query: SearchQuery) -> tuple[int, list[RawHit], dict]:
         self._missing("_search")
@@ -132,6 +145,9 @@ class SearchBackend:
 
     def _rebuild_write(self, generation: str, docs: list[IndexDoc]) -> None:
         self._missing("_rebuild_write")
+
+    def _rebuild_commit(self, generation: str) -> None:
+        self._missing("_rebuild_commit")
 
     def _rebuild_remove(self, generation: str, document_ids: list[int]) -> None:
         self._missing("_rebuild_remove")

@@ -34,6 +34,7 @@ class TantivyBackend(base.SearchBackend):
         self._index: tv.Index | None = None
         self._key = None
         self._building: dict[str, tuple[tv.Index, tv.IndexWriter]] = {}
+        self._session: dict | None = None  # writer kept open by `writing()`
 
     # -- generations -----------------------------------------------------------------------------------
     def _current_key(self):
@@ -77,27 +78,53 @@ class TantivyBackend(base.SearchBackend):
                 self._index, self._key = self._open(name), key
             return self._index
 
-    @contextmanager
-    def _writer(self, index: tv.Index):
-        """The one IndexWriter: waits while another process holds the lock, commits on success."""
+    def _open_writer(self, index: tv.Index) -> tv.IndexWriter:
+        """The one IndexWriter: waits while another process holds the lock."""
         deadline = time.monotonic() + WRITER_WAIT_SECONDS
         while True:
             try:
-                writer = index.writer(self.heap, self.threads)
-                break
+                return index.writer(self.heap, self.threads)
             except ValueError as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                     raise base.SearchError(f"tantivy index {self.root}: cannot open the writer: {exc}") from exc
                 time.sleep(0.1)
-        try:
-            yield writer
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.wait_merging_threads()
-        index.reload()
+
+    @contextmanager
+    def _writing(self):
+        with self._lock:
+            if self._session is not None:
+                yield
+                return
+            self._session = {}
+            try:
+                yield
+            finally:
+                session, self._session = self._session, None
+                if session:
+                    session["writer"].wait_merging_threads()
+
+    @contextmanager
+    def _writer(self):
+        """Yield the writer of the live generation, commit on success (roll back on error), refresh readers."""
+        with self._lock:
+            index = self.index()
+            session = self._session
+            if session is not None and session and session["index"] is not index:
+                session.pop("writer").wait_merging_threads()  # reindex swapped generations meanwhile
+                session.clear()
+            if session is not None and not session:
+                session.update(index=index, writer=self._open_writer(index))
+            writer = session["writer"] if session else self._open_writer(index)
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                if not session:
+                    writer.wait_merging_threads()
+            index.reload()
 
     # -- writes ----------------------------------------------------------------------------------------
     def _add(self, writer: tv.IndexWriter, docs) -> None:
@@ -105,17 +132,14 @@ class TantivyBackend(base.SearchBackend):
             writer.delete_documents_by_term("doc_id", doc.document_id)
             writer.add_document(to_document(doc, base.stored_fields(doc)))
 
-    def _upsert(self, docs) -> None:
-        with self._lock, self._writer(self.index()) as writer:
+    def _apply(self, docs, document_ids) -> None:
+        with self._writer() as writer:
             self._add(writer, docs)
-
-    def _remove(self, document_ids) -> None:
-        with self._lock, self._writer(self.index()) as writer:
             for doc_id in document_ids:
                 writer.delete_documents_by_term("doc_id", doc_id)
 
     def _clear(self) -> None:
-        with self._lock, self._writer(self.index()) as writer:
+        with self._writer() as writer:
             writer.delete_all_documents()
 
     def _rebuild_begin(self, generation: str) -> None:
@@ -126,15 +150,15 @@ class TantivyBackend(base.SearchBackend):
             self._building[generation] = (index, index.writer(self.rebuild_heap, self.rebuild_threads))
 
     def _rebuild_write(self, generation: str, docs) -> None:
-        _, writer = self._building[generation]
-        self._add(writer, docs)
-        writer.commit()
+        self._add(self._building[generation][1], docs)
+
+    def _rebuild_commit(self, generation: str) -> None:
+        self._building[generation][1].commit()
 
     def _rebuild_remove(self, generation: str, document_ids) -> None:
         _, writer = self._building[generation]
         for doc_id in document_ids:
             writer.delete_documents_by_term("doc_id", doc_id)
-        writer.commit()
 
     def _rebuild_finish(self, generation: str) -> None:
         index, writer = self._building.pop(generation)

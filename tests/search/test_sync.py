@@ -94,7 +94,7 @@ def test_reindex_rebuilds_what_drifted_and_swaps_generation(org, akten):
     Document.objects.filter(pk=docs[0].pk).update(title="Lärmschutzgutachten")
     get_backend().remove([docs[1].pk])
     before = get_backend().current_generation()
-    result = search_reindex(batch_size=2)
+    result = search_reindex(batch_size=2, commit_every=2)
     assert result["finished"] and result["indexed"] == 5
     assert get_backend().current_generation() != before
     assert search_check()["ok"]
@@ -102,9 +102,9 @@ def test_reindex_rebuilds_what_drifted_and_swaps_generation(org, akten):
 
 
 def test_interrupted_reindex_resumes_and_catches_up_on_changes_made_meanwhile(org, akten):
-    docs = [make_document(akten.bau, pages=[f"Seite {i} Bebauungsplan"]) for i in range(6)]
+    docs = [make_document(akten.bau, pages=[f"Seite {i} Bebauungsplan"]) for i in range(8)]
     outbox_drain()
-    first = search_reindex(batch_size=2, stop_after=4)
+    first = search_reindex(batch_size=2, commit_every=4, stop_after=6)  # 6 written, 4 committed
     assert not first["finished"] and first["indexed"] == 4
     run = ReindexRun.objects.get(finished_at__isnull=True)
     assert run.last_document_id == docs[3].pk
@@ -115,9 +115,9 @@ def test_interrupted_reindex_resumes_and_catches_up_on_changes_made_meanwhile(or
     outbox_drain()
     assert found(org.anna, "Flächennutzungsplan") == 1
     second = search_reindex(batch_size=2)
-    assert second["resumed"] and second["finished"] and second["indexed"] == 6 and second["caught_up"] == 0
+    assert second["resumed"] and second["finished"] and second["indexed"] == 8 and second["caught_up"] == 0
     assert search_check()["ok"]  # docs[0]'s new title reached the new generation (catch-up)
-    assert found(org.anna, "Flächennutzungsplan") == 1 and found(org.anna, "Bebauungsplan") == 6
+    assert found(org.anna, "Flächennutzungsplan") == 1 and found(org.anna, "Bebauungsplan") == 8
 
 
 def test_reindex_command_json(org, akten, run_command):

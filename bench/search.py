@@ -1,0 +1,295 @@
+"""Benchmark search: N synthetic German documents (~300 words, 20 departments, administrative vocabulary with
+compounds), indexed through the project's own indexer; reports indexing docs/s, index size, reindex time and peak
+RSS (of `manage.py reindex` in a child process), and query latency p50/p95 through `search_documents` (snippets and
+facets included) for term, phrase, typo, compound and filtered queries, as a user who sees 1 of 20 departments.
+Also the precision cost of compound expansion: documents it adds, and how many of them truly hold the word as a
+compound part. Targets: p50 <= 5 ms, p95 <= 20 ms; reindex <= 60 s; peak RSS <= 500 MB.
+
+    .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--keep DIR] [--json]
+
+Runs in a throwaway DMS_DATA_DIR (SQLite unless DMS_DATABASE_URL is set), removed afterwards unless --keep.
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HEADS = ["Bau", "Glasfaser", "Gebühren", "Straßen", "Abwasser", "Wasser", "Grundstücks", "Gewerbe", "Kinder",
+         "Schul", "Verkehrs", "Umwelt", "Lärm", "Brand", "Denkmal", "Sozial", "Wohn", "Haushalts", "Friedhofs",
+         "Spiel", "Sport", "Energie", "Wärme", "Abfall", "Hunde", "Park", "Rad", "Feuerwehr", "Jugend", "Kultur"]
+TAILS = ["genehmigung", "antrag", "bescheid", "ausbau", "netz", "plan", "ordnung", "satzung", "verfahren",
+         "anlage", "schutz", "platz", "konzept", "vertrag", "prüfung", "zuschuss", "förderung", "leitung",
+         "kontrolle", "abgabe", "bericht", "stelle", "gebühr", "wesen", "fläche", "fahrzeug", "haus", "weg"]
+# Words that share a head's letters without being compounds of it: compound expansion must not return them.
+TRAPS = ["Glasur", "Bauer", "Bauch", "Parkett", "Wohnung", "Spieler", "Sportler", "Brandung", "Radius", "Schule",
+         "Kindheit", "Wasserstand"]
+NOUNS = ["Antrag", "Bescheid", "Widerspruch", "Frist", "Stellungnahme", "Anhörung", "Verwaltung", "Gemeinde",
+         "Stadt", "Bürger", "Eigentümer", "Grundstück", "Gebäude", "Genehmigung", "Rechnung", "Zahlung", "Auflage",
+         "Nachweis", "Unterlage", "Sachbearbeiter", "Behörde", "Verordnung", "Gesetz", "Absatz", "Anlage",
+         "Entscheidung", "Prüfung", "Termin", "Ortsbesichtigung", "Gutachten", "Nutzung", "Änderung", "Mitteilung",
+         "Digitalisierung", "Beteiligung", "Zuständigkeit", "Vollmacht", "Erlaubnis", "Befreiung", "Ausnahme",
+         "Straße", "Gebühr", "Kosten", "Vertrag", "Ausschreibung", "Vergabe", "Haushalt", "Mittel", "Planung",
+         "Bebauungsplan", "Flurstück", "Gemarkung", "Landkreis", "Ausschuss", "Sitzung", "Beschluss", "Protokoll"]
+VERBS = ["wird", "wurde", "werden", "ist", "sind", "hat", "haben", "erteilt", "beantragt", "geprüft", "abgelehnt",
+         "genehmigt", "zugestellt", "eingereicht", "nachgereicht", "festgesetzt", "erhoben", "angeordnet", "gebeten",
+         "mitgeteilt", "vorgelegt", "beschlossen", "aufgehoben", "verlängert", "bestätigt", "berücksichtigt"]
+SMALL = ["der", "die", "das", "und", "für", "mit", "nach", "von", "im", "auf", "zur", "zum", "des", "dem", "den",
+         "ein", "eine", "nicht", "auch", "gemäß", "bis", "über", "unter", "sowie", "bitte", "hiermit", "wegen"]
+ADJ = ["fristgerecht", "vollständig", "zuständige", "öffentliche", "bauliche", "städtische", "schriftlich",
+       "erforderliche", "beigefügte", "vorläufige", "endgültige", "neue", "bestehende", "gewerbliche"]
+STREETS = ["Lindenstraße", "Hauptstraße", "Bahnhofstraße", "Schulweg", "Marktplatz", "Gartenstraße", "Am Anger"]
+TYPES = ["Bescheid", "Antrag", "Vermerk", "Schreiben", "Rechnung", "Gutachten", "Protokoll", "Plan"]
+
+
+def inflect(word: str, rnd: random.Random) -> str:
+    r = rnd.random()
+    if r < 0.7:
+        return word
+    if word.endswith(("ung", "heit", "keit")):
+        return word + "en"
+    if word.endswith("e"):
+        return word + "n"
+    return word + rnd.choice(["e", "en", "s", "es"])
+
+
+def vocabulary(rnd: random.Random) -> tuple[list[str], list[float]]:
+    compounds = [h + t for h in HEADS for t in TAILS]
+    compounds = [c[0].upper() + c[1:] for c in compounds]
+    words = NOUNS + VERBS + SMALL + ADJ + STREETS + TRAPS + rnd.sample(compounds, len(compounds) * 2 // 3)
+    rnd.shuffle(words)
+    weights = [1 / (i + 8) for i in range(len(words))]  # Zipf-like
+    return words, weights
+
+
+def document_text(rnd: random.Random, words, cum, n_words: int) -> str:
+    out, sentence = [], []
+    for w in rnd.choices(words, cum_weights=cum, k=n_words):
+        sentence.append(inflect(w, rnd) if w[0].isupper() else w)
+        if len(sentence) > 6 and rnd.random() < 0.15:
+            out.append(" ".join(sentence) + ".")
+            sentence = []
+    out.append(" ".join(sentence) + ".")
+    if rnd.random() < 0.3:
+        out.append(f"{rnd.choice(STREETS)} {rnd.randint(1, 120)}, Flurstück {rnd.randint(1, 900)}/{rnd.randint(1, 9)}.")
+    return " ".join(out)
+
+
+def populate(n_docs: int, seed: int = 7) -> dict:
+    """20 departments, each with an Aktenplan unit and 50 Akten; documents spread evenly, 1-3 pages each."""
+    from django.db import transaction
+
+    from akten.models import Akte, AktenplanUnit
+    from dms.models import Department, Document, DocumentVersion, Page
+    from dms.services import department_upsert, stored_object_put, user_upsert
+
+    rnd = random.Random(seed)
+    words, weights = vocabulary(rnd)
+    cum, total = [], 0.0
+    for w in weights:
+        total += w
+        cum.append(total)
+    depts = [department_upsert(code=str(10 + i), name=f"Amt {10 + i}") for i in range(20)]
+    user = user_upsert(username="bench", departments=[depts[0].code], roles=["caseworker"])
+    blob = stored_object_put(data=b"bench original", media_type="application/pdf")
+    akten = []
+    for d in depts:
+        unit = AktenplanUnit.objects.create(kennzeichen=d.code, title=f"Aufgaben {d.code}", retention_years=10,
+                                            department=d)
+        akten += [Akte(aktenzeichen=f"{d.code}-{2000 + i % 20}/{i:04d}", unit=unit, title=f"Akte {i}",
+                       lead_department=d) for i in range(50)]
+    Akte.objects.bulk_create(akten)
+    akten = list(Akte.objects.select_related("lead_department").order_by("pk"))
+    made = 0
+    while made < n_docs:
+        n = min(2000, n_docs - made)
+        with transaction.atomic():
+            docs = []
+            for i in range(made, made + n):
+                akte = akten[i % len(akten)]
+                docs.append(Document(akte=akte, department=akte.lead_department, title=document_text(rnd, words, cum, 5)[:200],
+                                     document_type=rnd.choice(TYPES), date=f"{rnd.randint(1995, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
+                                     source=f"bestand/{i:06d}.pdf"))
+            Document.objects.bulk_create(docs, batch_size=1000)
+            versions = DocumentVersion.objects.bulk_create(
+                [DocumentVersion(document=d, number=1, original=blob) for d in docs], batch_size=1000)
+            pages = []
+            for v in versions:
+                n_pages = rnd.choice((1, 1, 2, 3))
+                for p in range(n_pages):
+                    pages.append(Page(version=v, number=p + 1,
+                                      text=document_text(rnd, words, cum, 300 // n_pages + rnd.randint(-20, 20))))
+            Page.objects.bulk_create(pages, batch_size=2000)
+        made += n
+    return {"user": user, "words": words, "dept_code": depts[0].code}
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) -> dict[str, list[str]]:
+    from search.analysis import typo_distance
+
+    nouns = [w for w in words if w[0].isupper() and " " not in w and len(w) >= 6 and w not in TRAPS]
+    heads = [h for h in HEADS if len(h) >= 4]
+
+    def typo(w):
+        i = rnd.randrange(1, len(w) - 1)
+        op = rnd.choice(("drop", "swap", "change"))
+        if op == "drop":
+            return w[:i] + w[i + 1:]
+        if op == "swap":
+            return w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        return w[:i] + rnd.choice("aeinrst") + w[i + 1:]
+
+    def phrase():
+        tokens = rnd.choice(visible_texts).replace(".", "").split()
+        i = rnd.randrange(0, len(tokens) - 2)
+        return f'"{tokens[i]} {tokens[i + 1]}"'
+
+    return {
+        "term": [rnd.choice(nouns) for _ in range(n)],
+        "phrase": [phrase() for _ in range(n)],
+        "typo": [typo(w) for w in (rnd.choice([x for x in nouns if typo_distance(x)]) for _ in range(n))],
+        "compound": [rnd.choice(heads) for _ in range(n)],
+        "filtered": [f"{rnd.choice(nouns)} {rnd.choice(['year:' + str(rnd.randint(1995, 2024)), 'type:' + rnd.choice(TYPES)])}"
+                     for _ in range(n)],
+    }
+
+
+def time_queries(user, queries: dict[str, list[str]]) -> dict:
+    from search.services import search_documents
+
+    out = {}
+    for kind, texts in queries.items():
+        for t in texts[:5]:
+            search_documents(user=user, query=t)  # warm-up
+        times, totals = [], []
+        for t in texts:
+            started = time.perf_counter()
+            result = search_documents(user=user, query=t, limit=10)
+            times.append((time.perf_counter() - started) * 1000)
+            totals.append(result.total)
+        out[kind] = {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
+                     "max_ms": round(max(times), 2), "mean_hits": round(statistics.mean(totals), 1),
+                     "zero_hit_share": round(sum(1 for x in totals if not x) / len(totals), 3)}
+    return out
+
+
+def compound_precision(user) -> dict:
+    """For each head, the documents compound expansion adds over the plain word, and how many of those truly
+    contain a compound beginning with the head (ground truth: the generator's head+tail words)."""
+    import re
+
+    from dms.models import Page
+    from dms.selectors import user_principals
+    from search.backends import get_backend
+    from search.query import SearchQuery, Term
+
+    backend, principals = get_backend(), tuple(user_principals(user))
+    added = true_added = 0
+    for head in HEADS:
+        if len(head) < 4:
+            continue
+        ids = {}
+        for compounds in (False, True):
+            q = SearchQuery(principals=principals, must=(Term(head, compounds=compounds, typo_tolerant=False),),
+                            limit=10_000, highlight=False, facets=())
+            ids[compounds] = {h["document_id"] for h in backend.search(q).hits}
+        extra = ids[True] - ids[False]
+        pattern = re.compile(rf"\b{re.escape(head)}(?:{'|'.join(TAILS)})", re.IGNORECASE)
+        texts = {}
+        for doc_id, text in Page.objects.filter(version__document_id__in=extra).values_list("version__document_id", "text"):
+            texts[doc_id] = texts.get(doc_id, "") + " " + text
+        added += len(extra)
+        true_added += sum(1 for d in extra if pattern.search(texts.get(d, "")))
+    return {"documents_added": added, "true_compounds": true_added,
+            "precision": round(true_added / added, 4) if added else None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=200, help="queries per kind")
+    ap.add_argument("--keep", help="use this data dir and keep it")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    data_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-search-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["DMS_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.pop("DMS_SEARCH_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from search.services import outbox_drain
+    from search.outbox import outbox_enqueue
+    from dms.models import Document, Page
+
+    report = {"docs": args.docs}
+    try:
+        call_command("migrate", verbosity=0)
+        started = time.monotonic()
+        info = populate(args.docs)
+        report["populate_s"] = round(time.monotonic() - started, 1)
+
+        # the incremental indexer: the outbox drained in batches of 500 (one writer)
+        n_drain = min(args.docs, 10_000)
+        with django.db.transaction.atomic():
+            outbox_enqueue(document_ids=Document.objects.order_by("pk").values_list("pk", flat=True)[:n_drain])
+        started = time.monotonic()
+        outbox_drain()
+        report["outbox_drain_docs_per_s"] = round(n_drain / (time.monotonic() - started))
+
+        # full rebuild in a child process: time and peak RSS
+        started = time.monotonic()
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "reindex", "--json"], check=True,
+                       stdout=subprocess.DEVNULL, env=os.environ.copy())
+        reindex_s = time.monotonic() - started
+        report["reindex_s"] = round(reindex_s, 1)
+        report["reindex_docs_per_s"] = round(args.docs / reindex_s)
+        report["reindex_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        index_dir = data_dir / "index"
+        report["index_size_mb"] = round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
+
+        rnd = random.Random(11)
+        visible = list(Page.objects.filter(version__document__department__code=info["dept_code"])
+                       .values_list("text", flat=True)[:500])
+        queries = make_queries(rnd, info["words"], args.queries, visible)
+        report["queries"] = time_queries(info["user"], queries)
+        report["compound_expansion"] = compound_precision(info["user"])
+        report["query_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    finally:
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return
+    print(f"documents: {args.docs:,} (populated in {report['populate_s']} s)")
+    print(f"indexing via outbox_drain: {report['outbox_drain_docs_per_s']:,} docs/s")
+    print(f"reindex: {report['reindex_s']} s ({report['reindex_docs_per_s']:,} docs/s), "
+          f"peak RSS {report['reindex_peak_rss_mb']} MB, index size {report['index_size_mb']} MB")
+    print(f"{'query':10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'hits':>8} {'zero':>6}")
+    for kind, r in report["queries"].items():
+        print(f"{kind:10} {r['p50_ms']:8} {r['p95_ms']:8} {r['max_ms']:8} {r['mean_hits']:8} {r['zero_hit_share']:6}")
+    c = report["compound_expansion"]
+    print(f"compound expansion: +{c['documents_added']} documents, {c['true_compounds']} true compounds "
+          f"(precision {c['precision']})")
+
+
+if __name__ == "__main__":
+    main()
