@@ -274,7 +274,8 @@ class _Run:
         def tasks():
             for work in works:
                 for index in range(work.item.pages):
-                    if work.error is None and index not in work.results:
+                    if work.item.state == IngestItem.State.PENDING and work.error is None \
+                            and index not in work.results:
                         yield PageTask(path=str(work.file.path), kind="pdf" if work.format == "pdf" else "image",
                                        index=index, out_dir=str(work.out_dir), config=self.config)
 
