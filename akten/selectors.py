@@ -7,8 +7,11 @@ VIEW = "view_akte"
 
 
 def akte_list_for(*, user) -> QuerySet[Akte]:
-    """Akten the user may view: lead department membership, or a view grant to the user or one of their groups."""
-    if not user or not user.is_authenticated:
+    """Akten the user may view: lead department membership, or a view grant to the user or one of their groups.
+    A pure scan account sees no Akte (it reads only the documents it ingested)."""
+    from dms.selectors import is_scan_only
+
+    if not user or not user.is_authenticated or is_scan_only(user):
         return Akte.objects.none()
     group_ids = user.groups.values("id")
     user_grant = AkteUserObjectPermission.objects.filter(
@@ -39,7 +42,10 @@ def akte_can_change(*, user, akte: Akte) -> bool:
 
 
 def akte_principals(akte: Akte) -> list[str]:
-    """Principals allowed to view the Akte (and its documents), as indexed with each document."""
+    """Principals allowed to view the Akte (and its documents), as indexed with each document. A grant to a
+    pure scan account gives nothing (it reads only what it ingested)."""
+    from dms.selectors import scan_only_users
+
     principals = {f"g:{akte.lead_department.group_id}"}
     principals |= {
         f"g:{gid}" for gid in AkteGroupObjectPermission.objects.filter(
@@ -47,7 +53,8 @@ def akte_principals(akte: Akte) -> list[str]:
     }
     principals |= {
         f"u:{uid}" for uid in AkteUserObjectPermission.objects.filter(
-            content_object=akte, permission__codename=VIEW).values_list("user_id", flat=True)
+            content_object=akte, permission__codename=VIEW).exclude(user__in=scan_only_users())
+        .values_list("user_id", flat=True)
     }
     return sorted(principals)
 

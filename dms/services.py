@@ -2,6 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from .audit import audit_record
 from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, Department, Document, Role, StoredObject
@@ -71,11 +72,15 @@ def user_upsert(*, username: str, password: str | None = None, departments: list
 
 
 def _reindex_user_documents(user) -> None:
-    """Department membership changes who may see what: nothing in the index depends on members, since
-    documents carry department principals, so only documents a scan user ingested need a refresh."""
+    """Documents carry department principals, so membership changes need no reindex; but a role change can
+    turn the user into a pure scan account (or back), whose per-user grants then count (or not) in the
+    principals: refresh the documents the user ingested and those of Akten granted to the user."""
+    from akten.models import AkteUserObjectPermission
     from search.outbox import outbox_enqueue
 
-    outbox_enqueue(document_ids=Document.objects.filter(created_by=user).values_list("id", flat=True))
+    granted = AkteUserObjectPermission.objects.filter(user=user).values("content_object_id")
+    outbox_enqueue(document_ids=Document.objects.filter(Q(created_by=user) | Q(akte__in=granted))
+                   .values_list("id", flat=True).distinct())
 
 
 def stored_object_put(*, data: bytes | None = None, path=None, media_type: str, retain_until=None) -> StoredObject:
