@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,5 +42,5 @@ class PageState:
             index=self.task.index, separator=self.separator, blank=self.blank, text=self.text,
             confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
             rotation=self.rotation, skew=self.skew, dpi=self.dpi, size_px=size, seconds=round(seconds, 3),
-            warnings=self.warnings,
+            worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings,
         )

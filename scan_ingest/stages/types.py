@@ -53,6 +53,7 @@ class PageResult:
     dpi: tuple[int, int] | None = None
     size_px: tuple[int, int] | None = None
     seconds: float = 0.0
+    worker: str = ""  # host:pid of the process that did the page
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
