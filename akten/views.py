@@ -1,23 +1,42 @@
-"""Server-rendered shell: "my Akten" and an Akte's detail page."""
+"""Server-rendered shell: "Meine Akten", an Akte's detail page, and a document's content (an audited read).
+Every query goes through the permission-filtered selectors; what a user may not see is a 404."""
+import mimetypes
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from dms.selectors import document_list_for
+from dms.models import Document
+from dms.selectors import document_get_for, document_list_for, user_departments, user_roles
+from dms.services import document_content_read
 
-from .models import Akte
+from .models import Akte, AkteState, Hold
+from .retention import FristBeginn
 from .selectors import active_holds, akte_get_for, akte_list_for
+
+PAGE_SIZE = 50
+START_LABELS = dict(FristBeginn.CHOICES)
 
 
 @login_required
 def my_akten(request):
-    qs = akte_list_for(user=request.user).select_related("lead_department", "unit").order_by("aktenzeichen")
     q = request.GET.get("q", "").strip()
+    state = request.GET.get("state", "")
+    qs = (akte_list_for(user=request.user).select_related("lead_department")
+          .annotate(held=Exists(Hold.objects.filter(akte=OuterRef("pk"), released_at=None)))
+          .order_by("aktenzeichen"))
     if q:
-        qs = qs.filter(aktenzeichen__icontains=q) | qs.filter(title__icontains=q)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "akten/my_akten.html", {"page": page, "q": q})
+        qs = qs.filter(Q(aktenzeichen__icontains=q) | Q(title__icontains=q))
+    if state in AkteState.values:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "akten/my_akten.html", {
+        "page": page, "q": q, "state": state, "states": AkteState.choices, "today": timezone.localdate(),
+        "departments": user_departments(request.user), "roles": sorted(user_roles(request.user)),
+    })
 
 
 @login_required
@@ -26,11 +45,33 @@ def akte_detail(request, pk: int):
         akte = akte_get_for(user=request.user, pk=pk)
     except Akte.DoesNotExist:
         raise Http404("Akte nicht gefunden") from None
-    documents = (
-        document_list_for(user=request.user).filter(akte=akte).select_related("vorgang").order_by("date", "id")
-    )
+    documents = (document_list_for(user=request.user).filter(akte=akte).select_related("vorgang")
+                 .annotate(page_count=Count("versions__pages")).order_by("date", "id"))
     rule = akte.unit.effective_rule()
+    today = timezone.localdate()
+    holds = list(active_holds(akte=akte).select_related("created_by"))
     return render(request, "akten/akte_detail.html", {
-        "akte": akte, "documents": documents, "holds": active_holds(akte=akte),
-        "released_holds": akte.holds.exclude(released_at=None), "rule": rule,
+        "akte": akte, "documents": documents, "holds": holds, "rule": rule,
+        "rule_start": START_LABELS.get(rule.start, rule.start),
+        "released_holds": akte.holds.exclude(released_at=None).select_related("created_by", "released_by"),
+        "due": akte.state == AkteState.ZDA and akte.aufbewahrungsende is not None and akte.aufbewahrungsende < today,
+        "vorgaenge": akte.vorgaenge.order_by("created_at"),
     })
+
+
+@login_required
+def document_content(request, pk: int, doc_id: int):
+    """The document's archival rendition (or its original when there is none); the read is audited."""
+    try:
+        document = document_get_for(user=request.user, pk=doc_id)
+    except Document.DoesNotExist:
+        raise Http404("Dokument nicht gefunden") from None
+    if document.akte_id != pk or document.current_version is None:
+        raise Http404("Dokument nicht gefunden")
+    which = "original" if request.GET.get("original") else "rendition"
+    obj, data = document_content_read(document=document, user=request.user, which=which)
+    response = HttpResponse(data, content_type=obj.media_type)
+    extension = mimetypes.guess_extension(obj.media_type) or ""
+    response["Content-Disposition"] = f'inline; filename="dokument-{document.pk}{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
