@@ -3,6 +3,7 @@ separator sheets with QR codes (zxing-cpp's writer), written as PDF, TIFF, PNG o
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -112,7 +113,9 @@ def save_pdf(pages: list[Image.Image], path: str | Path, dpi: int = 200) -> Path
     """An image-only PDF (like a scanner writes), one page per image."""
     path = Path(path)
     rgb = [p.convert("L") if p.mode not in ("1", "L") else p for p in pages]
-    rgb[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:])
+    fixed = time.gmtime(1709283600)  # 2024-03-01: same pages, same bytes (idempotent demo runs)
+    rgb[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:], creationDate=fixed,
+                modDate=fixed)
     return path
 
 
