@@ -1,5 +1,6 @@
 """Löschsperre wins over every delete path: services, admin, cascades, and queryset bulk deletes (which send
-pre_delete per object because receivers are connected)."""
+pre_delete per object because receivers are connected). One delete operation checks each Akte once."""
+from django.db import connection
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
@@ -12,24 +13,52 @@ class HeldError(Exception):
     """An Akte under a Löschsperre (legal hold), or something inside it, was about to be deleted."""
 
 
-def _akte_id_of(instance):
+def _akte_id_of(instance, cache: dict | None = None):
+    """The Akte an object lies in (None for objects outside Akten); `cache` maps version/document ids."""
+    cache = {} if cache is None else cache
     if isinstance(instance, Akte):
         return instance.pk
     if isinstance(instance, (Vorgang, Document)):
         return instance.akte_id
     if isinstance(instance, DocumentVersion):
-        return Document.objects.filter(pk=instance.document_id).values_list("akte_id", flat=True).first()
+        key = ("document", instance.document_id)
+        if key not in cache:
+            cache[key] = Document.objects.filter(pk=instance.document_id).values_list("akte_id", flat=True).first()
+        return cache[key]
     if isinstance(instance, Page):
-        return DocumentVersion.objects.filter(pk=instance.version_id).values_list("document__akte_id", flat=True).first()
+        key = ("version", instance.version_id)
+        if key not in cache:
+            cache[key] = (DocumentVersion.objects.filter(pk=instance.version_id)
+                          .values_list("document__akte_id", flat=True).first())
+        return cache[key]
     return None
 
 
 def assert_not_held(akte_id) -> None:
+    """Raise HeldError if the Akte has an active hold. Inside a transaction the Akte row is locked first, so a
+    hold being placed concurrently either is seen here or waits for this delete (and then finds no Akte)."""
+    akten = Akte.objects.filter(pk=akte_id)
+    if connection.in_atomic_block:
+        akten = akten.select_for_update()
+    az = akten.values_list("aktenzeichen", flat=True).first()
     holds = list(Hold.objects.filter(akte_id=akte_id, released_at__isnull=True).values_list("id", "reason"))
     if holds:
-        az = Akte.objects.filter(pk=akte_id).values_list("aktenzeichen", flat=True).first()
         reasons = "; ".join(f"#{hid}: {reason}" for hid, reason in holds)
         raise HeldError(f"Akte {az} is under Löschsperre ({reasons}) and cannot be deleted")
+
+
+def _delete_cache() -> dict:
+    """Memo for one delete operation: Django runs each delete in its own atomic block and sends every pre_delete
+    inside it, so the memo lives exactly as long as that block (a new block, a new memo; nothing survives a
+    rollback to skip a later check)."""
+    if not connection.in_atomic_block:
+        return {}
+    block = connection.atomic_blocks[-1]
+    state = getattr(connection, "_hold_guard_memo", None)
+    if state is None or state[0] is not block:
+        state = (block, {})
+        connection._hold_guard_memo = state
+    return state[1]
 
 
 @receiver(pre_delete, sender=Akte)
@@ -38,9 +67,12 @@ def assert_not_held(akte_id) -> None:
 @receiver(pre_delete, sender=DocumentVersion)
 @receiver(pre_delete, sender=Page)
 def refuse_delete_under_hold(sender, instance, **kwargs):
-    akte_id = _akte_id_of(instance)
-    if akte_id is not None:
-        assert_not_held(akte_id)
+    cache = _delete_cache()
+    akte_id = _akte_id_of(instance, cache)
+    if akte_id is None or ("checked", akte_id) in cache:
+        return
+    assert_not_held(akte_id)
+    cache[("checked", akte_id)] = True
 
 
 @receiver(pre_delete, sender=Hold)
