@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from dms.models import Document
+from dms.models import Document, Role
 from dms.selectors import document_get_for, document_list_for, user_departments, user_roles
 from dms.services import document_content_read
 
@@ -19,6 +19,7 @@ from .selectors import active_holds, akte_get_for, akte_list_for
 
 PAGE_SIZE = 50
 START_LABELS = dict(FristBeginn.CHOICES)
+ROLE_LABELS = dict(Role.choices)
 
 
 @login_required
@@ -35,7 +36,7 @@ def my_akten(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "akten/my_akten.html", {
         "page": page, "q": q, "state": state, "states": AkteState.choices, "today": timezone.localdate(),
-        "departments": user_departments(request.user), "roles": sorted(user_roles(request.user)),
+        "departments": user_departments(request.user), "roles": sorted(ROLE_LABELS.get(r, r) for r in user_roles(request.user)),
     })
 
 

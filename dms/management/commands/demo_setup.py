@@ -1,7 +1,7 @@
 """`demo_setup`: a demo municipality (departments, users, Aktenplan, Akten) for `make run`. Idempotent: a second
 run changes nothing. Some Akten were closed years ago, so they are due for Aussonderung today; one is held."""
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -116,7 +116,8 @@ class Command(JsonCommand):
         admin = user_for("admin")
         akte = akte_create(aktenzeichen=az, title=title, opened_on=opened, by=admin)
         for i, doc_title in enumerate(documents):
-            self._document(akte, doc_title, date(opened.year, 1 + i % 12, 10 + i), "sb" + akte.lead_department.code)
+            on = min(opened + timedelta(days=30 * (i + 1)), closed or date.max)
+            self._document(akte, doc_title, on, "sb" + akte.lead_department.code)
         if event:
             akte_set_fristbeginn(akte=akte, event=event, by=admin)
         if closed:
