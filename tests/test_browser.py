@@ -52,6 +52,17 @@ def data(transactional_db):
     return bau, ordnung
 
 
+def click_and_wait(browser, element):
+    """Click, then wait until the old page is gone (no reading of a stale page)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
+
+
 def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_server, data):
     from selenium.webdriver.common.by import By
 
@@ -60,7 +71,7 @@ def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_se
     assert "/login/" in browser.current_url  # not logged in: sent to the login page
     browser.find_element(By.ID, "id_username").send_keys("anna")
     browser.find_element(By.ID, "id_password").send_keys("pw")
-    browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "Meine Akten"
     assert browser.find_element(By.ID, "who").text == "anna"
@@ -68,7 +79,7 @@ def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_se
     assert listed == [bau.aktenzeichen]
     assert ordnung.aktenzeichen not in browser.page_source
 
-    browser.find_element(By.LINK_TEXT, bau.aktenzeichen).click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, bau.aktenzeichen))
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith(bau.aktenzeichen)
     assert "Bauantrag" in browser.find_element(By.ID, "dokumente").text
     assert "Rechtsstreit VG 2 K 123/24" in browser.find_element(By.ID, "loeschsperren").text
