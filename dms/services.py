@@ -41,12 +41,14 @@ def role_group(role: str) -> Group:
 @transaction.atomic
 def user_upsert(*, username: str, password: str | None = None, departments: list[str] = (),
                 roles: list[str] = (), by=None) -> User:
-    """Create or update a user; memberships and roles are set to exactly what is given."""
+    """Create or update a user; memberships and roles are set to exactly what is given. A password given is set
+    (and audited, never its hash) only when it differs from the current one, so re-imports change nothing."""
     user = User.objects.filter(username=username).first()
     created = user is None
     if created:
         user = User(username=username)
-    if password:
+    password_changed = bool(password) and not created and not user.check_password(password)
+    if password and (created or password_changed):
         user.set_password(password)
     elif created:
         user.set_unusable_password()
@@ -68,6 +70,8 @@ def user_upsert(*, username: str, password: str | None = None, departments: list
         audit_record(actor=by, action="user.create" if created else "user.update", obj=user,
                      before=None if created else {"groups": old}, after={"groups": new})
         _reindex_user_documents(user)
+    if password_changed:
+        audit_record(actor=by, action="user.password", obj=user, after={"password": "changed"})
     return user
 
 

@@ -114,3 +114,13 @@ def test_unreadable_or_invalid_file_is_named(tmp_path, run_command):
     bad.write_text("{departments: []}")
     code, _, err = run_command("import_org", bad)
     assert code == 1 and "bad.json: not valid JSON" in err
+
+
+def test_password_change_is_applied_and_audited_without_the_hash(tmp_path, run_command):
+    run_command("import_org", write(tmp_path, ORG))
+    changed = {"users": [{"username": "meier", "password": "neu", "departments": ["63"], "roles": ["caseworker"]}]}
+    code, _, _ = run_command("import_org", write(tmp_path, changed, "p.json"))
+    assert code == 0
+    assert authenticate(username="meier", password="neu") is not None
+    event = AuditEvent.objects.get(action="user.password")
+    assert event.after == {"password": "changed"} and "neu" not in json.dumps([event.before, event.after])
