@@ -59,7 +59,8 @@ def _add_file(zf: zipfile.ZipFile, name: str, f: FileRecord, stamp: tuple) -> Tr
                         other_name=f.media_type if code == OTHER else "", original_name=f.source_name)
 
 
-def transfer_write(*, prozess_id: str, created: datetime, akten: list[AkteRecord], out_dir: Path) -> tuple[Path, str]:
+def transfer_write(*, prozess_id: str, created: datetime, akten: list[AkteRecord], out_dir: Path,
+                   on_file=lambda: None) -> tuple[Path, str]:
     """Write the ZIP atomically (temp file, fsync, rename), check its CRCs, return (path, SHA-256)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / FILE_0503_ZIP.format(prozess_id)
@@ -74,6 +75,7 @@ def transfer_write(*, prozess_id: str, created: datetime, akten: list[AkteRecord
                         if f.role in TRANSFERRED_ROLES:
                             name = f"{dok.uuid}_v{version.number}_{f.role}{_extension(f.media_type)}"
                             files[(dok.uuid, version.number, f.role)] = _add_file(zf, name, f, stamp)
+                            on_file()
         xml = build_0503(prozess_id=prozess_id, created=created, akten=akten, files=files)
         zf.writestr(zipfile.ZipInfo(FILE_0503_XML.format(prozess_id), date_time=stamp), xml,
                     compress_type=zipfile.ZIP_DEFLATED)

@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from akten.aussonderung import DisposalError
+from akten.aussonderung import destroy
 from akten.aussonderung import execute as ex
 from akten.aussonderung.execute import run_execute
 from akten.aussonderung.services import run_approve, run_evaluate, run_offer
@@ -194,10 +195,10 @@ def test_hold_guard_backs_up_the_disposal_check(two, org, tmp_path, monkeypatch)
     a, b = two
     run = _approved(org, tmp_path, {a: "V", b: "V"})
     hold_place(akte=a, reason="Klage", by=org.admin)
-    monkeypatch.setattr(ex, "_hold_note", lambda akte_id: "")
-    item = DisposalItem.objects.select_related("akte").get(run=run, akte=a)
+    monkeypatch.setattr(destroy, "hold_notes", lambda akte_ids: {})
+    item = DisposalItem.objects.get(run=run, akte=a)
     with pytest.raises(HeldError, match="63-2010/0001 is under Löschsperre"):
-        ex._remove_rows(item, run, org.archiv)
+        destroy.remove_rows([item.pk], run, org.archiv)
     assert Document.objects.filter(akte=a).count() == 1 and not Tombstone.objects.exists()
     assert DisposalItem.objects.get(pk=item.pk).state == "evaluated" and _state(a) == AkteState.BEWERTET_V
 
@@ -266,15 +267,15 @@ def test_protocol_files_are_rewritten_identically_and_audit_verifies(two, org, t
     assert audit_verify()[1] is None
 
 
-def test_a_run_killed_before_commit_leaves_the_akte_whole(two, org, tmp_path, monkeypatch):
-    """The per-Akte rows transaction is all or nothing: an error inside it rolls everything back."""
+def test_a_failure_inside_the_rows_step_leaves_every_akte_whole(two, org, tmp_path, monkeypatch):
+    """The rows step is all or nothing: an error inside it rolls everything back; the re-run completes."""
     a, b = two
     run = _approved(org, tmp_path, {a: "V", b: "V"})
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ex, "outbox_enqueue", boom)
+    monkeypatch.setattr(destroy, "outbox_enqueue", boom)
     with pytest.raises(RuntimeError):
         run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)
     assert Document.objects.filter(akte__in=two).count() == 2 and not Tombstone.objects.exists()
