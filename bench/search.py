@@ -63,19 +63,34 @@ def inflect(word: str, rnd: random.Random) -> str:
     return word + rnd.choice(["e", "en", "s", "es"])
 
 
-def vocabulary(rnd: random.Random) -> tuple[list[str], list[float]]:
+SYLLABLES = ["ber", "gen", "hau", "sen", "mar", "ten", "lin", "del", "wal", "ter", "kro", "nen", "stein", "feld",
+             "bach", "dorf", "mann", "rich", "hof", "berg", "ler", "tal", "au", "bur", "ner", "wig", "sel", "kamp"]
+
+
+def vocabulary(rnd: random.Random) -> tuple[list[str], list[str], list[float]]:
+    """Function words (about 40 % of the tokens) and content words with a Zipf-like spectrum: the core
+    administrative nouns and the compounds first, then a long tail of rarer names and words (about 15,000)."""
     compounds = [h + t for h in HEADS for t in TAILS]
     compounds = [c[0].upper() + c[1:] for c in compounds]
-    words = NOUNS + VERBS + SMALL + ADJ + STREETS + TRAPS + rnd.sample(compounds, len(compounds) * 2 // 3)
-    rnd.shuffle(words)
-    weights = [1 / (i + 8) for i in range(len(words))]  # Zipf-like
-    return words, weights
+    tail = set()
+    while len(tail) < 15_000:
+        word = "".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 4)))
+        tail.add(word[0].upper() + word[1:])
+    core = NOUNS + HEADS + TRAPS + compounds
+    rnd.shuffle(core)
+    content = core + sorted(tail)
+    weights = [1 / (i + 20) for i in range(len(content))]
+    return SMALL + VERBS + ADJ, content, weights
 
 
-def document_text(rnd: random.Random, words, cum, n_words: int) -> str:
+def document_text(rnd: random.Random, vocab, n_words: int) -> str:
+    function_words, content, cum = vocab
     out, sentence = [], []
-    for w in rnd.choices(words, cum_weights=cum, k=n_words):
-        sentence.append(inflect(w, rnd) if w[0].isupper() else w)
+    for word in rnd.choices(content, cum_weights=cum, k=n_words):
+        if rnd.random() < 0.4:
+            sentence.append(rnd.choice(function_words))
+        else:
+            sentence.append(inflect(word, rnd))
         if len(sentence) > 6 and rnd.random() < 0.15:
             out.append(" ".join(sentence) + ".")
             sentence = []
@@ -94,11 +109,12 @@ def populate(n_docs: int, seed: int = 7) -> dict:
     from dms.services import department_upsert, stored_object_put, user_upsert
 
     rnd = random.Random(seed)
-    words, weights = vocabulary(rnd)
+    function_words, content, weights = vocabulary(rnd)
     cum, total = [], 0.0
     for w in weights:
         total += w
         cum.append(total)
+    vocab = (function_words, content, cum)
     depts = [department_upsert(code=str(10 + i), name=f"Amt {10 + i}") for i in range(20)]
     user = user_upsert(username="bench", departments=[depts[0].code], roles=["caseworker"])
     blob = stored_object_put(data=b"bench original", media_type="application/pdf")
@@ -117,7 +133,7 @@ def populate(n_docs: int, seed: int = 7) -> dict:
             docs = []
             for i in range(made, made + n):
                 akte = akten[i % len(akten)]
-                docs.append(Document(akte=akte, department=akte.lead_department, title=document_text(rnd, words, cum, 5)[:200],
+                docs.append(Document(akte=akte, department=akte.lead_department, title=document_text(rnd, vocab, 5)[:200],
                                      document_type=rnd.choice(TYPES), date=f"{rnd.randint(1995, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
                                      source=f"bestand/{i:06d}.pdf"))
             Document.objects.bulk_create(docs, batch_size=1000)
@@ -128,10 +144,10 @@ def populate(n_docs: int, seed: int = 7) -> dict:
                 n_pages = rnd.choice((1, 1, 2, 3))
                 for p in range(n_pages):
                     pages.append(Page(version=v, number=p + 1,
-                                      text=document_text(rnd, words, cum, 300 // n_pages + rnd.randint(-20, 20))))
+                                      text=document_text(rnd, vocab, 300 // n_pages + rnd.randint(-20, 20))))
             Page.objects.bulk_create(pages, batch_size=2000)
         made += n
-    return {"user": user, "words": words, "dept_code": depts[0].code}
+    return {"user": user, "words": content, "dept_code": depts[0].code}
 
 
 def percentile(values, p):
@@ -142,7 +158,7 @@ def percentile(values, p):
 def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) -> dict[str, list[str]]:
     from search.analysis import typo_distance
 
-    nouns = [w for w in words if w[0].isupper() and " " not in w and len(w) >= 6 and w not in TRAPS]
+    nouns = [w for w in words[:3000] if len(w) >= 6 and w not in TRAPS]  # what people type: not the rarest
     heads = [h for h in HEADS if len(h) >= 4]
 
     def typo(w):

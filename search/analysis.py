@@ -1,4 +1,6 @@
 """German analysis rules shared by the backends: typo distance, compound splitting against the index vocabulary."""
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # Fugenelemente (linking morphemes) between compound parts: Arbeit-s-amt, Straße-n-bau, Kind-er-garten.
 FUGEN = ("", "s", "es", "n", "en", "er", "e")
@@ -24,23 +26,7 @@ def compound_rests(word: str, candidate: str) -> list[str]:
     return [rest[len(f):] for f in FUGEN if rest.startswith(f) and len(rest) - len(f) >= MIN_PART]
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition costs one), or limit + 1 once it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        row_min = i
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            row_min = min(row_min, v)
-        if row_min > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1] if prev[-1] <= limit else limit + 1
+def close_words(word: str, candidates: list[str], distance: int) -> list[str]:
+    """The candidates within `distance` edits of `word` (optimal string alignment: a transposition is one edit)."""
+    found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=None)
+    return [choice for choice, _, _ in found if choice != word]

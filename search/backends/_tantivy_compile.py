@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import tantivy as tv
 
-from ..analysis import MIN_COMPOUND_QUERY, compound_rests, edit_distance, typo_distance
+from ..analysis import MIN_COMPOUND_QUERY, close_words, compound_rests, typo_distance
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
@@ -13,6 +13,8 @@ DE, DE_RAW, KW = "de", "de_raw", "kw"
 TITLE_BOOST, COMPOUND_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.5, 0.6, 0.3
 MAX_COMPOUNDS = 16  # compound expansions per word, the most frequent first
 MAX_TYPO_TERMS = 8
+MAX_TYPO_SCAN = 2000  # vocabulary entries compared per misspelt word (bounds the latency)
+HIGHLIGHT_PREFIX = {1: 3, 2: 4}  # letters a highlighted typo candidate must share with the query word
 SNIPPET_CHARS = 240
 FACET_FIELDS = {"department": "department", "unit": "unit", "year": "year", "document_type": "document_type"}
 FILTER_FIELDS = {"az": "az", "dept": "department", "year": "year", "type": "type_key"}
@@ -179,14 +181,13 @@ class Compiler:
 
     def typo(self, raw: str, distance: int) -> tv.Query | None:
         """Words within `distance` edits (also in the ending, since the unstemmed word is compared); the close words
-        sharing the first three letters are added as terms so that snippets highlight them."""
+        sharing the first letters (3, or 4 for long words) are added as terms so that snippets highlight them."""
         if distance <= 0:
             return None
         queries = [tv.Query.boost_query(tv.Query.fuzzy_term_query(self.schema, "raw", raw, distance), FUZZY_BOOST)]
-        close = []
-        for term, freq in self.searcher.terms_with_prefix("raw", raw[:3], limit=5000):
-            if term != raw and edit_distance(raw, term, distance) <= distance:
-                close.append((freq, term))
+        candidates = dict(self.searcher.terms_with_prefix("raw", raw[:HIGHLIGHT_PREFIX[distance]],
+                                                          limit=MAX_TYPO_SCAN))
+        close = [(candidates[t], t) for t in close_words(raw, list(candidates), distance)]
         stems = {s for _, t in sorted(close, reverse=True)[:MAX_TYPO_TERMS] for s in self.de.analyze(t)[:1]}
         queries += [tv.Query.boost_query(q, TYPO_BOOST) for s in sorted(stems) for q in self.exact(s)]
         return _should(queries)

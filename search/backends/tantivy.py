@@ -1,5 +1,6 @@
 """Embedded tantivy backend (`tantivy://PATH`). PATH/CURRENT names the live generation directory; `reindex`
 builds a new generation beside it and swaps CURRENT atomically. Only one IndexWriter per generation at a time."""
+import ctypes
 import json
 import os
 import shutil
@@ -15,6 +16,28 @@ from . import base
 from ._tantivy_compile import FACET_FIELDS, SNIPPET_CHARS, Compiler, build_analyzers, build_schema, snippet, to_document
 
 WRITER_WAIT_SECONDS = 60
+M_ARENA_MAX = -8  # glibc mallopt parameter
+
+
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return None
+
+
+def _limit_malloc_arenas() -> None:
+    """Bounded memory for reindex: glibc gives every indexing thread its own malloc arena, and freed segment
+    buffers stay in them; two arenas keep the peak RSS within the heap budget plus the merge's file pages."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, 2)
+
+
+def _release_free_memory() -> None:
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 FIRST_GENERATION = "gen-initial"
 
 
@@ -23,7 +46,7 @@ class TantivyBackend(base.SearchBackend):
     options = frozenset({"heap_mb", "threads", "rebuild_heap_mb", "rebuild_threads"})
 
     def __init__(self, *, path: str, heap_mb: str | int = 50, threads: str | int = 1,
-                 rebuild_heap_mb: str | int = 200, rebuild_threads: str | int = 2, **options):
+                 rebuild_heap_mb: str | int = 100, rebuild_threads: str | int = 2, **options):
         super().__init__(**options)
         self.root = Path(path)
         self.heap, self.threads = int(heap_mb) * 1_000_000, int(threads)
@@ -143,6 +166,7 @@ class TantivyBackend(base.SearchBackend):
             writer.delete_all_documents()
 
     def _rebuild_begin(self, generation: str) -> None:
+        _limit_malloc_arenas()
         if generation == self.current_generation():
             raise base.SearchError(f"tantivy index {self.root}: generation {generation!r} is the live one")
         if generation not in self._building:
@@ -154,6 +178,7 @@ class TantivyBackend(base.SearchBackend):
 
     def _rebuild_commit(self, generation: str) -> None:
         self._building[generation][1].commit()
+        _release_free_memory()
 
     def _rebuild_remove(self, generation: str, document_ids) -> None:
         _, writer = self._building[generation]
