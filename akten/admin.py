@@ -5,7 +5,7 @@ from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
 from .models import Akte, AktenplanUnit, Hold, Vorgang
-from .services import AkteError, akte_delete, hold_place, hold_release
+from .services import AkteError, akte_delete, aktenplan_unit_upsert, hold_place, hold_release
 from .signals import HeldError, _akte_id_of
 
 
@@ -54,10 +54,24 @@ class HoldGuardAdmin(admin.ModelAdmin):
 
 @admin.register(AktenplanUnit)
 class AktenplanUnitAdmin(admin.ModelAdmin):
+    """Saved through the audited service: the parent follows the Kennzeichen, closed Akten below are recomputed."""
+
     list_display = ["kennzeichen", "title", "retention_years", "retention_permanent", "retention_start",
                     "aussonderungsart", "department"]
     list_filter = ["aussonderungsart", "department"]
     search_fields = ["kennzeichen", "title"]
+    fields = ["kennzeichen", "title", "retention_years", "retention_permanent", "retention_start",
+              "aussonderungsart", "department", "parent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["parent"] + (["kennzeichen"] if obj is not None else [])
+
+    def save_model(self, request, obj, form, change):
+        saved = aktenplan_unit_upsert(
+            kennzeichen=obj.kennzeichen, title=obj.title, retention_years=obj.retention_years,
+            retention_permanent=obj.retention_permanent, retention_start=obj.retention_start,
+            aussonderungsart=obj.aussonderungsart, department=obj.department, by=request.user)
+        obj.pk, obj.parent = saved.pk, saved.parent
 
 
 class HoldInline(admin.TabularInline):

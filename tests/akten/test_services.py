@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from akten.models import AkteState, Hold
+from akten.models import AkteState, AktenplanUnit, Hold
 from akten.retention import FristBeginn
 from akten.services import (AkteError, akte_change_department, akte_close, akte_create, akte_grant, akte_revoke,
                             aktenplan_unit_upsert)
@@ -131,3 +131,20 @@ def test_akte_command_errors_are_clear(org, aktenplan, run_command, args, messag
     code, _, err = run_command("akte", *args)
     assert code == 1
     assert message in err
+
+
+def test_admin_edits_the_aktenplan_through_the_audited_service(client, org, aktenplan):
+    """Changing a unit's rule in the admin is audited and recomputes the closed Akten below it."""
+    akte = akte_close(akte=factories.akte("63.10.02-1998/1", opened_on=date(1998, 1, 1)), on=date(2000, 1, 1))
+    client.force_login(org.admin)
+    response = client.post(f"/admin/akten/aktenplanunit/{aktenplan.u6310.pk}/change/", {
+        "title": "Baugenehmigungen", "retention_years": "40", "aussonderungsart": "A", "retention_start": ""})
+    assert response.status_code == 302
+    akte.refresh_from_db()
+    assert akte.aufbewahrungsende == date(2040, 12, 31)
+    assert AuditEvent.objects.filter(action="aktenplan.update", actor="admin").exists()
+    response = client.post("/admin/akten/aktenplanunit/add/", {
+        "kennzeichen": "63.10.02.07", "title": "Garagen", "retention_years": "", "aussonderungsart": "",
+        "retention_start": ""})
+    assert response.status_code == 302
+    assert AktenplanUnit.objects.get(kennzeichen="63.10.02.07").parent == aktenplan.u631002
