@@ -1,6 +1,8 @@
 """Admin for master data. Departments are written through the audited service (which also creates the backing
 Group); documents inside a held Akte show as protected on the delete pages; the audit trail is read-only."""
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from akten.admin import HoldGuardAdmin
@@ -9,7 +11,9 @@ from search.outbox import outbox_enqueue
 
 from .audit import audit_record
 from .models import AuditEvent, Department, Document, StoredObject
-from .services import department_upsert
+from .services import _reindex_user_documents, department_upsert
+
+User = get_user_model()
 
 
 @admin.register(Department)
@@ -84,3 +88,23 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin; membership and role changes (groups `dept:<code>`, `role:<role>`) are audited and
+    re-index what the user may see, as in user_upsert."""
+
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        before = sorted(user.groups.values_list("name", flat=True)) if change else None
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            after = sorted(user.groups.values_list("name", flat=True))
+            if before != after:
+                audit_record(actor=request.user, action="user.update" if change else "user.create", obj=user,
+                             before=None if before is None else {"groups": before}, after={"groups": after})
+                _reindex_user_documents(user)

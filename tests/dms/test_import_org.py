@@ -124,3 +124,20 @@ def test_password_change_is_applied_and_audited_without_the_hash(tmp_path, run_c
     assert authenticate(username="meier", password="neu") is not None
     event = AuditEvent.objects.get(action="user.password")
     assert event.after == {"password": "changed"} and "neu" not in json.dumps([event.before, event.after])
+
+
+def test_membership_change_in_the_user_admin_is_audited(client, tmp_path, run_command):
+    from django.contrib.auth.models import Group
+
+    run_command("import_org", write(tmp_path, ORG))
+    client.force_login(User.objects.get(username="root"))
+    meier = User.objects.get(username="meier")
+    groups = [Group.objects.get(name="dept:10").pk, Group.objects.get(name="role:caseworker").pk]
+    response = client.post(f"/admin/auth/user/{meier.pk}/change/", {
+        "username": "meier", "is_active": "on", "groups": groups, "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00", "initial-date_joined_0": "2024-01-01", "initial-date_joined_1": "00:00:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(user_departments(meier).values_list("code", flat=True)) == ["10"]
+    event = AuditEvent.objects.filter(action="user.update", actor="root").get()
+    assert event.before == {"groups": ["dept:63", "role:caseworker"]}
+    assert event.after == {"groups": ["dept:10", "role:caseworker"]}
