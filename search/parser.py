@@ -23,6 +23,8 @@ def _words(text: str) -> list[str]:
 
 
 def _clause(text: str, quoted: bool) -> Clause | None:
+    if not any(ch.isalnum() for ch in text):
+        return None
     if quoted:
         words = tuple(_words(text))
         return Phrase(words) if len(words) > 1 else (Term(words[0]) if words else None)
