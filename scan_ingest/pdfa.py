@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ class RenditionPage:
 
     path: str
     index: int = 0
+    rotate: float = 0.0  # degrees counter-clockwise about the page centre (deskew without resampling)
 
 
 @functools.cache
@@ -54,6 +56,8 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
             if src is None:
                 src = sources[page.path] = pikepdf.open(page.path)
             pdf.pages.append(src.pages[page.index])
+            if page.rotate:
+                _turn(pdf, pdf.pages[-1], page.rotate)
         stamp = pikepdf.String(_pdf_date(created))
         pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
             Title=pikepdf.String(title), Author=pikepdf.String(author), Subject=pikepdf.String(subject),
@@ -78,6 +82,17 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
         for src in sources.values():
             src.close()
     return out_path
+
+
+def _turn(pdf: pikepdf.Pdf, page: pikepdf.Page, degrees: float) -> None:
+    """Wrap the page's content in a rotation about the centre of its MediaBox (image and text layer alike)."""
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    e, f = cx - (c * cx - s * cy), cy - (s * cx + c * cy)
+    page.contents_add(pdf.make_stream(f"q {c:.6f} {s:.6f} {-s:.6f} {c:.6f} {e:.4f} {f:.4f} cm\n".encode()),
+                      prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
 
 
 def _pdf_date(value: datetime) -> str:

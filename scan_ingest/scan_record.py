@@ -82,6 +82,7 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
             "detail": [
                 {"number": i + 1, "source_page": p.index + 1, "blank": p.blank, "text_layer": p.text_layer,
                  "confidence": p.confidence, "words": p.words, "rotation": p.rotation, "skew": p.skew,
+                 "view_rotation": p.view_rotation,
                  "dpi": list(p.dpi) if p.dpi else None, "size_px": list(p.size_px) if p.size_px else None,
                  "worker": p.worker}
                 for i, p in enumerate(plan.pages)

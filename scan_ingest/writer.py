@@ -156,8 +156,8 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     recorded = timezone.now()
     operator = ctx.user.get_username() if ctx.user else "system"
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
-    pages = [RenditionPage(p.pdf_path) if p.pdf_path else RenditionPage(str(ctx.path), p.index)
-             for p in plan.content_pages]
+    pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
+             else RenditionPage(str(ctx.path), p.index) for p in plan.content_pages]
     assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator, created=ctx.finished,
                   subject=az)
     rendition_sha = _sha256_file(rendition_path)

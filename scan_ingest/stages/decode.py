@@ -111,15 +111,17 @@ def _probe_pdf(path: str) -> int:
     return count
 
 
-def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
-    dpi = im.info.get("dpi")
+def _declared_dpi(im: Image.Image) -> tuple[int, int] | None:
     try:
-        x, y = (int(round(float(v))) for v in dpi)
+        x, y = (int(round(float(v))) for v in im.info.get("dpi"))
     except (TypeError, ValueError):
-        x = y = 0
-    if x < 50 or y < 50:  # missing or nonsense: assume the long side is A4
-        x = y = max(72, int(round(max(im.size) / A4_LONG_INCH)))
-    return x, y
+        return None
+    return (x, y) if x >= 50 and y >= 50 else None
+
+
+def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
+    """The file's resolution; missing or nonsense: assume the long side is A4."""
+    return _declared_dpi(im) or (max(72, int(round(max(im.size) / A4_LONG_INCH))),) * 2
 
 
 def normalise_mode(im: Image.Image) -> Image.Image:
@@ -154,14 +156,18 @@ def decode(page: PageState) -> PageState:
             _check_pixels(*im.size, task.config.max_pixels, f"page {task.index + 1}")
         im.load()
         dpi = _estimate_dpi(im)
-        if im.format == "JPEG":
+        mode = im.mode
+        upright = im.format != "JPEG" or im.getexif().get(0x0112, 1) == 1  # EXIF Orientation
+        single = getattr(im, "n_frames", 1) == 1 and im.format in ("PNG", "JPEG")
+        if not upright:
             im = ImageOps.exif_transpose(im)
         im = normalise_mode(im)
+        intact = single and upright and _declared_dpi(im) is not None and im.mode == mode in ("1", "L", "RGB")
     except IngestError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
         raise IngestError(f"truncated or corrupt image (page {task.index + 1}): {exc}") from None
-    return page.replace(image=im, dpi=dpi)
+    return page.replace(image=im, dpi=dpi, source_intact=intact)
 
 
 def _decode_pdf_page(page: PageState) -> PageState:

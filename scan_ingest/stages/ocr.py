@@ -12,7 +12,8 @@ JPEG_QUALITY = 85
 
 
 def tesseract_input(page: PageState, base: str) -> str:
-    """Bilevel pages go in as PNG (tesseract embeds them as CCITT G4), others as JPEG (embedded as is)."""
+    """Bilevel pages go in as PNG (tesseract embeds them as CCITT G4), others as JPEG (embedded as is).
+    An unchanged single-image PNG/JPEG source with its own resolution goes in as it is (no re-encoding)."""
     im = page.image
     if im.mode == "1":
         path = base + ".png"
@@ -54,7 +55,7 @@ def ocr(page: PageState) -> PageState:
     if page.finished:
         return page
     base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
-    image_path = tesseract_input(page, base)
+    image_path = page.task.path if page.source_intact else tesseract_input(page, base)
     try:
         pdf, tsv = pytesseract.run_and_get_multiple_output(
             image_path, extensions=["pdf", "tsv"], lang=page.task.config.lang,
@@ -65,7 +66,8 @@ def ocr(page: PageState) -> PageState:
     except RuntimeError as exc:  # pytesseract's timeout
         raise IngestError(f"OCR failed: {exc}") from None
     finally:
-        os.unlink(image_path)
+        if not page.source_intact:
+            os.unlink(image_path)
     if isinstance(tsv, bytes):
         tsv = tsv.decode("utf-8")
     text, confidences = parse_tsv(tsv)

@@ -16,9 +16,11 @@ class PageState:
     image: Any = None  # PIL.Image.Image while the page is being worked on
     dpi: tuple[int, int] | None = None
     text_layer: bool = False
+    source_intact: bool = False  # the page is the source file itself, unchanged: tesseract may read it directly
     separator: str | None = None
     blank: bool = False
     skew: float = 0.0
+    view_rotation: float = 0.0  # degrees counter-clockwise the rendition page is turned (small skews)
     sideways: bool = False  # text lines run vertically: the orientation stage asks OSD
     osd_checked: bool = False
     rotation: int = 0
@@ -41,6 +43,7 @@ class PageState:
         return PageResult(
             index=self.task.index, separator=self.separator, blank=self.blank, text=self.text,
             confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
-            rotation=self.rotation, skew=self.skew, dpi=self.dpi, size_px=size, seconds=round(seconds, 3),
+            rotation=self.rotation, skew=self.skew, view_rotation=self.view_rotation, dpi=self.dpi, size_px=size,
+            seconds=round(seconds, 3),
             worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings,
         )

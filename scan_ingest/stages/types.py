@@ -50,6 +50,7 @@ class PageResult:
     pdf_path: str | None = None
     rotation: int = 0
     skew: float = 0.0
+    view_rotation: float = 0.0
     dpi: tuple[int, int] | None = None
     size_px: tuple[int, int] | None = None
     seconds: float = 0.0

@@ -86,6 +86,25 @@ def test_rendition_is_searchable_pdfa_2b_without_blank_pages(aktenplan, org, sca
     assert pages == [(1, False), (2, True), (3, False)], "the blank page is kept as a page row (and in the original)"
 
 
+def test_slightly_skewed_page_is_straight_in_the_rendition_without_resampling(aktenplan, org, scans, tmp_path):
+    """Below 2 degrees the rendition page is turned by a PDF transformation: rendered, its lines are level."""
+    import pypdfium2
+
+    from scan_ingest.stages.geometry import skew_angle
+
+    synth.text_page(synth.german_text(5, 6), dpi=150, seed=5, skew=1.2).save(scans / "s.png", dpi=(150, 150))
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    document = Document.objects.get(pk=result["documents"][0]["id"])
+    record = json.loads(get_storage().read(document.current_version.scan_record.key))
+    assert record["pages"]["detail"][0]["view_rotation"] == pytest.approx(-1.2, abs=0.3)
+    (tmp_path / "r.pdf").write_bytes(rendition_of(document))
+    rendered = pypdfium2.PdfDocument(tmp_path / "r.pdf")[0].render(scale=150 / 72).to_pil()
+    assert abs(skew_angle(rendered, 150)) < 0.3
+    extracted = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    long_words = {w.strip(".,;") for w in document.current_version.pages.get().text.split() if len(w) > 8}
+    assert long_words and all(w in extracted for w in long_words), "the turned text layer is still extractable"
+
+
 def test_scan_record_is_a_hashed_transfervermerk(aktenplan, org, scans):
     page(1).save(scans / "p.png", dpi=(150, 150))
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)

@@ -1,0 +1,242 @@
+"""Ingest benchmark (issue 3): raw `tesseract` CLI vs the project's ingest over the same pages, in one run.
+
+    .venv/bin/python bench/ingest.py --pages 40 [--dpi 300] [--workers N] [--batch-pages 500]
+
+1. N generated A4 pages (German text, specks, some slightly skewed) as PNG files;
+2. raw: `tesseract PAGE OUT -l deu pdf tsv` over them, one process per core, OMP_THREAD_LIMIT=1 (the same
+   outputs our one pass per page produces);
+3. ingest: `ingest_run` over the same folder (its own SQLite database and object store in a temp dir):
+   decode, separator check, blank check, deskew, OCR, PDF/A per document, scan record, rows, outbox;
+4. a batch scan PDF of --batch-pages pages (a separator sheet every 10 pages) ingested; peak RSS measured.
+Prints both throughputs, their ratio, and peak RSS (whole process tree, sampled, and per process).
+Targets: ratio >= 0.90; the 500-page batch with peak RSS <= 600 MB."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+class TreeRss:
+    """Samples the resident memory of this process and all its descendants (from /proc) every 0.1 s."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _children() -> dict[int, list[int]]:
+        tree: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.setdefault(ppid, []).append(int(entry))
+        return tree
+
+    def sample(self) -> int:
+        tree, total, todo = self._children(), 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            todo.extend(tree.get(pid, []))
+            try:
+                with open(f"/proc/{pid}/statm") as fh:
+                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.sample())
+            self._stop.wait(0.1)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and every waited-for descendant (tesseract, pool workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def mb(n_bytes: float) -> float:
+    return round(n_bytes / 1024 / 1024, 1)
+
+
+def generate_pages(folder: Path, count: int, dpi: int) -> list[Path]:
+    from scan_ingest import synth
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        text = f"Seite {i + 1}\n" + synth.german_text(i, 12)
+        im = synth.text_page(text, dpi=dpi, seed=i, skew=0.7 if i % 3 == 0 else 0.0, point_size=11)
+        path = folder / f"seite_{i + 1:04d}.png"
+        im.save(path, dpi=(dpi, dpi))
+        paths.append(path)
+    return paths
+
+
+def generate_batch_pdf(path: Path, count: int, dpi: int, workdir: Path) -> Path:
+    """A batch scan: a separator sheet (DMS:DOK) every 10 pages, assembled page by page (low memory)."""
+    import pikepdf
+
+    from scan_ingest import synth
+
+    out = pikepdf.new()
+    sources = []
+    for i in range(count):
+        if i % 10 == 0:
+            im = synth.separator_page(f"DMS:DOK:Vorgang {i // 10 + 1}", dpi=dpi, seed=i)
+        else:
+            im = synth.text_page(f"Blatt {i + 1}\n" + synth.german_text(i, 10), dpi=dpi, seed=i, point_size=11)
+        single = workdir / f"b{i:04d}.pdf"
+        im.save(single, "PDF", resolution=dpi)
+        src = pikepdf.open(single)
+        out.pages.append(src.pages[0])
+        sources.append(src)
+    out.save(path)
+    for src in sources:
+        src.close()
+    return path
+
+
+def run_raw(pages: list[Path], out: Path, workers: int, lang: str) -> float:
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(page: Path):
+        subprocess.run(["tesseract", str(page), str(out / page.stem), "-l", lang, "pdf", "tsv"], env=env,
+                       check=True, capture_output=True)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, pages))
+    return time.monotonic() - started
+
+
+def setup_django(data: Path):
+    os.environ["DMS_DATA_DIR"] = str(data)
+    os.environ["DMS_DATABASE_URL"] = f"sqlite:///{data / 'db.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from akten.services import aktenplan_unit_upsert
+    from dms.services import department_upsert, user_upsert
+
+    dept = department_upsert(code="63", name="Bauordnungsamt")
+    aktenplan_unit_upsert(kennzeichen="63", title="Bauordnung", retention_years=10, aussonderungsart="V",
+                          department=dept)
+    return user_upsert(username="scan", roles=["scan"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--dpi", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--batch-pages", type=int, default=500, help="0 skips the batch PDF memory run")
+    parser.add_argument("--batch-dpi", type=int, default=300)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        tmp = Path(tmp)
+        user = setup_django(tmp / "data")
+        from django.conf import settings
+
+        from scan_ingest.services import ingest_run
+
+        print(f"generating {args.pages} pages at {args.dpi} dpi ...", file=sys.stderr)
+        pages = generate_pages(tmp / "pages", args.pages, args.dpi)
+        print(f"raw tesseract, {args.workers} processes ...", file=sys.stderr)
+        cpu = cpu_seconds()
+        raw_seconds = run_raw(pages, tmp / "raw", args.workers, settings.DMS_OCR_LANG)
+        raw_cpu = cpu_seconds() - cpu
+        print(f"ingest, {args.workers} workers ...", file=sys.stderr)
+        with TreeRss() as tree:
+            started, cpu = time.monotonic(), cpu_seconds()
+            result = ingest_run(path=tmp / "pages", akte="63-2024/0001", workers=args.workers, user=user)
+            ingest_seconds, ingest_cpu = time.monotonic() - started, cpu_seconds() - cpu
+        stored = sum(d["status"] == "stored" for d in result["documents"])
+        assert stored == args.pages and not result["errors"], result["errors"]
+        raw_rate, ingest_rate = args.pages / raw_seconds * 60, args.pages / ingest_seconds * 60
+        report = {
+            "pages": args.pages, "dpi": args.dpi, "workers": args.workers, "cores": os.cpu_count(),
+            "raw_tesseract": {"seconds": round(raw_seconds, 1), "pages_per_minute": round(raw_rate, 1),
+                              "cpu_seconds_per_page": round(raw_cpu / args.pages, 2)},
+            "ingest": {"seconds": round(ingest_seconds, 1), "pages_per_minute": round(ingest_rate, 1),
+                       "cpu_seconds_per_page": round(ingest_cpu / args.pages, 2), "peak_rss_tree_mb": mb(tree.peak)},
+            "ratio": round(ingest_rate / raw_rate, 3),
+            "cpu_ratio": round(raw_cpu / ingest_cpu, 3),
+            "load_average": os.getloadavg(),
+        }
+        if args.batch_pages:
+            print(f"generating a {args.batch_pages}-page batch PDF at {args.batch_dpi} dpi ...", file=sys.stderr)
+            (tmp / "batch").mkdir()
+            pdf = generate_batch_pdf(tmp / "batch" / "stapel.pdf", args.batch_pages, args.batch_dpi, tmp)
+            for single in tmp.glob("b*.pdf"):
+                single.unlink()
+            print("ingesting it ...", file=sys.stderr)
+            with TreeRss() as tree:
+                started = time.monotonic()
+                batch = ingest_run(path=pdf, akte="63-2024/0002", workers=args.workers, user=user)
+                seconds = time.monotonic() - started
+            docs = [d for d in batch["documents"] if d["status"] == "stored"]
+            report["batch_pdf"] = {
+                "pages": args.batch_pages, "dpi": args.batch_dpi, "documents": len(docs),
+                "errors": len(batch["errors"]), "seconds": round(seconds, 1),
+                "pages_per_minute": round(args.batch_pages / seconds * 60, 1),
+                "peak_rss_tree_mb": mb(tree.peak),
+            }
+        report["peak_rss_main_mb"] = mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        report["peak_rss_largest_child_mb"] = mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return
+    print(f"pages: {report['pages']} at {report['dpi']} dpi, {report['workers']} workers on {report['cores']} cores")
+    raw, ing = report["raw_tesseract"], report["ingest"]
+    print(f"raw tesseract : {raw['pages_per_minute']:7.1f} pages/min ({raw['seconds']} s), "
+          f"{raw['cpu_seconds_per_page']} CPU s/page")
+    print(f"ingest        : {ing['pages_per_minute']:7.1f} pages/min ({ing['seconds']} s), "
+          f"{ing['cpu_seconds_per_page']} CPU s/page, peak RSS (process tree) {ing['peak_rss_tree_mb']} MB")
+    print(f"ratio         : {report['ratio']:.3f} throughput, {report['cpu_ratio']:.3f} CPU  (target >= 0.90; "
+          f"load average {', '.join(f'{x:.1f}' for x in report['load_average'])})")
+    if "batch_pdf" in report:
+        b = report["batch_pdf"]
+        print(f"batch PDF     : {b['pages']} pages at {b['dpi']} dpi -> {b['documents']} documents in {b['seconds']} s "
+              f"({b['pages_per_minute']} pages/min), peak RSS (process tree) {b['peak_rss_tree_mb']} MB "
+              "(target <= 600 MB)")
+    print(f"peak RSS      : main process {report['peak_rss_main_mb']} MB, largest child "
+          f"{report['peak_rss_largest_child_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()
