@@ -3,6 +3,7 @@
 already in its Akte is a `duplicate`; an interrupted batch resumes where it stopped."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -119,6 +120,17 @@ def ingest_run(*, path, manifest=None, akte: str | None = None, department: str 
     path, manifest, akte, dept, user = _validate(path, manifest, akte, department, user)
     fingerprint = _fingerprint(str(path), str(manifest or ""), akte or "", department or "")
     area = ingest_area() / f"run-{fingerprint[:16]}"
+    area.mkdir(parents=True, exist_ok=True)
+    with open(area / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestRunError(f"{path} is being ingested by another process right now") from None
+        return _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area)
+
+
+def _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area) -> dict:
+    """The run itself, while this process holds the ingest area's lock (released by the OS even on kill -9)."""
     try:
         plan = collect_sources(path, manifest, area, zip_limits())
     except IngestError as exc:

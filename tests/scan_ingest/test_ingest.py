@@ -269,3 +269,19 @@ def test_process_pool_gives_the_same_result_as_inline(aktenplan, org, scans):
     result = ingest_run(path=scans, akte=AZ, workers=2, user=org.scan)
     assert [d["status"] for d in result["documents"]] == ["stored"] * 3
     assert all(Document.objects.get(pk=d["id"]).current_version.pages.get().text for d in result["documents"])
+
+
+def test_a_second_concurrent_run_of_the_same_ingest_is_refused(aktenplan, org, scans, settings):
+    import fcntl
+    from pathlib import Path
+
+    from scan_ingest.services import _fingerprint, ingest_area
+
+    page(1).save(scans / "p.png", dpi=(150, 150))
+    area = ingest_area() / f"run-{_fingerprint(str(scans.resolve()), '', AZ, '')[:16]}"
+    area.mkdir(parents=True)
+    with open(Path(area) / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IngestRunError, match="being ingested by another process"):
+            ingest_run(path=scans, akte=AZ, workers=1)
+    assert ingest_run(path=scans, akte=AZ, workers=1)["documents"][0]["status"] == "stored"
