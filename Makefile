@@ -37,6 +37,7 @@ venv: .venv/.installed
 demo: sysdeps venv
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo_setup
+	$(PY) manage.py demo_ingest
 
 run: demo
 	@echo "eAkte läuft auf http://127.0.0.1:8000/login/  (Strg+C beendet)"
@@ -51,8 +52,9 @@ test-postgres: sysdeps venv
 test: test-sqlite test-postgres
 
 bench: sysdeps venv
-	$(PY) bench/ingest.py --pages 40
-	$(PY) bench/search.py --docs 100000
+	$(PY) bench/verify.py
+	$(PY) bench/ingest.py
+	$(PY) bench/search.py
 	$(PY) bench/aussonderung.py
 
 clean:
