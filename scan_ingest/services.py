@@ -182,7 +182,7 @@ class _Run:
 
     def _tick(self, n: int = 1) -> None:
         self.done_pages += n
-        if self.progress:
+        if self.progress and n:
             self.progress(self.done_pages, self.total_pages)
 
     # -- planning -------------------------------------------------------------------------------------

@@ -285,3 +285,29 @@ def test_a_second_concurrent_run_of_the_same_ingest_is_refused(aktenplan, org, s
         with pytest.raises(IngestRunError, match="being ingested by another process"):
             ingest_run(path=scans, akte=AZ, workers=1)
     assert ingest_run(path=scans, akte=AZ, workers=1)["documents"][0]["status"] == "stored"
+
+
+def test_pdf_with_text_layer_keeps_its_pages_and_text_in_the_rendition(aktenplan, org, scans, tmp_path):
+    """Born-digital pages are not OCR'd: their text is stored as is and the page goes into the PDF/A."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (Bescheid ueber die Genehmigung Nr. 4711) Tj ET")
+    pdf.save(scans / "digital.pdf")
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    document = Document.objects.get(pk=result["documents"][0]["id"])
+    stored_page = document.current_version.pages.get()
+    assert "Genehmigung Nr. 4711" in stored_page.text and stored_page.confidence is None
+    (tmp_path / "r.pdf").write_bytes(rendition_of(document))
+    assert "Genehmigung Nr. 4711" in subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"],
+                                                    capture_output=True, text=True).stdout
+
+
+def test_progress_reports_pages_done_up_to_the_total(aktenplan, org, scans):
+    synth.save_pdf([page(1), page(2)], scans / "a.pdf", 150)
+    page(3).save(scans / "b.png", dpi=(150, 150))
+    calls = []
+    ingest_run(path=scans, akte=AZ, workers=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (3, 3) and [done for done, _ in calls] == [1, 2, 3]
