@@ -125,9 +125,12 @@ def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
 
 
 def normalise_mode(im: Image.Image) -> Image.Image:
-    """Bilevel stays bilevel, gray stays gray, colour that is really gray becomes gray, the rest RGB."""
-    if im.mode in ("1", "L"):
+    """Bilevel stays (or becomes) bilevel, gray stays gray, colour that is really gray becomes gray, the rest
+    RGB. Bilevel pages reach the rendition as CCITT G4 rather than as a JPEG of black and white."""
+    if im.mode == "1":
         return im
+    if im.mode == "L":
+        return _gray(im)
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         return im.point(lambda v: v / 256).convert("L") if im.mode == "I" else im.convert("I").point(
             lambda v: v / 256).convert("L")
@@ -140,8 +143,13 @@ def normalise_mode(im: Image.Image) -> Image.Image:
         im = im.convert("RGB")
     _, cb, cr = im.convert("YCbCr").split()
     if all(lo >= 124 and hi <= 132 for lo, hi in (cb.getextrema(), cr.getextrema())):
-        return im.convert("L")
+        return _gray(im.convert("L"))
     return im
+
+
+def _gray(im: Image.Image) -> Image.Image:
+    """A gray image holding only black and white is a bilevel scan."""
+    return im.convert("1", dither=Image.Dither.NONE) if not any(im.histogram()[1:255]) else im
 
 
 def decode(page: PageState) -> PageState:
@@ -187,7 +195,7 @@ def _decode_pdf_page(page: PageState) -> PageState:
         width_pt, height_pt = pdf_page.get_size()
         _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
                       f"page {task.index + 1} rendered at {dpi} dpi")
-        im = pdf_page.render(scale=dpi / 72).to_pil()
+        im = pdf_page.render(scale=dpi / 72, no_smoothimage=True).to_pil()  # scans at 1:1, no blur
         im = normalise_mode(im)
     except pdfium.PdfiumError as exc:
         raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None

@@ -190,3 +190,14 @@ def test_broken_and_truncated_pdfs_are_refused(tmp_path):
         with pytest.raises(IngestError, match="broken PDF") as info:
             probe(str(tmp_path / name), 10**8)
         assert str(tmp_path) not in info.value.reason
+
+
+def test_bilevel_pdf_scan_stays_bilevel_in_the_page_pdf(tmp_path):
+    """A black-and-white scan is rendered without smoothing and kept 1 bit deep, not re-encoded as JPEG."""
+    im = synth.text_page(synth.german_text(1, 3), dpi=150, seed=1, noise=0).convert("1", dither=Image.Dither.NONE)
+    im.save(tmp_path / "bw.pdf", "PDF", resolution=150)
+    result = run(tmp_path / "bw.pdf", "pdf", tmp_path)
+    assert result.error is None and result.words > 5
+    with pikepdf.open(result.pdf_path) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert int(image.BitsPerComponent) == 1 and image.Filter != "/DCTDecode"
