@@ -1,6 +1,7 @@
 """Schema, German analyzers and the query-tree compiler of the tantivy backend."""
 import html
 import json
+import re
 from dataclasses import dataclass
 
 import tantivy as tv
@@ -11,7 +12,8 @@ from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
 DE, DE_RAW, KW = "de", "de_raw", "kw"
 TITLE_BOOST, COMPOUND_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.5, 0.6, 0.3
-MAX_COMPOUNDS = 16  # compound expansions per word, the most frequent first
+MAX_COMPOUNDS = 12  # compound expansions per word, the most frequent first
+MAX_COMPOUND_SCAN = 500  # vocabulary entries starting with the word that are checked
 MAX_TYPO_TERMS = 8
 MAX_TYPO_SCAN = 2000  # vocabulary entries compared per misspelt word (bounds the latency)
 HIGHLIGHT_PREFIX = {1: 3, 2: 4}  # letters a highlighted typo candidate must share with the query word
@@ -83,6 +85,7 @@ class Compiler:
 
     def __post_init__(self):
         self.de, self.raw = self.analyzers[DE], self.analyzers[DE_RAW]
+        self.highlight: list[str] = []  # body stems the query looks for, for the snippet window
 
     def permission(self, principals) -> tv.Query:
         return tv.Query.const_score_query(tv.Query.term_set_query(self.schema, "principals", list(principals)), 0.0)
@@ -129,12 +132,17 @@ class Compiler:
         stem, raw = stems[0], self.raw.analyze(c.text)[0]
         alternatives = self.exact(stem)
         compounds = self.compounds(raw, stem) if expand and c.compounds else []
-        alternatives += [tv.Query.boost_query(q, COMPOUND_BOOST) for q in compounds]
-        if expand and c.typo_tolerant and not compounds and not self.visible(stem):
+        alternatives += [tv.Query.boost_query(self.body_term(s), COMPOUND_BOOST) for s in compounds]
+        if expand and c.typo_tolerant and not self.visible([stem]) and not (compounds and self.visible(compounds)):
             alternatives.append(self.typo(raw, typo_distance(raw)))
         return _should(alternatives)
 
+    def body_term(self, stem: str) -> tv.Query:
+        self.highlight.append(stem)
+        return tv.Query.term_query(self.schema, "body", stem)
+
     def exact(self, stem: str) -> list[tv.Query]:
+        self.highlight.append(stem)
         return [tv.Query.term_query(self.schema, "body", stem),
                 tv.Query.boost_query(tv.Query.term_query(self.schema, "title", stem), TITLE_BOOST)]
 
@@ -146,38 +154,41 @@ class Compiler:
             return _should(self.exact(tokens[0].text))
         first = tokens[0].position
         words = [(t.position - first, t.text) for t in tokens]
+        self.highlight.extend(t.text for t in tokens)
         return _should([tv.Query.phrase_query(self.schema, "body", words),
                         tv.Query.boost_query(tv.Query.phrase_query(self.schema, "title", words), TITLE_BOOST)])
 
-    def visible(self, stem: str) -> bool:
-        """Does the word occur in a document the caller may see? (Asked within the permission filter, so the
-        query's shape never reveals words of documents the caller cannot see.)"""
-        q = tv.Query.boolean_query([(tv.Occur.Must, self.perm),
-                                    (tv.Occur.Must, tv.Query.term_query(self.schema, "body", stem))])
-        other = tv.Query.boolean_query([(tv.Occur.Must, self.perm),
-                                        (tv.Occur.Must, tv.Query.term_query(self.schema, "title", stem))])
-        return bool(self.searcher.search(q, 1, count=False).hits or self.searcher.search(other, 1, count=False).hits)
+    def visible(self, stems: list[str]) -> bool:
+        """Does the word (or a compound of it) occur in a document the caller may see? Asked within the permission
+        filter, so the query's shape never depends on words only in documents the caller cannot see."""
+        words = [tv.Query.term_query(self.schema, f, s) for s in stems for f in ("body", "title")]
+        q = tv.Query.boolean_query([(tv.Occur.Must, self.perm), (tv.Occur.Must, _should(words))])
+        return bool(self.searcher.search(q, 1, count=False).hits)
 
-    def compounds(self, raw: str, stem: str) -> list[tv.Query]:
-        """Compounds that start with the word (`glasfaser` -> `glasfaserausbau`), from the vocabulary of the caller's
-        documents; a candidate counts only if its rest (after a Fugenelement) is itself an indexed word."""
+    def compounds(self, raw: str, stem: str) -> list[str]:
+        """Stems of compounds that start with the word (`glasfaser` -> `glasfaserausbau`), decompounded against the
+        index vocabulary: a candidate counts only if its rest (after a Fugenelement) is itself an indexed word.
+        Candidates from documents the caller cannot see match nothing for the caller (the query is trimmed)."""
         if len(raw) < MIN_COMPOUND_QUERY:
             return []
         found: list[tuple[int, str]] = []
-        for term, freq in self.searcher.terms_with_prefix("raw", raw, filter_query=self.perm, limit=500):
+        for term, freq in self.searcher.terms_with_prefix("raw", raw, limit=MAX_COMPOUND_SCAN):
             for rest in compound_rests(raw, term):
-                rest_stems = self.de.analyze(rest)
-                if self.searcher.doc_freq("raw", rest) or (rest_stems and self.searcher.doc_freq("body", rest_stems[0])):
+                if self.searcher.doc_freq("raw", rest) or self.searcher.doc_freq("body", self._stem(rest)):
                     found.append((freq, term))
                     break
-        stems = []
+        stems: list[str] = []
         for _, term in sorted(found, reverse=True):
-            s = self.de.analyze(term)
-            if s and s[0] != stem and s[0] not in stems:
-                stems.append(s[0])
+            s = self._stem(term)
+            if s and s != stem and s not in stems:
+                stems.append(s)
             if len(stems) == MAX_COMPOUNDS:
                 break
-        return [q for s in stems for q in self.exact(s)]
+        return stems
+
+    def _stem(self, word: str) -> str:
+        stems = self.de.analyze(word)
+        return stems[0] if stems else ""
 
     def typo(self, raw: str, distance: int) -> tv.Query | None:
         """Words within `distance` edits (also in the ending, since the unstemmed word is compared); the close words
@@ -193,14 +204,51 @@ class Compiler:
         return _should(queries)
 
 
-def snippet(generator: tv.SnippetGenerator | None, doc: tv.Document) -> tuple[str, int | None]:
-    """The highlighted fragment (HTML, `<b>` marks hits) and the character offset of its first hit in the body."""
+_LETTER = {"a": "[aä]", "o": "[oö]", "u": "[uü]"}
+WINDOW_BEFORE, WINDOW_AFTER = 200, 500
+
+
+def stems_pattern(stems: list[str]) -> re.Pattern | None:
+    """A regex finding where any of the stems may occur in lowercased text (stems are folded: a may be ä, ss ß)."""
+    alternatives = []
+    for stem in dict.fromkeys(stems):
+        parts = re.split("(ss)", stem)
+        alternatives.append("".join("(?:ss|ß)" if p == "ss" else "".join(_LETTER.get(ch, re.escape(ch)) for ch in p)
+                                    for p in parts))
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+def _window(body: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
+    """A stretch of the body around the earliest place a highlight stem may occur (a cheap regex test), so the
+    snippet generator analyses ~700 characters instead of the whole document."""
+    m = pattern.search(body.lower()) if pattern is not None else None
+    if m is None:
+        return None
+    first = m.start()
+    start = body.rfind(" ", 0, max(0, first - WINDOW_BEFORE)) + 1
+    end = body.find(" ", first + WINDOW_AFTER)
+    return start, (len(body) if end < 0 else end)
+
+
+def _fragment(generator: tv.SnippetGenerator, text: str) -> tuple[str, int | None]:
+    sn = generator.snippet_from_doc(tv.Document(body=text))
+    fragment = sn.to_html()
+    if not fragment:
+        return "", None
+    marks = sn.highlighted()
+    return fragment, sn.fragment_range().start + (marks[0].start if marks else 0)
+
+
+def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Pattern | None) -> tuple[str, int | None]:
+    """The highlighted fragment (HTML, `<b>` marks hits) and the character offset of its first hit in the body.
+    Tried first on a window around the likely hit, then (if the window holds no real hit) on the whole body."""
     if generator is not None:
-        sn = generator.snippet_from_doc(doc)
-        fragment = sn.to_html()
+        window = _window(body, pattern) if len(body) > WINDOW_BEFORE + WINDOW_AFTER else None
+        if window is not None:
+            fragment, offset = _fragment(generator, body[window[0]:window[1]])
+            if fragment:
+                return fragment, window[0] + offset
+        fragment, offset = _fragment(generator, body)
         if fragment:
-            marks = sn.highlighted()
-            start = sn.fragment_range().start
-            return fragment, (marks[0].start if marks else start)
-    body = doc.get_first("body") or ""
+            return fragment, offset
     return html.escape(body[:SNIPPET_CHARS]), None

@@ -13,7 +13,8 @@ from pathlib import Path
 import tantivy as tv
 
 from . import base
-from ._tantivy_compile import FACET_FIELDS, SNIPPET_CHARS, Compiler, build_analyzers, build_schema, snippet, to_document
+from ._tantivy_compile import (FACET_FIELDS, SNIPPET_CHARS, Compiler, build_analyzers, build_schema, snippet,
+                               stems_pattern, to_document)
 
 WRITER_WAIT_SECONDS = 60
 M_ARENA_MAX = -8  # glibc mallopt parameter
@@ -210,17 +211,19 @@ class TantivyBackend(base.SearchBackend):
     # -- reads -----------------------------------------------------------------------------------------
     def _search(self, query):
         searcher = self.index().searcher()
-        q = Compiler(self.schema, searcher, self.analyzers).compile(query)
+        compiler = Compiler(self.schema, searcher, self.analyzers)
+        q = compiler.compile(query)
         result = searcher.search(q, max(query.limit, 1), count=True, offset=query.offset)
         hits = result.hits[:query.limit]
-        generator = None
+        generator = pattern = None
         if query.highlight and hits:
             generator = tv.SnippetGenerator.create(searcher, q, self.schema, "body")
             generator.set_max_num_chars(SNIPPET_CHARS)
+            pattern = stems_pattern(compiler.highlight)
         raw_hits = []
         for score, address in hits:
             doc = searcher.doc(address)
-            text, offset = snippet(generator, doc) if query.highlight else ("", None)
+            text, offset = snippet(generator, doc.get_first("body") or "", pattern) if query.highlight else ("", None)
             raw_hits.append(base.RawHit(doc.get_first("doc_id"), score, json.loads(doc.get_first("meta")), text, offset))
         return result.count, raw_hits, self._facets(searcher, q, query.facets, result.count)
 

@@ -147,6 +147,18 @@ class SearchBackendTests:
         assert "<b>Schlussrechnung</b>" in hit["snippet"]
         assert hit["aktenzeichen"] == "63.10.02-2020/0001" and hit["source"] == "scan/9.pdf"
 
+    def test_page_of_a_hit_deep_in_a_long_document(self, backend):
+        """The snippet and page come from where the word really occurs, also after a look-alike (`Anbau` for
+        `Bau`) earlier in the text."""
+        filler = " ".join(["Allgemeine Ausführungen zum Verfahren ohne Bezug."] * 30)
+        backend.upsert([doc(20, filler + " Ein Anbau ist nicht geplant.", filler,
+                            filler + " Der Bau der Brücke beginnt 2025. " + filler)])
+        hit = self.search(backend, "Bau").hits[0]
+        assert hit["document_id"] == 20 and hit["page"] == 3
+        assert "<b>Bau</b> der Brücke" in hit["snippet"]
+        hit = self.search(backend, "Brücke").hits[0]
+        assert hit["page"] == 3 and "<b>Brücke</b>" in hit["snippet"]
+
     def test_facets_cover_department_unit_year_and_type(self, backend):
         facets = self.search(backend, "Glasfaser").facets
         assert {f["value"]: f["count"] for f in facets["department"]} == {"32": 1, "63": 1}
