@@ -32,15 +32,15 @@ def unit_rules() -> dict:
 def due_list(*, as_of: date) -> list[dict]:
     """The due Akten as rows of DESIGN.md's `aussonderung due`; Aussonderungsart: the Akte's override, else
     the effective rule of its Aktenplan unit."""
-    rules = unit_rules()
+    arts = {pk: rule.aussonderungsart for pk, rule in unit_rules().items()}
     rows = due_akten(as_of=as_of).order_by("aufbewahrungsende", "aktenzeichen").values_list(
-        "id", "uuid", "aktenzeichen", "title", "lead_department__code", "zda_date", "aufbewahrungsende",
+        "id", "aktenzeichen", "title", "lead_department__code", "zda_date", "aufbewahrungsende",
         "aussonderungsart", "unit_id",
     )
     return [
-        {"id": pk, "uuid": str(uuid), "aktenzeichen": az, "title": title, "department": dept, "zda": zda,
-         "aufbewahrungsende": end, "aussonderungsart": art or rules[unit_id].aussonderungsart}
-        for pk, uuid, az, title, dept, zda, end, art, unit_id in rows
+        {"id": pk, "aktenzeichen": az, "title": title, "department": dept, "zda": zda,
+         "aufbewahrungsende": end, "aussonderungsart": art or arts[unit_id]}
+        for pk, az, title, dept, zda, end, art, unit_id in rows
     ]
 
 

@@ -59,11 +59,11 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
     if not due:
         raise DisposalError(f"no Akte is due for disposal as of {as_of.isoformat()}")
     ids = [row["id"] for row in due]
-    locked = set(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", flat=True))
+    locked = dict(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", "uuid"))
     due = [row for row in due if row["id"] in locked]
     run = DisposalRun.objects.create(as_of=as_of, proposed_by=by)
     DisposalItem.objects.bulk_create([
-        DisposalItem(run=run, akte_id=row["id"], aktenzeichen=row["aktenzeichen"], akte_uuid=row["uuid"],
+        DisposalItem(run=run, akte_id=row["id"], aktenzeichen=row["aktenzeichen"], akte_uuid=locked[row["id"]],
                      proposal=row["aussonderungsart"]) for row in due
     ], batch_size=500)
     Akte.objects.filter(pk__in=[row["id"] for row in due]).update(state=AkteState.ANGEBOTEN)

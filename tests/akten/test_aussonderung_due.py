@@ -161,7 +161,7 @@ def test_due_command_lists_the_contract_fields(org, aktenplan, run_command):
     assert code == 0, err
     result = json.loads(out)
     assert result["as_of"] == "2016-01-01" and result["total"] == 2
-    assert result["akten"][0] == {"uuid": str(a.uuid), "aktenzeichen": "63.10.02-1980/0001", "title": "Neubau",
+    assert result["akten"][0] == {"aktenzeichen": "63.10.02-1980/0001", "title": "Neubau",
                                   "department": "63", "zda": "1980-06-01", "aufbewahrungsende": "2010-12-31",
                                   "aussonderungsart": "A"}
     assert result["akten"][1]["aussonderungsart"] == "A"  # override of unit 63's V
