@@ -47,7 +47,7 @@ class TantivyBackend(base.SearchBackend):
     options = frozenset({"heap_mb", "threads", "rebuild_heap_mb", "rebuild_threads"})
 
     def __init__(self, *, path: str, heap_mb: str | int = 50, threads: str | int = 1,
-                 rebuild_heap_mb: str | int = 100, rebuild_threads: str | int = 2, **options):
+                 rebuild_heap_mb: str | int = 100, rebuild_threads: str | int = 1, **options):
         super().__init__(**options)
         self.root = Path(path)
         self.heap, self.threads = int(heap_mb) * 1_000_000, int(threads)
