@@ -12,7 +12,7 @@ from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
 DE, DE_RAW, KW = "de", "de_raw", "kw"
 TITLE_BOOST, COMPOUND_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.5, 0.6, 0.3
-MAX_COMPOUNDS = 12  # compound expansions per word, the most frequent first
+MAX_COMPOUNDS = 32  # compound expansions per word, the most frequent first
 MAX_COMPOUND_SCAN = 500  # vocabulary entries starting with the word that are checked
 MAX_TYPO_TERMS = 8
 MAX_TYPO_SCAN = 2000  # vocabulary entries compared per misspelt word (bounds the latency)
