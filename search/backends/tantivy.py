@@ -72,7 +72,11 @@ class TantivyBackend(base.SearchBackend):
         """Open (or create) a generation; the analyzers are registered again after every open (tantivy rule)."""
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
-        index = tv.Index(self.schema, path=str(path), reuse=True)
+        try:
+            index = tv.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            raise base.SearchError(f"tantivy index {path}: {exc} (built by another version? run "
+                                   "`manage.py reindex` to rebuild it)") from exc
         for analyzer_name, analyzer in self.analyzers.items():
             index.register_tokenizer(analyzer_name, analyzer)
         return index

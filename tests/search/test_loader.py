@@ -47,3 +47,15 @@ def test_analyzers_survive_reopening(tmp_path):
     fresh = backend_from_url(url)  # a new process would see the same
     query, _ = query_from_text("Baugenehmigung", principals=("g:1",))
     assert fresh.search(query).total == 1
+
+
+def test_index_of_another_schema_is_reported_with_the_remedy(tmp_path):
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("other", stored=True)
+    (tmp_path / "ix" / "gen-old").mkdir(parents=True)
+    tantivy.Index(builder.build(), path=str(tmp_path / "ix" / "gen-old"))
+    (tmp_path / "ix" / "CURRENT").write_text("gen-old\n")
+    with pytest.raises(SearchError, match="gen-old.*schema does not match.*manage.py reindex"):
+        backend_from_url(f"tantivy://{tmp_path}/ix").count()
