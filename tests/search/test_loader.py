@@ -59,3 +59,22 @@ def test_index_of_another_schema_is_reported_with_the_remedy(tmp_path):
     (tmp_path / "ix" / "CURRENT").write_text("gen-old\n")
     with pytest.raises(SearchError, match="gen-old.*schema does not match.*manage.py reindex"):
         backend_from_url(f"tantivy://{tmp_path}/ix").count()
+
+
+def test_drain_session_follows_a_generation_swap_made_meanwhile(tmp_path):
+    """A writer kept open across outbox batches must not keep writing into a generation that a reindex (here: a
+    second backend, as another process would be) has replaced."""
+    from search.parser import query_from_text
+    from tests.search.backend_suite import doc
+
+    url = f"tantivy://{tmp_path}/ix"
+    drainer, reindexer = backend_from_url(url), backend_from_url(url)
+    query, _ = query_from_text("Flurkarte", principals=("g:1",))
+    with drainer.writing():
+        drainer.apply(upsert=[doc(1, "Flurkarte eins")])
+        reindexer.rebuild_begin(generation="gen-2")
+        reindexer.rebuild_write("gen-2", [doc(1, "Flurkarte eins")])
+        reindexer.rebuild_finish("gen-2")
+        drainer.apply(upsert=[doc(2, "Flurkarte zwei")])
+    assert reindexer.current_generation() == "gen-2"
+    assert {h["document_id"] for h in backend_from_url(url).search(query).hits} == {1, 2}
