@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from akten.aussonderung.selectors import due_akten, due_list
@@ -47,6 +47,9 @@ def _is_due(akte, as_of) -> bool:
 
 @HYPO
 @given(zda=zda_dates, n=years, delta=near)
+@example(zda=date(2000, 12, 31), n=10, delta=1)  # closed on 31 Dec: that year counts
+@example(zda=date(2004, 2, 29), n=4, delta=0)  # leap day, and year + N is a leap year again
+@example(zda=date(2000, 1, 1), n=0, delta=1)  # N = 0: due from the next 1 Jan
 def test_due_exactly_after_31_december_of_year_plus_n(aktenplan, zda, n, delta):
     """An Akte closed in year Y with N years is due from 1 Jan Y+N+1 on (as-of strictly after 31 Dec Y+N)."""
     def example():

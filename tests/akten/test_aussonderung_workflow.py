@@ -247,6 +247,9 @@ def test_object_lock_retention_is_reported_not_deleted(org, aktenplan, tmp_path,
         run = run_execute(run=_approved(org, tmp_path, {a: "V"}), out_dir=tmp_path / "out", by=org.archiv)
         storage = get_storage()
         assert all(storage.exists(k) for k in locked_keys) and not any(storage.exists(k) for k in free_keys)
+        leftovers = [o.object_name for k in free_keys  # no older version and no delete marker stays behind
+                     for o in storage.client.list_objects(storage.bucket, prefix=k, include_version=True)]
+        assert leftovers == []
         assert StoredObject.objects.filter(key__in=locked_keys).count() == 2
         assert run.protocol["summary"]["objects_locked"] == 2 and run.protocol["summary"]["objects_deleted"] == 2
         results = {o["result"] for o in run.protocol["akten"][0]["objects"] if o["document"] == str(locked.uuid)}
