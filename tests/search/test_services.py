@@ -51,3 +51,18 @@ def test_deleted_document_leaves_the_index_through_the_outbox(org, akten):
     outbox_enqueue(document_ids=[doc_id], op="delete")
     assert outbox_drain() == 1
     assert search_documents(user=org.anna, query="Stellplatznachweis").total == 0
+
+
+def test_indexer_command_and_task_drain_the_outbox(org, akten, run_command):
+    """The standing indexer (`search_indexer`) and the Celery task apply what the web side enqueued."""
+    import json
+
+    from akten.services import akte_grant
+    from search.tasks import outbox_drain_task
+
+    make_document(akten.ordnung, pages=["Marktsatzung"])
+    code, out, _ = run_command("search_indexer", "--once", "--json")
+    assert code == 0 and json.loads(out) == {"applied": 1}
+    akte_grant(akte=akten.ordnung, department=org.d63, by=org.admin)
+    assert outbox_drain_task.apply().get() == 1
+    assert search_documents(user=org.anna, query="Marktsatzung").total == 1
