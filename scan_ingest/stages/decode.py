@@ -191,11 +191,11 @@ def _decode_pdf_page(page: PageState) -> PageState:
         text = pdf_page.get_textpage().get_text_bounded()
         printable = sum(1 for ch in text if ch.isalnum())
         text_layer = printable >= TEXT_LAYER_MIN_CHARS
-        dpi = 150 if text_layer else _image_dpi(pdf_page, task.config.render_dpi)
+        dpi, gray = (150, False) if text_layer else _scan_images(pdf_page, task.config.render_dpi)
         width_pt, height_pt = pdf_page.get_size()
         _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
                       f"page {task.index + 1} rendered at {dpi} dpi")
-        im = pdf_page.render(scale=dpi / 72, no_smoothimage=True).to_pil()  # scans at 1:1, no blur
+        im = pdf_page.render(scale=dpi / 72, no_smoothimage=True, grayscale=gray).to_pil()  # 1:1, no blur
         im = normalise_mode(im)
     except pdfium.PdfiumError as exc:
         raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None
@@ -205,22 +205,25 @@ def _decode_pdf_page(page: PageState) -> PageState:
                         text=text.replace("\r\n", "\n").strip() if text_layer else "")
 
 
-def _image_dpi(pdf_page, default: int) -> int:
-    """Render at the resolution of the page's largest image (the scan), kept within 100..400 dpi."""
+def _scan_images(pdf_page, default: int) -> tuple[int, bool]:
+    """(resolution to render at, whether gray is enough): the page's largest image is the scan; render at its
+    resolution (kept within 100..400 dpi), in gray when every image is gray or bilevel (a third of the memory)."""
     import pypdfium2.raw as raw
 
-    best = None
+    best, gray = None, True
     for obj in pdf_page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
-            px_w, _ = obj.get_px_size()
-            left, _, right, _ = obj.get_bounds()
-        except Exception:  # noqa: BLE001 - odd image objects just don't inform the resolution
+            meta = obj.get_metadata()
+        except Exception:  # noqa: BLE001 - odd image objects just don't inform the choice
+            gray = False
             continue
-        if right - left > 1 and (best is None or px_w > best[0]):
-            best = (px_w, right - left)
+        gray = gray and (meta.bits_per_pixel == 1 or meta.colorspace in (raw.FPDF_COLORSPACE_DEVICEGRAY,
+                                                                          raw.FPDF_COLORSPACE_CALGRAY))
+        if meta.horizontal_dpi > 1 and (best is None or meta.width > best[0]):
+            best = (meta.width, meta.horizontal_dpi)
     if best is None:
-        return default
-    return max(100, min(400, int(round(best[0] / (best[1] / 72)))))
+        return default, False
+    return max(100, min(400, int(round(best[1])))), gray
 
 
 __all__ = ["SourceInfo", "sniff", "probe", "decode", "PageTask"]
