@@ -133,8 +133,9 @@ def populate(n_docs: int, seed: int = 7) -> dict:
             docs = []
             for i in range(made, made + n):
                 akte = akten[i % len(akten)]
-                docs.append(Document(akte=akte, department=akte.lead_department, title=document_text(rnd, vocab, 5)[:200],
-                                     document_type=rnd.choice(TYPES), date=f"{rnd.randint(1995, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
+                on = f"{rnd.randint(1995, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"
+                docs.append(Document(akte=akte, department=akte.lead_department,
+                                     title=document_text(rnd, vocab, 5)[:200], document_type=rnd.choice(TYPES), date=on,
                                      source=f"bestand/{i:06d}.pdf"))
             Document.objects.bulk_create(docs, batch_size=1000)
             versions = DocumentVersion.objects.bulk_create(
@@ -190,8 +191,8 @@ def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) ->
         "phrase": [phrase() for _ in range(n)],
         "typo": [typo(w) for w in (rnd.choice([x for x in nouns if typo_distance(x)]) for _ in range(n))],
         "compound": [rnd.choice(heads) for _ in range(n)],
-        "filtered": [f"{rnd.choice(nouns)} {rnd.choice(['year:' + str(rnd.randint(1995, 2024)), 'type:' + rnd.choice(TYPES)])}"
-                     for _ in range(n)],
+        "filtered": [f"{rnd.choice(nouns)} "
+                     + rnd.choice([f"year:{rnd.randint(1995, 2024)}", f"type:{rnd.choice(TYPES)}"]) for _ in range(n)],
     }
 
 

@@ -24,7 +24,8 @@ FILTER_FIELDS = {"az": "az", "dept": "department", "year": "year", "type": "type
 
 def build_analyzers() -> dict[str, tv.TextAnalyzer]:
     """`de`: lowercase, German stopwords, Snowball German stemming (folds ß->ss, ä->a and ae->a), ASCII folding.
-    `de_raw`: the unstemmed, folded words without stopwords, for typo tolerance and compound splitting. `kw`: one lowercased token."""
+    `de_raw`: the unstemmed, folded words without stopwords, for typo tolerance and compound splitting.
+    `kw`: the whole value as one lowercased token."""
     de = (tv.TextAnalyzerBuilder(tv.Tokenizer.simple()).filter(tv.Filter.lowercase()).filter(tv.Filter.remove_long(40))
           .filter(tv.Filter.stopword("german")).filter(tv.Filter.stemmer("german")).filter(tv.Filter.ascii_fold())
           .build())
@@ -77,7 +78,8 @@ def _should(queries: list[tv.Query]) -> tv.Query | None:
 
 @dataclass
 class Compiler:
-    """Compiles a SearchQuery against one searcher; vocabulary look-ups see only the caller's documents."""
+    """Compiles a SearchQuery against one searcher. Whatever changes the query's shape for the caller (whether
+    typo expansion applies) is decided on the caller's documents only."""
 
     schema: tv.Schema
     searcher: tv.Searcher
@@ -129,7 +131,7 @@ class Compiler:
         stems = self.de.analyze(c.text)
         if len(stems) != 1:
             return self.phrase((c.text,))  # "E-Mail", "63.10": several tokens in a row; a stopword: nothing
-        stem, raw = stems[0], self.raw.analyze(c.text)[0]
+        stem, raw = stems[0], (self.raw.analyze(c.text) or stems)[0]
         alternatives = self.exact(stem)
         compounds = self.compounds(raw, stem) if expand and c.compounds else []
         alternatives += [tv.Query.boost_query(self.body_term(s), COMPOUND_BOOST) for s in compounds]

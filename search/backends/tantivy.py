@@ -228,7 +228,8 @@ class TantivyBackend(base.SearchBackend):
         for score, address in hits:
             doc = searcher.doc(address)
             text, offset = snippet(generator, doc.get_first("body") or "", pattern) if query.highlight else ("", None)
-            raw_hits.append(base.RawHit(doc.get_first("doc_id"), score, json.loads(doc.get_first("meta")), text, offset))
+            meta = json.loads(doc.get_first("meta"))
+            raw_hits.append(base.RawHit(doc.get_first("doc_id"), score, meta, text, offset))
         return result.count, raw_hits, self._facets(searcher, q, query.facets, result.count)
 
     def _facets(self, searcher: tv.Searcher, q: tv.Query, names, total: int) -> dict:

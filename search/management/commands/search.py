@@ -32,7 +32,8 @@ class Command(JsonCommand):
         self.stdout.write(f"{result['total']} Treffer")
         for hit in result["hits"]:
             page = f", S. {hit['page']}" if hit.get("page") else ""
-            self.stdout.write(f"\n{hit['aktenzeichen']}  {hit['title']}  [{hit['department']}{page}]  #{hit['document_id']}")
+            self.stdout.write(f"\n{hit['aktenzeichen']}  {hit['title']}  [{hit['department']}{page}]  "
+                              f"#{hit['document_id']}")
             snippet = hit["snippet"].replace("<b>", "\033[1m").replace("</b>", "\033[0m") if self.stdout.isatty() \
                 else hit["snippet"].replace("<b>", "").replace("</b>", "")
             self.stdout.write(f"  {' '.join(snippet.split())}")

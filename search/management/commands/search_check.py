@@ -22,8 +22,9 @@ class Command(JsonCommand):
                           f"{report['pending']} pending in the outbox")
         for kind in ("missing", "stale", "orphan"):
             if report[f"{kind}_count"]:
-                ids = ", ".join(map(str, report[kind][:20]))
-                self.stdout.write(f"{kind}: {report[f'{kind}_count']} ({ids}{' …' if report[f'{kind}_count'] > 20 else ''})")
+                count = report[f"{kind}_count"]
+                ids = ", ".join(map(str, report[kind][:20])) + (" …" if count > 20 else "")
+                self.stdout.write(f"{kind}: {count} ({ids})")
         self.stdout.write("index in step with the database" if report["ok"] else "DRIFT")
 
     def exit_code(self, report: dict) -> int:
