@@ -16,7 +16,7 @@ from .crashpoints import step
 from .destroy import destroy_batch, hold_notes, skip_held
 from .protocol import protocol_build, protocol_digest, protocol_write
 from .selectors import akte_records
-from .services import _assert_state, require_archivist
+from .services import assert_run_state, require_archivist
 from .transfer import transfer_remove_partial, transfer_write
 
 BATCH_ENV = "DMS_AUSSONDERUNG_BATCH"  # Akten per destruction batch (default 100)
@@ -28,7 +28,7 @@ def run_execute(*, run: DisposalRun, out_dir: Path, by, progress=None) -> Dispos
     out_dir = Path(out_dir).resolve()
     run = DisposalRun.objects.get(pk=run.pk)
     if run.state != DisposalRunState.DONE:
-        _assert_state(run, DisposalRunState.APPROVED, DisposalRunState.EXECUTING, action="execute")
+        assert_run_state(run, DisposalRunState.APPROVED, DisposalRunState.EXECUTING, action="execute")
         run = _start(run, by)
         _skip_held(run, by)
         if not run.transfer_sha256:

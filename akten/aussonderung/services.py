@@ -45,7 +45,7 @@ def write_atomic(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _assert_state(run: DisposalRun, *allowed: str, action: str) -> None:
+def assert_run_state(run: DisposalRun, *allowed: str, action: str) -> None:
     if run.state not in allowed:
         raise DisposalError(
             f"disposal run {run.pk} is {run.state}; {action} needs it {' or '.join(allowed)}")
@@ -109,7 +109,7 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
     run = DisposalRun.objects.select_for_update().filter(uuid=bewertung.prozess_id).first()
     if run is None:
         raise DisposalError(f"{path}: ProzessID {bewertung.prozess_id} matches no disposal run")
-    _assert_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="evaluate")
+    assert_run_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="evaluate")
     items = {str(i.akte_uuid): i for i in run.items.select_related("akte")}
     unknown = sorted(set(bewertung.decisions) - set(items))
     if unknown:
@@ -141,7 +141,7 @@ def run_approve(*, run: DisposalRun, by) -> DisposalRun:
     """Four eyes: an archivist other than the one who proposed the run approves the archive's evaluation."""
     require_archivist(by, "approve")
     run = DisposalRun.objects.select_for_update().get(pk=run.pk)
-    _assert_state(run, DisposalRunState.EVALUATED, action="approve")
+    assert_run_state(run, DisposalRunState.EVALUATED, action="approve")
     if run.proposed_by_id == by.pk:
         raise DisposalError(
             f"disposal run {run.pk}: {by.username} proposed it; a second person must approve (four eyes)")
