@@ -158,8 +158,12 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
     pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
              else RenditionPage(str(ctx.path), p.index) for p in plan.content_pages]
-    assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator, created=ctx.finished,
-                  subject=az)
+    try:
+        assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
+                      created=ctx.finished, subject=az)
+    except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
+        rendition_path.unlink(missing_ok=True)
+        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
     rendition_sha = _sha256_file(rendition_path)
     record = scan_record(
         plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,

@@ -311,3 +311,28 @@ def test_progress_reports_pages_done_up_to_the_total(aktenplan, org, scans):
     calls = []
     ingest_run(path=scans, akte=AZ, workers=1, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (3, 3) and [done for done, _ in calls] == [1, 2, 3]
+
+
+def test_failure_inside_the_document_transaction_leaves_no_rows_and_no_objects(aktenplan, org, scans, monkeypatch):
+    """Fault injected after the objects are put (the outbox write fails): rows roll back, objects are removed,
+    the document is reported as an error and the batch goes on with the next file."""
+    from scan_ingest import writer
+
+    page(1).save(scans / "a.png", dpi=(150, 150))
+    page(2).save(scans / "b.png", dpi=(150, 150))
+    real = writer.outbox_enqueue
+
+    def failing_once(**kwargs):
+        if not getattr(failing_once, "failed", False):
+            failing_once.failed = True
+            raise RuntimeError("index outbox unavailable")
+        return real(**kwargs)
+
+    monkeypatch.setattr(writer, "outbox_enqueue", failing_once)
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    first, second = result["documents"]
+    assert first["status"] == "error" and "storing failed: index outbox unavailable" in first["reason"]
+    assert second["status"] == "stored"
+    assert Document.objects.count() == 1 and Akte.objects.filter(aktenzeichen=AZ).count() == 1
+    assert sorted(get_storage().keys()) == sorted(StoredObject.objects.values_list("key", flat=True))
+    assert StoredObject.objects.count() == 3
