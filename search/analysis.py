@@ -1,4 +1,7 @@
 """German analysis rules shared by the backends: typo distance, compound splitting against the index vocabulary."""
+import re
+import unicodedata
+
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -30,3 +33,15 @@ def close_words(word: str, candidates: list[str], distance: int) -> list[str]:
     """The candidates within `distance` edits of `word` (optimal string alignment: a transposition is one edit)."""
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=None)
     return [choice for choice, _, _ in found if choice != word]
+
+
+# OCR and PDF text breaks words at line ends ("Bauge-\nnehmigung"); a lowercase continuation means one word.
+_LINE_BREAK_HYPHEN = re.compile(r"(\w)-[ \t]*\r?\n[ \t]*(?=[a-zäöüß])")
+
+
+def normalize_text(text: str) -> str:
+    """Text as indexed: Unicode NFC (PDFs may give `u` + combining diaeresis, which tokenizers split) and words
+    hyphenated at a line break joined again."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _LINE_BREAK_HYPHEN.sub(r"\1", text) if "-" in text else text

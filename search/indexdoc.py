@@ -13,6 +13,8 @@ from akten.models import AkteGroupObjectPermission, AkteUserObjectPermission
 from akten.selectors import VIEW
 from dms.models import Document, DocumentVersion, Page
 
+from .analysis import normalize_text
+
 PAGE_SEPARATOR = "\n\n"
 
 
@@ -118,7 +120,7 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
         .iterator(chunk_size=2000)
     ):
         if latest.get(doc_id) == vnum:
-            pages[doc_id].append((number, text))
+            pages[doc_id].append((number, normalize_text(text)))
     lead_groups = {d[1]: d[11] for d in docs}
     by_akte = principals_by_akte(lead_groups, lead_groups)
     az_cache: dict[str, tuple[str, ...]] = {}
@@ -132,7 +134,7 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
             az_cache[aktenzeichen] = az_keys(aktenzeichen)
         out.append(IndexDoc(
             document_id=pk, akte_id=akte_id, aktenzeichen=aktenzeichen, az_keys=az_cache[aktenzeichen], unit=unit,
-            title=title, department=dept, document_type=doc_type, year=on.year if on else None, source=source,
+            title=normalize_text(title), department=dept, document_type=doc_type, year=on.year if on else None, source=source,
             source_pages=source_pages or None, pages=tuple(pages.get(pk, ())), principals=tuple(sorted(principals)),
         ))
     return out

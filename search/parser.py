@@ -1,6 +1,7 @@
 """The query syntax for people: words (all must match), "phrases", -exclusion, word~ (typo distance), and the
 filters az: dept: year: type:. Never fails: a syntax error is reported and the query still searches its words."""
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .query import FILTER_FIELDS, Clause, Filter, Fuzzy, Phrase, SearchQuery, Term
@@ -39,7 +40,7 @@ def parse_query(text: str) -> ParsedQuery:
     """Parse a query string. An unbalanced quote or an unknown field becomes plain words; a filter with a bad
     value is dropped; each problem is reported in `errors`."""
     out = ParsedQuery()
-    text = text or ""
+    text = unicodedata.normalize("NFC", text or "")
     if text.count('"') % 2:
         cut = text.rfind('"')
         out.errors.append(f'unbalanced quote at position {cut + 1}: searched as plain words')

@@ -12,6 +12,8 @@ from .parser import query_from_text
 from .query import Filter, SearchResult
 from .sync import reindex_note_changes
 
+MAX_LIMIT = 1000  # hits per page; totals and facets always cover every visible match
+
 
 def _pending_batch(batch_size: int) -> list[OutboxEntry]:
     qs = OutboxEntry.objects.order_by("id")
@@ -54,6 +56,8 @@ def search_documents(*, user, query: str, department: str | None = None, limit: 
                      offset: int = 0) -> SearchResult:
     """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
     `total` and facets count only visible documents), optionally to one department by code."""
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise ValueError(f"limit must be 0..{MAX_LIMIT} and offset not negative (got {limit}, {offset})")
     extra = []
     if department:
         if not Department.objects.filter(code=department).exists():

@@ -66,3 +66,22 @@ def test_indexer_command_and_task_drain_the_outbox(org, akten, run_command):
     akte_grant(akte=akten.ordnung, department=org.d63, by=org.admin)
     assert outbox_drain_task.apply().get() == 1
     assert search_documents(user=org.anna, query="Marktsatzung").total == 1
+
+
+def test_ocr_text_is_normalised_before_indexing(org, akten):
+    """Decomposed umlauts (PDF text: `u` + combining diaeresis) and words hyphenated at a line break are found
+    like ordinary text; a hyphen before a capital (`Bau-\\nAntrag`) stays a hyphen."""
+    make_document(akten.bau, pages=["Der Gebu\u0308hrenbescheid zur Bauge-\nnehmigung und der Bau-\nAntrag"])
+    outbox_drain()
+    assert search_documents(user=org.anna, query="Gebührenbescheid").total == 1
+    assert search_documents(user=org.anna, query="Gebu\u0308hrenbescheid").total == 1
+    result = search_documents(user=org.anna, query="Baugenehmigung")
+    assert result.total == 1 and "<b>Baugenehmigung</b>" in result.hits[0]["snippet"]
+    assert search_documents(user=org.anna, query="Antrag").total == 1
+
+
+def test_limit_is_bounded(org):
+    import pytest
+
+    with pytest.raises(ValueError, match="limit"):
+        search_documents(user=org.anna, query="x", limit=100_000)
