@@ -39,11 +39,11 @@ class TransferFile:
 
 
 def schema_path() -> Path:
-    """The official schema: settings/env DMS_XDOMEA_XSD, else `shared/standards/...` beside the repository."""
+    """The official schema: settings/env DMS_XDOMEA_XSD, else the copy shipped in `akten/xdomea/schemes/`."""
     configured = getattr(settings, "DMS_XDOMEA_XSD", None) or os.environ.get("DMS_XDOMEA_XSD")
     if configured:
         return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared/standards/xdomea/schemes/xdomea_3.0.0/xdomea.xsd"
+    return Path(__file__).resolve().parent.parent / "xdomea/schemes/xdomea_3.0.0/xdomea.xsd"
 
 
 @functools.cache

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from django.conf import settings
 from django.db import transaction
 from lxml import etree
 
@@ -80,13 +81,29 @@ def assert_valid(data: bytes) -> etree._Element:
     return root
 
 
-def test_schema_is_the_official_one_and_found_beside_the_repo():
-    """The default schema path is `shared/standards/...` beside the repository and lxml loads it as it is."""
+def test_schema_is_the_shipped_official_one_and_lxml_loads_it():
+    """The default schema is the copy shipped in akten/xdomea/; lxml loads it as it is and the official sample
+    0502 validates against it."""
     path = schema_path()
-    assert path.parts[-4:] == ("xdomea", "schemes", "xdomea_3.0.0", "xdomea.xsd")
+    assert path.parts[-5:] == ("akten", "xdomea", "schemes", "xdomea_3.0.0", "xdomea.xsd")
     assert path.is_file()
     sample = Path(path).parents[2] / "pattern/xdomea_3.0.0/xx_Aussonderung.Bewertungsverzeichnis.0502.xml"
     assert xsd().validate(etree.parse(str(sample)))
+
+
+def test_shipped_schemas_are_byte_identical_to_the_official_standards_folder():
+    """akten/xdomea/ is an unchanged copy of shared/standards/xdomea/ (checked when that folder is beside the repo)."""
+    import filecmp
+
+    official = Path(settings.BASE_DIR).parent / "shared/standards/xdomea"
+    if not official.is_dir():
+        pytest.skip(f"{official} is not beside the repository")
+    shipped = Path(schema_path()).parents[2]
+    for sub in ("schemes", "pattern"):
+        files = [p.relative_to(official / sub) for p in (official / sub).rglob("*") if p.is_file()]
+        assert files
+        match, mismatch, errors = filecmp.cmpfiles(official / sub, shipped / sub, [str(f) for f in files], shallow=False)
+        assert (mismatch, errors) == ([], []), f"{sub}: differs {mismatch}, missing {errors}"
 
 
 def test_hand_written_0502_is_valid_and_rendition_claims_pdfa():
