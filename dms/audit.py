@@ -37,24 +37,45 @@ def actor_name(actor) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event to append: what happened to which object, with its state before and after."""
+
+    action: str
+    obj: object = None
+    object_type: str = ""
+    object_id: str = ""
+    before: object = None
+    after: object = None
+
+
 def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
                  before=None, after=None) -> AuditEvent:
     """Append one event; the head row is locked so concurrent writers chain in order."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label
-        object_id = object_id or str(obj.pk)
+    entry = AuditEntry(action, obj, object_type, object_id, before, after)
+    return audit_record_many(actor=actor, entries=[entry])[0]
+
+
+@transaction.atomic
+def audit_record_many(*, actor, entries: list[AuditEntry]) -> list[AuditEvent]:
+    """Append events in order under one lock of the chain head, in one insert (bulk disposal, imports)."""
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    event = AuditEvent(
-        seq=last + 1, at=timezone.now(), actor=actor_name(actor), action=action, object_type=object_type,
-        object_id=str(object_id), before=_jsonable(before), after=_jsonable(after), prev_hash=head.last_hash,
-    )
-    event.hash = hashlib.sha256(_canonical(event)).hexdigest()
-    event.save(force_insert=True)
-    head.last_hash = event.hash
+    now, name, prev, events = timezone.now(), actor_name(actor), head.last_hash, []
+    for offset, entry in enumerate(entries, start=1):
+        obj = entry.obj
+        event = AuditEvent(
+            seq=last + offset, at=now, actor=name, action=entry.action,
+            object_type=entry.object_type or (obj._meta.label if obj is not None else ""),
+            object_id=str(entry.object_id or (obj.pk if obj is not None else "")),
+            before=_jsonable(entry.before), after=_jsonable(entry.after), prev_hash=prev,
+        )
+        event.hash = prev = hashlib.sha256(_canonical(event)).hexdigest()
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    head.last_hash = prev
     head.save(update_fields=["last_hash"])
-    return event
+    return events
 
 
 @dataclass

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dms.audit import audit_record
+from dms.audit import AuditEntry, audit_record, audit_record_many
 from dms.models import Document, DocumentVersion, Page, StoredObject
 from dms.storage import ObjectLocked, get_storage
 from search.outbox import outbox_enqueue
@@ -108,14 +108,17 @@ def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
     outbox_enqueue(document_ids=[d for ids in doc_ids.values() for d in ids], op="delete")
     for decision, state in (("A", AkteState.ABGEGEBEN), ("V", AkteState.VERNICHTET)):
         Akte.objects.filter(pk__in=[i.akte_id for i in items if i.decision == decision]).update(state=state)
+    entries = []
     for item in items:
         objects = {f.key: f.sha256 for f in records[item.akte_id].all_files()}
         item.state, item.document_ids = S.REMOVING, doc_ids[item.pk]
         item.object_keys = [{"key": k, "sha256": sha} for k, sha in objects.items()]
-        audit_record(actor=by, action=f"akte.{'abgegeben' if item.decision == 'A' else 'vernichtet'}", obj=item.akte,
-                     before={"state": item.akte.state},
-                     after={"state": AkteState.ABGEGEBEN if item.decision == "A" else AkteState.VERNICHTET,
-                            "run": run.pk, "documents": len(item.document_ids), "sha256": sorted(objects.values())})
+        entries.append(AuditEntry(
+            f"akte.{'abgegeben' if item.decision == 'A' else 'vernichtet'}", obj=item.akte,
+            before={"state": item.akte.state},
+            after={"state": AkteState.ABGEGEBEN if item.decision == "A" else AkteState.VERNICHTET,
+                   "run": run.pk, "documents": len(item.document_ids), "sha256": sorted(objects.values())}))
+    audit_record_many(actor=by, entries=entries)
     _bulk_set(items, ["state", "document_ids", "object_keys"])
 
 

@@ -198,3 +198,22 @@ def test_concurrent_writers_chain_one_after_another():
         t.join()
     assert errors == []
     assert audit_verify() == (60, None)
+
+
+
+@pytest.mark.django_db
+def test_batched_append_chains_in_order_and_an_altered_batch_event_is_named(org):
+    """audit_record_many appends its events in the given order, each linked to the one before; the chain
+    verifies, and an event altered inside the batch is the one audit_verify names."""
+    from dms.audit import AuditEntry, audit_record_many
+
+    first = audit_record(actor=org.anna, action="single", object_type="x", object_id="0")
+    events = audit_record_many(actor=org.anna, entries=[
+        AuditEntry(f"bulk.{i}", object_type="x", object_id=str(i), after={"i": i}) for i in range(1, 4)])
+    assert [e.seq for e in events] == [first.seq + 1, first.seq + 2, first.seq + 3]
+    assert [e.action for e in AuditEvent.objects.filter(seq__gt=first.seq)] == ["bulk.1", "bulk.2", "bulk.3"]
+    assert events[0].prev_hash == first.hash and events[2].prev_hash == events[1].hash
+    assert audit_verify()[1] is None
+    bypass_trigger()
+    AuditEvent.objects.filter(seq=events[1].seq).update(after={"i": 99})
+    assert audit_verify()[1].seq == events[1].seq
