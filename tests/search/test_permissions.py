@@ -30,6 +30,7 @@ def world():
     for d in depts:
         aktenplan_unit_upsert(kennzeichen=d.code, title=f"Aufgaben {d.code}", retention_years=5, department=d)
     scanner = user_upsert(username="scanner", roles=["scan"])
+    user_upsert(username="role-holder", roles=["caseworker"])  # makes sure the role group exists
     akten = [factories.akte(f"{DEPTS[i % 4]}-2020/{i:04d}", title=f"Akte {i}") for i in range(N_AKTEN)]
     for i, akte in enumerate(akten):
         make_document(akte, pages=[f"Vorgang Nummer {i} Baugenehmigung"], title=f"Vorgang {i}")
@@ -42,7 +43,8 @@ user_spec = st.fixed_dictionaries({
     "departments": st.sets(st.sampled_from(DEPTS), max_size=2),
     "scan": st.booleans(),
 })
-grant_spec = st.tuples(st.integers(0, N_AKTEN - 1), st.sampled_from(["user0", "user1", "user2", *DEPTS]))
+grant_spec = st.tuples(st.integers(0, N_AKTEN - 1),
+                       st.sampled_from(["user0", "user1", "user2", "role:scan", "role:caseworker", *DEPTS]))
 scenario = st.fixed_dictionaries({
     "users": st.lists(user_spec, min_size=3, max_size=3),
     "grants": st.lists(grant_spec, max_size=6),
@@ -55,6 +57,8 @@ scenario = st.fixed_dictionaries({
                                                                   HealthCheck.too_slow])
 @given(scenario)
 def test_search_never_returns_or_counts_a_document_the_selectors_deny(db, s):
+    from django.contrib.auth.models import Group
+
     from dms.models import Department, Document
 
     if not Department.objects.filter(code="10").exists():
@@ -70,7 +74,9 @@ def test_search_never_returns_or_counts_a_document_the_selectors_deny(db, s):
             outbox_enqueue(document_ids=Document.objects.filter(akte=akten[1]).values_list("id", flat=True))
         applied = []
         for akte_i, grantee in s["grants"]:
-            target = {"user": users[int(grantee[-1])]} if grantee.startswith("user") else {"department": depts[grantee]}
+            target = ({"user": users[int(grantee[-1])]} if grantee.startswith("user")
+                      else {"group": Group.objects.get(name=grantee)} if grantee.startswith("role:")
+                      else {"department": depts[grantee]})
             akte_grant(akte=akten[akte_i], by=admin, **target)
             applied.append((akte_i, target))
         for r in s["revokes"]:

@@ -145,3 +145,24 @@ def test_search_command_errors(org, run_command):
     assert code != 0 and "niemand" in err
     code, _, err = run_command("search", "x", "--user", "anna", "--department", "99")
     assert code != 0 and "99" in err
+
+
+def test_reindex_restart_discards_an_unfinished_run(org, akten):
+    make_document(akten.bau, pages=["Seite Bebauungsplan"])
+    make_document(akten.bau, pages=["Seite Bebauungsplan"])
+    first = search_reindex(batch_size=1, commit_every=1, stop_after=1)
+    assert not first["finished"]
+    again = search_reindex(restart=True)
+    assert again["finished"] and not again["resumed"] and again["indexed"] == 2
+    assert ReindexRun.objects.filter(finished_at__isnull=True).count() == 0
+    assert found(org.anna, "Bebauungsplan") == 2
+
+
+def test_search_command_human_output(org, akten, run_command):
+    make_document(akten.bau, title="Abnahme", pages=["Deckblatt", "Die Schlussabnahme erfolgte am 3. Mai."])
+    outbox_drain()
+    code, out, err = run_command("search", 'Schlussabnahme "erfolgte', "--user", "anna")
+    assert code == 0
+    assert out.splitlines()[0] == "1 Treffer"
+    assert "63.10.02-2020/0001  Abnahme  [63, S. 2]" in out and "Die Schlussabnahme erfolgte" in out
+    assert "unbalanced quote" in err
