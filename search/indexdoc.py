@@ -134,8 +134,9 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
             az_cache[aktenzeichen] = az_keys(aktenzeichen)
         out.append(IndexDoc(
             document_id=pk, akte_id=akte_id, aktenzeichen=aktenzeichen, az_keys=az_cache[aktenzeichen], unit=unit,
-            title=normalize_text(title), department=dept, document_type=doc_type, year=on.year if on else None, source=source,
-            source_pages=source_pages or None, pages=tuple(pages.get(pk, ())), principals=tuple(sorted(principals)),
+            title=normalize_text(title), department=dept, document_type=doc_type, year=on.year if on else None,
+            source=source, source_pages=source_pages or None, pages=tuple(pages.get(pk, ())),
+            principals=tuple(sorted(principals)),
         ))
     return out
 

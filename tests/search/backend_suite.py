@@ -159,6 +159,13 @@ class SearchBackendTests:
         hit = self.search(backend, "Brücke").hits[0]
         assert hit["page"] == 3 and "<b>Brücke</b>" in hit["snippet"]
 
+    def test_snippet_is_html_escaped_except_the_marks(self, backend):
+        """Snippets go into web pages as HTML: document text must never become markup."""
+        backend.upsert([doc(21, 'Vermerk <script>alert(1)</script> & "Zitat" zur Ortsbesichtigung')])
+        snippet = self.search(backend, "Ortsbesichtigung").hits[0]["snippet"]
+        assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "&amp;" in snippet
+        assert "<b>Ortsbesichtigung</b>" in snippet
+
     def test_facets_cover_department_unit_year_and_type(self, backend):
         facets = self.search(backend, "Glasfaser").facets
         assert {f["value"]: f["count"] for f in facets["department"]} == {"32": 1, "63": 1}
