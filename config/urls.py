@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("akten/", include("akten.urls")),
+    path("suche/", include("search.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include("config.api")),
+    path("api/", include("search.api.urls")),
 ]
