@@ -173,20 +173,19 @@ class Compiler:
         Candidates from documents the caller cannot see match nothing for the caller (the query is trimmed)."""
         if len(raw) < MIN_COMPOUND_QUERY:
             return []
-        found: list[tuple[int, str]] = []
+        found: dict[str, int] = {}  # compound stem -> document frequency of its forms
+        rejected: set[str] = {stem}
         for term, freq in self.searcher.terms_with_prefix("raw", raw, limit=MAX_COMPOUND_SCAN):
-            for rest in compound_rests(raw, term):
-                if self.searcher.doc_freq("raw", rest) or self.searcher.doc_freq("body", self._stem(rest)):
-                    found.append((freq, term))
-                    break
-        stems: list[str] = []
-        for _, term in sorted(found, reverse=True):
             s = self._stem(term)
-            if s and s != stem and s not in stems:
-                stems.append(s)
-            if len(stems) == MAX_COMPOUNDS:
-                break
-        return stems
+            if s in found:
+                found[s] += freq
+            elif s and s not in rejected:
+                if any(self.searcher.doc_freq("raw", rest) or self.searcher.doc_freq("body", self._stem(rest))
+                       for rest in compound_rests(raw, term)):
+                    found[s] = freq
+                else:
+                    rejected.add(s)
+        return sorted(found, key=found.get, reverse=True)[:MAX_COMPOUNDS]
 
     def _stem(self, word: str) -> str:
         stems = self.de.analyze(word)
@@ -206,17 +205,13 @@ class Compiler:
         return _should(queries)
 
 
-_LETTER = {"a": "[aä]", "o": "[oö]", "u": "[uü]"}
+_LETTER = str.maketrans({"a": "[aä]", "o": "[oö]", "u": "[uü]"})
 WINDOW_BEFORE, WINDOW_AFTER = 200, 500
 
 
 def stems_pattern(stems: list[str]) -> re.Pattern | None:
     """A regex finding where any of the stems may occur in lowercased text (stems are folded: a may be ä, ss ß)."""
-    alternatives = []
-    for stem in dict.fromkeys(stems):
-        parts = re.split("(ss)", stem)
-        alternatives.append("".join("(?:ss|ß)" if p == "ss" else "".join(_LETTER.get(ch, re.escape(ch)) for ch in p)
-                                    for p in parts))
+    alternatives = [re.escape(stem).translate(_LETTER).replace("ss", "(?:ss|ß)") for stem in dict.fromkeys(stems)]
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
