@@ -36,4 +36,4 @@ def detect_blank(page: PageState) -> PageState:
     """Stage: mark pages with (almost) no ink as blank."""
     if page.finished:
         return page
-    return page.replace(blank=ink_ratio(page.image, page.dpi[0]) < BLANK_BELOW)
+    return page.replace(blank=ink_ratio(page.preview, page.preview_dpi) < BLANK_BELOW)

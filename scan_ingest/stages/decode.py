@@ -124,13 +124,14 @@ def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
     return _declared_dpi(im) or (max(72, int(round(max(im.size) / A4_LONG_INCH))),) * 2
 
 
-def normalise_mode(im: Image.Image) -> Image.Image:
-    """Bilevel stays (or becomes) bilevel, gray stays gray, colour that is really gray becomes gray, the rest
-    RGB. Bilevel pages reach the rendition as CCITT G4 rather than as a JPEG of black and white."""
+def normalise_mode(im: Image.Image, *, detect_bilevel: bool = False) -> Image.Image:
+    """Bilevel stays bilevel, gray stays gray, colour that is really gray becomes gray, the rest RGB. With
+    detect_bilevel (rendered PDF pages), a gray image of pure black and white becomes bilevel, so it reaches
+    the rendition 1 bit deep rather than as a JPEG of black and white."""
     if im.mode == "1":
         return im
     if im.mode == "L":
-        return _gray(im)
+        return _gray(im) if detect_bilevel else im
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         return im.point(lambda v: v / 256).convert("L") if im.mode == "I" else im.convert("I").point(
             lambda v: v / 256).convert("L")
@@ -143,7 +144,7 @@ def normalise_mode(im: Image.Image) -> Image.Image:
         im = im.convert("RGB")
     _, cb, cr = im.convert("YCbCr").split()
     if all(lo >= 124 and hi <= 132 for lo, hi in (cb.getextrema(), cr.getextrema())):
-        return _gray(im.convert("L"))
+        return _gray(im.convert("L")) if detect_bilevel else im.convert("L")
     return im
 
 
@@ -175,7 +176,7 @@ def decode(page: PageState) -> PageState:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
         raise IngestError(f"truncated or corrupt image (page {task.index + 1}): {exc}") from None
-    return page.replace(image=im, dpi=dpi, source_intact=intact)
+    return page.replace(dpi=dpi).with_image(im, source_intact=intact)
 
 
 def _decode_pdf_page(page: PageState) -> PageState:
@@ -196,12 +197,12 @@ def _decode_pdf_page(page: PageState) -> PageState:
         _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
                       f"page {task.index + 1} rendered at {dpi} dpi")
         im = pdf_page.render(scale=dpi / 72, no_smoothimage=True, grayscale=gray).to_pil()  # 1:1, no blur
-        im = normalise_mode(im)
+        im = normalise_mode(im, detect_bilevel=True)
     except pdfium.PdfiumError as exc:
         raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None
     finally:
         doc.close()
-    return page.replace(image=im, dpi=(dpi, dpi), text_layer=text_layer,
+    return page.replace(dpi=(dpi, dpi)).with_image(im, text_layer=text_layer,
                         text=text.replace("\r\n", "\n").strip() if text_layer else "")
 
 

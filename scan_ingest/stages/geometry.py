@@ -63,14 +63,14 @@ def deskew(page: PageState) -> PageState:
     on (where OCR accuracy starts to drop) the pixels are rotated before OCR."""
     if page.finished:
         return page
-    angle, sideways = skew_analysis(page.image, page.dpi[0])
+    angle, sideways = skew_analysis(page.preview, page.preview_dpi)
     if sideways:
         return page.replace(sideways=True)
     if abs(angle) < MIN_CORRECTION:
         return page.replace(skew=angle)
     if abs(angle) < PIXEL_ROTATION_FROM:
         return page.replace(skew=angle, view_rotation=angle)
-    return page.replace(image=rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False)
+    return page.with_image(rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False)
 
 
 def osd_rotation(page: PageState) -> tuple[int, float]:
@@ -103,8 +103,8 @@ def orient(page: PageState) -> PageState:
     page = page.replace(sideways=False, osd_checked=True)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page
-    return deskew(page.replace(image=rotate_image(page.image, -rotate, expand=True), rotation=rotate,
-                               skew=0.0, view_rotation=0.0, source_intact=False))
+    return deskew(page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate,
+                                  skew=0.0, view_rotation=0.0, source_intact=False))
 
 
 def fix_orientation(page: PageState) -> PageState:
@@ -120,8 +120,8 @@ def fix_orientation(page: PageState) -> PageState:
     rotate, confidence = osd_rotation(page)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page.replace(osd_checked=True)
-    turned = page.replace(image=rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
-                          view_rotation=0.0, pdf_path=None, osd_checked=True, source_intact=False)
+    turned = page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
+                             view_rotation=0.0, pdf_path=None, osd_checked=True, source_intact=False)
     turned = ocr(deskew(turned))
     if (turned.confidence or 0) > (page.confidence or 0):
         os.unlink(page.pdf_path)

@@ -10,10 +10,14 @@ from typing import Any
 from .types import PageResult, PageTask
 
 
+PREVIEW_DPI = 150
+
+
 @dataclass(frozen=True)
 class PageState:
     task: PageTask
     image: Any = None  # PIL.Image.Image while the page is being worked on
+    preview: Any = None  # the page in gray at about 150 dpi, for the analyses (separator, blank, skew)
     dpi: tuple[int, int] | None = None
     text_layer: bool = False
     source_intact: bool = False  # the page is the source file itself, unchanged: tesseract may read it directly
@@ -32,6 +36,16 @@ class PageState:
 
     def replace(self, **changes) -> PageState:
         return dataclasses.replace(self, **changes)
+
+    def with_image(self, image, **changes) -> PageState:
+        """A new page image, and its preview made from it."""
+        gray = image if image.mode == "L" else image.convert("L")
+        factor = max(1, round(self.dpi[0] / PREVIEW_DPI))
+        return self.replace(image=image, preview=gray.reduce(factor) if factor > 1 else gray, **changes)
+
+    @property
+    def preview_dpi(self) -> int:
+        return round(self.dpi[0] * self.preview.width / self.image.width)
 
     @property
     def finished(self) -> bool:

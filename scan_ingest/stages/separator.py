@@ -8,7 +8,7 @@ from .page import PageState
 
 PREFIX = "DMS:"
 FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)  # restricted: ~15 ms per page
-ANALYSIS_DPI = 150  # a separator code printed at >= 2 cm still has >= 3 px per module
+# read on the 150 dpi preview: a separator code printed at >= 2 cm still has >= 3 px per module
 
 
 def parse_separator(payload: str) -> tuple[str, str]:
@@ -24,13 +24,7 @@ def parse_separator(payload: str) -> tuple[str, str]:
 
 def detect_separator(page: PageState) -> PageState:
     """Stage: a page carrying a `DMS:` barcode is a separator sheet; it is not stored and needs no OCR."""
-    im = page.image
-    if im.mode == "1":
-        im = im.convert("L")
-    factor = max(1, round(page.dpi[0] / ANALYSIS_DPI))
-    if factor > 1:
-        im = im.reduce(factor)
-    for barcode in zxingcpp.read_barcodes(im, formats=FORMATS, try_downscale=False):
+    for barcode in zxingcpp.read_barcodes(page.preview, formats=FORMATS, try_downscale=False):
         if barcode.valid and barcode.text.startswith(PREFIX):
             return page.replace(separator=barcode.text.strip())
     return page
