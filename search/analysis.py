@@ -14,6 +14,14 @@ MIN_COMPOUND_QUERY = 4
 TYPO_LOW, TYPO_HIGH = 4, 8
 
 
+_AKTENZEICHEN = re.compile(r"^\d{1,4}(?:\.\d{1,4})*(?:-[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*)?$")
+
+
+def looks_like_aktenzeichen(word: str) -> bool:
+    """`63.10.02-1998/0042` or a Kennzeichen `63.10`: a word people type to find an Akte's documents."""
+    return bool(_AKTENZEICHEN.match(word)) and ("." in word or "-" in word)
+
+
 def typo_distance(word: str) -> int:
     """Edits allowed for a typo in a word of this length (ES `AUTO:4,8`)."""
     n = len(word)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from elasticsearch.dsl import Index, Integer, Keyword, Long, Mapping, Object, Q, Search, Text, analyzer, normalizer
 from elasticsearch.dsl import token_filter
 
-from ..analysis import TYPO_HIGH, TYPO_LOW
+from ..analysis import TYPO_HIGH, TYPO_LOW, looks_like_aktenzeichen
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
@@ -95,6 +95,9 @@ class Compiler:
         if isinstance(c, Fuzzy):
             return Q("bool", should=[*_exact(c.text), _typo(c.text, c.distance)], minimum_should_match=1)
         assert isinstance(c, Term), c
+        if expand and looks_like_aktenzeichen(c.text):
+            return Q("bool", should=[Q("term", az={"value": c.text, "boost": TITLE_BOOST}), _phrase((c.text,))],
+                     minimum_should_match=1)
         should = _exact(c.text, required=expand)
         if expand and c.compounds:
             should.append(Q("match", **{"body.parts": {"query": c.text, "operator": "and", "boost": PARTS_BOOST}}))

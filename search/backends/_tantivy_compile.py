@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import tantivy as tv
 
-from ..analysis import MIN_COMPOUND_QUERY, close_words, compound_rests, typo_distance
+from ..analysis import MIN_COMPOUND_QUERY, close_words, compound_rests, looks_like_aktenzeichen, typo_distance
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
@@ -128,6 +128,9 @@ class Compiler:
             raw = self.raw.analyze(c.text)
             return self.typo(raw[0], c.distance) if len(raw) == 1 else self.phrase((c.text,))
         assert isinstance(c, Term), c
+        if expand and looks_like_aktenzeichen(c.text):  # the Akte's documents, or the text holding the number
+            return _should([tv.Query.boost_query(tv.Query.term_query(self.schema, "az", c.text), TITLE_BOOST),
+                            self.phrase((c.text,))])
         stems = self.de.analyze(c.text)
         if len(stems) != 1:
             return self.phrase((c.text,))  # "E-Mail", "63.10": several tokens in a row; a stopword: nothing

@@ -114,6 +114,12 @@ class SearchBackendTests:
         assert self.ids(backend, "Digitalisierung type:vermerk") == {3}
         assert self.ids(backend, "year:2018") == {10}
 
+    def test_a_typed_aktenzeichen_finds_the_akte_documents(self, backend):
+        """`32-2021/0007` as a plain word: the documents of that Akte (by their Aktenzeichen), like `az:`."""
+        assert self.ids(backend, "32-2021/0007") == {4}
+        assert self.ids(backend, "32-2021/0007 Glasfaserausbau") == {4}
+        assert self.ids(backend, "63.10.02 Glasfaser") == {5}
+
     def test_filter_values_of_one_field_are_alternatives(self, backend):
         assert self.ids(backend, "year:2018 year:2019") == {3, 10}
 

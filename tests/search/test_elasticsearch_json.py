@@ -213,3 +213,9 @@ def test_rebuild_writes_a_new_index_then_swaps_the_alias(server):
                                {"add": {"index": "eakte-gen-2", "alias": "eakte"}}]
     assert ("DELETE", "/eakte-gen-initial") in [(m, p.split("?")[0]) for m, p, _ in server.requests]
     assert server.aliases["eakte"] == "eakte-gen-2"
+
+
+def test_typed_aktenzeichen_compiles_to_the_az_keyword_or_the_phrase():
+    should = compiled("63.10.02-1998/0042")["query"]["bool"]["must"][0]["bool"]["should"]
+    assert should[0] == {"term": {"az": {"value": "63.10.02-1998/0042", "boost": 2.0}}}
+    assert should[1]["bool"]["should"][0] == {"match_phrase": {"body": "63.10.02-1998/0042"}}

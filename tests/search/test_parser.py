@@ -59,6 +59,13 @@ def test_compound_rest_must_be_a_word_of_four_letters_after_a_fugenelement():
     assert compound_rests("glas", "glas") == []
 
 
+def test_aktenzeichen_recognised_as_typed():
+    from search.analysis import looks_like_aktenzeichen
+
+    assert looks_like_aktenzeichen("63.10.02-1998/0042") and looks_like_aktenzeichen("63.10")
+    assert not looks_like_aktenzeichen("2019") and not looks_like_aktenzeichen("E-Mail")
+
+
 def test_close_words_counts_a_transposition_as_one_edit():
     assert close_words("digitalisierng", ["digitalisierung", "digital", "digitalisierng"], 1) == ["digitalisierung"]
     assert close_words("rechnugn", ["rechnung", "zeichnung"], 1) == ["rechnung"]
