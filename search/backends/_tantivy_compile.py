@@ -177,17 +177,14 @@ class Compiler:
         if len(raw) < MIN_COMPOUND_QUERY:
             return []
         found: dict[str, int] = {}  # compound stem -> document frequency of its forms
-        rejected: set[str] = {stem}
         for term, freq in self.searcher.terms_with_prefix("raw", raw, limit=MAX_COMPOUND_SCAN):
             s = self._stem(term)
             if s in found:
-                found[s] += freq
-            elif s and s not in rejected:
-                if any(self.searcher.doc_freq("raw", rest) or self.searcher.doc_freq("body", self._stem(rest))
-                       for rest in compound_rests(raw, term)):
-                    found[s] = freq
-                else:
-                    rejected.add(s)
+                found[s] += freq  # another form of a known compound: no need to check it again
+            elif s and s != stem and any(self.searcher.doc_freq("raw", rest)
+                                         or self.searcher.doc_freq("body", self._stem(rest))
+                                         for rest in compound_rests(raw, term)):
+                found[s] = freq
         return sorted(found, key=found.get, reverse=True)[:MAX_COMPOUNDS]
 
     def _stem(self, word: str) -> str:
