@@ -113,6 +113,22 @@ CELERY_TASK_SERIALIZER = "json"
 # is ~ 19,900 x 28,100 px = 559 Mpx, far beyond any office scan. 150 Mpx covers A2 at 600 dpi.
 DMS_MAX_IMAGE_PIXELS = int(os.environ.get("DMS_MAX_IMAGE_PIXELS", 150_000_000))
 
+# Ingest tuning (scan_ingest): where batches keep their work files, OCR quality gates, ZIP safety limits.
+DMS_INGEST_DIR = Path(os.environ.get("DMS_INGEST_DIR", DATA_DIR / "ingest"))
+DMS_INGEST_RENDER_DPI = int(os.environ.get("DMS_INGEST_RENDER_DPI", 300))
+DMS_OCR_QA_THRESHOLD = float(os.environ.get("DMS_OCR_QA_THRESHOLD", 70))  # mean confidence below: needs review
+DMS_OCR_OSD_BELOW = float(os.environ.get("DMS_OCR_OSD_BELOW", 60))  # page confidence below: run OSD
+DMS_ZIP_MAX_MEMBERS = int(os.environ.get("DMS_ZIP_MAX_MEMBERS", 10_000))
+DMS_ZIP_MAX_BYTES = int(os.environ.get("DMS_ZIP_MAX_BYTES", 20 * 1024**3))
+DMS_ZIP_MAX_RATIO = int(os.environ.get("DMS_ZIP_MAX_RATIO", 200))  # uncompressed/compressed per member
+DMS_INGEST_QUEUE = os.environ.get("DMS_INGEST_QUEUE", "celery")
+DMS_INGEST_TASK_TIMEOUT = int(os.environ.get("DMS_INGEST_TASK_TIMEOUT", 3600))
+
+# xdomea header names and schema (akten.aussonderung); the official schemas ship in akten/xdomea/.
+DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eAkte)")
+DMS_XDOMEA_ARCHIV = os.environ.get("DMS_XDOMEA_ARCHIV", "Archiv")
+DMS_XDOMEA_XSD = os.environ.get("DMS_XDOMEA_XSD") or None
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
