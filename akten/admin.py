@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
-from .models import Akte, AktenplanUnit, Hold, Vorgang
+from .models import Akte, AktenplanUnit, DisposalRun, Hold, Tombstone, Vorgang
 from .services import AkteError, akte_delete, aktenplan_unit_upsert, hold_place, hold_release
 from .signals import HeldError, _akte_id_of
 
@@ -140,3 +140,29 @@ class HoldAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
                 self.message_user(request, f"Löschsperre #{hold.pk} auf {hold.akte.aktenzeichen} aufgehoben")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Disposal records are written only by the Aussonderung services; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisposalRun)
+class DisposalRunAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "uuid", "state", "as_of", "proposed_by", "approved_by", "proposed_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ReadOnlyAdmin):
+    list_display = ["aktenzeichen", "title", "disposition", "decision", "run", "approved_by", "created_at"]
+    list_filter = ["disposition"]
+    search_fields = ["aktenzeichen", "title", "akte_uuid"]

@@ -164,6 +164,10 @@ class Hold(models.Model):
         verbose_name_plural = "Löschsperren"
         indexes = [models.Index(fields=["akte", "released_at"])]
 
+    def __str__(self) -> str:
+        state = "aktiv" if self.released_at is None else "aufgehoben"
+        return f"Löschsperre #{self.pk} ({state}): {self.reason}"
+
     @property
     def active(self) -> bool:
         return self.released_at is None
@@ -290,3 +294,6 @@ class Tombstone(models.Model):
 
     class Meta:
         ordering = ["aktenzeichen"]
+
+    def __str__(self) -> str:
+        return f"{self.aktenzeichen} ({self.disposition})"

@@ -135,3 +135,12 @@ def test_not_found_page_is_german_and_does_not_tell_why(client, org, akten):
     assert response.status_code == 404
     page = response.content.decode()
     assert "Nicht gefunden" in page and "Gaststättenerlaubnis" not in page
+
+
+@pytest.mark.django_db
+def test_admin_shows_disposal_records_read_only(client, org):
+    """Disposal runs and tombstones are visible to the admin but cannot be added, changed or deleted there."""
+    client.force_login(org.admin)
+    for model in ("disposalrun", "tombstone"):
+        assert client.get(f"/admin/akten/{model}/").status_code == 200
+        assert client.get(f"/admin/akten/{model}/add/").status_code == 403
