@@ -143,7 +143,7 @@ class HoldAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Disposal records are written only by the Aussonderung services; the admin shows them."""
+    """Records written only by services (audit trail, disposal records): the admin shows them, nothing more."""
 
     def has_add_permission(self, request):
         return False

@@ -19,6 +19,16 @@ def _default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+def parse_date(value: str, *, what: str = "date") -> date:
+    """A date as typed on the command line: ISO (2024-03-31) or German (31.03.2024)."""
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise CommandError(f"invalid {what} {value!r}: expected YYYY-MM-DD or DD.MM.YYYY")
+
+
 class JsonCommand(BaseCommand):
     """Subclasses implement `run(**options) -> dict` and `render(result)` for the human-readable output."""
 

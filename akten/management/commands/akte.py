@@ -1,22 +1,13 @@
 """`akte close AZ [--date D]`, `akte hold AZ --reason R --user NAME`, `akte release AZ --hold ID --user NAME`."""
-from datetime import date, datetime
 
 from django.core.management.base import CommandError
 
 from akten.models import Akte
 from akten.selectors import active_holds
 from akten.services import AkteError, akte_close, hold_place, hold_release
-from dms.management.base import JsonCommand
+from dms.management.base import JsonCommand, parse_date
 
 
-def parse_date(value: str) -> date:
-    """ISO (2024-03-31) or German (31.03.2024)."""
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise CommandError(f"invalid date {value!r}: expected YYYY-MM-DD or DD.MM.YYYY")
 
 
 class Command(JsonCommand):

@@ -1,5 +1,5 @@
 """`aussonderung due|offer|evaluate|approve|execute` (DESIGN.md, command-line contract)."""
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -10,16 +10,9 @@ from akten.aussonderung.execute import run_execute
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.aussonderung.selectors import due_list, run_get
 from akten.aussonderung.services import run_approve, run_evaluate, run_offer
-from dms.management.base import JsonCommand
+from dms.management.base import JsonCommand, parse_date
 
 
-def parse_date(value: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            pass
-    raise CommandError(f"--as-of {value!r}: expected a date as YYYY-MM-DD or DD.MM.YYYY")
 
 
 class Command(JsonCommand):
@@ -55,7 +48,7 @@ class Command(JsonCommand):
             raise CommandError(str(exc)) from None
 
     def _as_of(self, options) -> date:
-        return parse_date(options["as_of"]) if options.get("as_of") else timezone.localdate()
+        return parse_date(options["as_of"], what="--as-of") if options.get("as_of") else timezone.localdate()
 
     def _due(self, **options) -> dict:
         as_of = self._as_of(options)
