@@ -1,6 +1,7 @@
 """`GET /api/search/?q=…[&department=CODE][&limit=N][&offset=N]`: the search command's JSON over HTTP,
 trimmed to the requesting user."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,9 +9,23 @@ from rest_framework.views import APIView
 from search.services import search_documents
 
 
+HIT = inline_serializer("SearchHit", {
+    "document_id": serializers.IntegerField(), "aktenzeichen": serializers.CharField(),
+    "title": serializers.CharField(), "department": serializers.CharField(), "source": serializers.CharField(),
+    "source_pages": serializers.CharField(allow_null=True), "score": serializers.FloatField(),
+    "snippet": serializers.CharField(help_text="HTML-escaped text with <b>…</b> highlights"),
+    "page": serializers.IntegerField(allow_null=True), "akte_id": serializers.IntegerField(),
+})
+RESULT = inline_serializer("SearchResult", {
+    "total": serializers.IntegerField(), "hits": HIT.__class__(many=True),
+    "facets": serializers.DictField(child=serializers.ListField(child=serializers.DictField())),
+})
+
+
 class SearchAPIView(APIView):
     @extend_schema(parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("department", str),
-                               OpenApiParameter("limit", int), OpenApiParameter("offset", int)])
+                               OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+                   responses={200: RESULT})
     def get(self, request):
         """Documents the user may see that match `q` (words, "phrases", -exclusion, az: dept: year: type:)."""
         params = request.query_params
