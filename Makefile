@@ -39,8 +39,11 @@ demo: sysdeps venv
 	$(PY) manage.py demo_setup
 	$(PY) manage.py demo_ingest
 
+# The one search indexer runs beside the web server so changes made in the UI (grants, holds) reach the index.
 run: demo
 	@echo "eAkte läuft auf http://127.0.0.1:8000/login/  (Strg+C beendet)"
+	@$(PY) manage.py search_indexer & indexer=$$!; \
+	trap 'kill $$indexer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
 test-sqlite: sysdeps venv
