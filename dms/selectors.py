@@ -74,5 +74,5 @@ def document_principals(document: Document) -> list[str]:
     return sorted(principals)
 
 
-__all__ = ["DEPARTMENT_GROUP_PREFIX", "READING_ROLES", "is_scan_only", "scan_only_users", "user_roles", "user_departments", "user_principals", "document_list_for",
-           "document_get_for", "document_principals"]
+__all__ = ["DEPARTMENT_GROUP_PREFIX", "READING_ROLES", "is_scan_only", "scan_only_users", "user_roles",
+           "user_departments", "user_principals", "document_list_for", "document_get_for", "document_principals"]
