@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -47,13 +48,8 @@ class LocalExecutor:
     def run(self, tasks: Iterable[PageTask]) -> Iterator[tuple[PageTask, PageResult]]:
         pending: dict[Future, PageTask] = {}
         source = iter(tasks)
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < self.window:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
+            for task in islice(source, max(0, self.window - len(pending))):
                 pending[self._pool.submit(process_page, task)] = task
             if not pending:
                 return
@@ -89,13 +85,8 @@ class CeleryExecutor:
     def run(self, tasks: Iterable[PageTask]) -> Iterator[tuple[PageTask, PageResult]]:
         pending: list[tuple[PageTask, object, float]] = []
         source = iter(tasks)
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < self.window:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
+            for task in islice(source, max(0, self.window - len(pending))):
                 async_result = self.app.send_task(TASK_NAME, args=[task.to_json()], queue=self.queue)
                 pending.append((task, async_result, time.monotonic()))
             if not pending:
