@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
 from dms.models import Department
+from dms.storage.base import sha256_of_file
 
 from .errors import IngestError
 from .models import IngestBatch, IngestDocument, IngestItem
@@ -76,12 +77,6 @@ class _Work:
         return self.received >= (self.item.pages or 0)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fingerprint(*parts) -> str:
@@ -212,7 +207,7 @@ class _Run:
     def _probe(self, item: IngestItem, file: SourceFile) -> _Work | None:
         try:
             info = probe(str(file.path), self.config.max_pixels)
-            item.sha256, item.pages = _sha256(file.path), info.pages
+            item.sha256, item.pages = sha256_of_file(file.path), info.pages
         except IngestError as exc:
             item.state, item.reason = IngestItem.State.ERROR, exc.reason
         except OSError as exc:

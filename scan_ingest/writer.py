@@ -21,6 +21,7 @@ from dms.audit import audit_record
 from dms.models import Department, Document, DocumentVersion, Page, StoredObject
 from dms.services import stored_object_put
 from dms.storage import get_storage, key_for
+from dms.storage.base import sha256_of_file
 from search.outbox import outbox_enqueue
 
 from .models import IngestDocument, IngestItem
@@ -121,12 +122,6 @@ def _record(ctx: ItemContext, plan: DocumentPlan, status: str, *, reason: str = 
     return doc
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
@@ -164,7 +159,7 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
         rendition_path.unlink(missing_ok=True)
         return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
-    rendition_sha = _sha256_file(rendition_path)
+    rendition_sha = sha256_of_file(rendition_path)
     record = scan_record(
         plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,
         source_size=ctx.size, source_mtime=ctx.mtime, original_sha256=ctx.sha256, rendition_sha256=rendition_sha,

@@ -67,6 +67,12 @@ def parse_flag(backend: str, name: str, value) -> bool:
     raise StorageError(f"Invalid setting {name}={value!r} for storage backend {backend!r}: expected 1 or 0")
 
 
+def sha256_of_file(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, streamed."""
+    with open(path, "rb") as fh:
+        return sha256_of_stream(fh)[0]
+
+
 class ObjectStorage:
     """Public API defined once; subclasses implement the `_hooks`."""
 

@@ -24,3 +24,17 @@ def text(seed: int, sentences: int = 2) -> str:
 
 def page(seed: int, sentences: int = 2, **kw):
     return synth.text_page(text(seed, sentences), dpi=kw.pop("dpi", 150), seed=seed, **kw)
+
+
+def text_layer_pdf(path, text: str):
+    """A born-digital one-page PDF whose text layer holds `text` (Helvetica, not embedded)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (" + text.encode("latin-1") + b") Tj ET")
+    pdf.save(path)
+    return path

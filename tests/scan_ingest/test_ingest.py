@@ -18,7 +18,7 @@ from scan_ingest.models import IngestBatch
 from scan_ingest.services import IngestRunError, ingest_run
 from search.models import OutboxEntry
 
-from .conftest import page
+from .conftest import page, text_layer_pdf
 
 AZ = "63.10.02-1998/0042"
 pytestmark = pytest.mark.django_db
@@ -289,13 +289,7 @@ def test_a_second_concurrent_run_of_the_same_ingest_is_refused(aktenplan, org, s
 
 def test_pdf_with_text_layer_keeps_its_pages_and_text_in_the_rendition(aktenplan, org, scans, tmp_path):
     """Born-digital pages are not OCR'd: their text is stored as is and the page goes into the PDF/A."""
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
-    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (Bescheid ueber die Genehmigung Nr. 4711) Tj ET")
-    pdf.save(scans / "digital.pdf")
+    text_layer_pdf(scans / "digital.pdf", "Bescheid ueber die Genehmigung Nr. 4711")
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     document = Document.objects.get(pk=result["documents"][0]["id"])
     stored_page = document.current_version.pages.get()

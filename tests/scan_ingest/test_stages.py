@@ -14,7 +14,7 @@ from scan_ingest.stages.blank import BLANK_BELOW, ink_ratio
 from scan_ingest.stages.decode import probe, sniff
 from scan_ingest.stages.geometry import skew_angle
 
-from .conftest import page
+from .conftest import page, text_layer_pdf
 
 
 def run(path, kind, tmp_path, index=0, **config):
@@ -100,13 +100,7 @@ def test_barcode_without_dms_prefix_is_an_ordinary_page(tmp_path):
 
 
 def test_pdf_with_a_text_layer_keeps_it_and_skips_ocr(tmp_path):
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
-    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (Born digital Bescheid vom Bauordnungsamt) Tj ET")
-    pdf.save(tmp_path / "digital.pdf")
+    text_layer_pdf(tmp_path / "digital.pdf", "Born digital Bescheid vom Bauordnungsamt")
     result = run(tmp_path / "digital.pdf", "pdf", tmp_path)
     assert result.text_layer and "Born digital Bescheid" in result.text
     assert result.pdf_path is None and result.confidence is None
