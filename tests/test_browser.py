@@ -52,15 +52,19 @@ def data(transactional_db):
     return bau, ordnung
 
 
-def click_and_wait(browser, element):
-    """Click, then wait until the old page is gone (no reading of a stale page)."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+def click_and_wait(browser, element, path: str):
+    """Click, then wait until the browser shows `path` fully loaded. Waiting for the destination (rather than
+    for the old page to go stale) avoids chromedriver's transient errors while the old document is torn down."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old_page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
+
+    def arrived(driver):
+        return driver.current_url.split("?")[0].endswith(path) and \
+            driver.execute_script("return document.readyState") == "complete"
+
+    WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,)).until(arrived)
 
 
 def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_server, data):
@@ -71,7 +75,7 @@ def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_se
     assert "/login/" in browser.current_url  # not logged in: sent to the login page
     browser.find_element(By.ID, "id_username").send_keys("anna")
     browser.find_element(By.ID, "id_password").send_keys("pw")
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"), "/akten/")
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "Meine Akten"
     assert browser.find_element(By.ID, "who").text == "anna"
@@ -79,7 +83,7 @@ def test_caseworker_logs_in_and_sees_only_own_departments_akten(browser, live_se
     assert listed == [bau.aktenzeichen]
     assert ordnung.aktenzeichen not in browser.page_source
 
-    click_and_wait(browser, browser.find_element(By.LINK_TEXT, bau.aktenzeichen))
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, bau.aktenzeichen), f"/akten/{bau.pk}/")
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith(bau.aktenzeichen)
     assert "Bauantrag" in browser.find_element(By.ID, "dokumente").text
     assert "Rechtsstreit VG 2 K 123/24" in browser.find_element(By.ID, "loeschsperren").text
