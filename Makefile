@@ -4,10 +4,10 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 export OMP_THREAD_LIMIT := 1
-PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_URL ?= postgres://eakte:eakte@127.0.0.1:5432/eakte
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres sysdeps venv demo clean bench
+.PHONY: run test test-sqlite test-postgres sysdeps services venv demo clean bench
 
 sysdeps:
 	@missing=""; \
@@ -34,6 +34,10 @@ sysdeps:
 
 venv: .venv/.installed
 
+# PostgreSQL and Redis from Debian's packages, started and prepared by the project (tools/services.sh).
+services:
+	@tools/services.sh all
+
 demo: sysdeps venv
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo_setup
@@ -46,10 +50,10 @@ run: demo
 	trap 'kill $$indexer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
-test-sqlite: sysdeps venv
+test-sqlite: sysdeps venv services
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test-postgres: sysdeps venv
+test-postgres: sysdeps venv services
 	DMS_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider
 
 test: test-sqlite test-postgres
