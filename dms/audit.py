@@ -1,13 +1,18 @@
-"""Hash-chained audit trail: each event's hash covers its fields and the previous event's hash."""
+"""Hash-chained audit trail: each event's hash covers its fields and the previous event's hash; the chain head
+is also checkpointed outside the database (dms.audit_anchor) once each append commits."""
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timezone as dt_timezone
 
 from django.db import transaction
 from django.utils import timezone
 
+from .audit_anchor import anchoring_enabled, checkpoint_write, checkpoints_read
 from .models import AuditEvent, AuditHead
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
@@ -75,7 +80,27 @@ def audit_record_many(*, actor, entries: list[AuditEntry]) -> list[AuditEvent]:
     AuditEvent.objects.bulk_create(events)
     head.last_hash = prev
     head.save(update_fields=["last_hash"])
+    if anchoring_enabled():
+        last_event = events[-1]
+        transaction.on_commit(lambda: _anchor(last_event))
     return events
+
+
+def _anchor(event: AuditEvent) -> None:
+    """Checkpoint a committed head; a failure is logged (the events are stored, only this anchor is missing)."""
+    try:
+        checkpoint_write(seq=event.seq, event_hash=event.hash, at=event.at.isoformat())
+    except Exception:  # noqa: BLE001 - runs after the commit; nothing to roll back, so report it
+        logger.exception("audit checkpoint for event %s could not be written", event.seq)
+
+
+def audit_anchor_head() -> dict | None:
+    """Checkpoint the current chain head now (`audit_anchor`: cron, or when anchoring is first switched on)."""
+    event = AuditEvent.objects.order_by("-seq").first()
+    if event is None:
+        return None
+    checkpoint_write(seq=event.seq, event_hash=event.hash, at=timezone.now().isoformat())
+    return {"seq": event.seq, "hash": event.hash}
 
 
 @dataclass
@@ -85,8 +110,13 @@ class AuditBreak:
 
 
 def audit_verify(batch_size: int = 5000) -> tuple[int, AuditBreak | None]:
-    """Walk the chain; return (events checked, first broken link or None)."""
-    prev, expected_seq, checked = GENESIS, 1, 0
+    """Walk the chain and compare it with its external checkpoints; return (events checked, the first place
+    where the chain breaks or disagrees with a checkpoint, or None)."""
+    checkpoints, bad = checkpoints_read() if anchoring_enabled() else ([], [])
+    anchored = {}
+    for checkpoint in checkpoints:
+        anchored.setdefault(checkpoint.seq, []).append(checkpoint)
+    prev, expected_seq, checked, agreed = GENESIS, 1, 0, 0
     qs = AuditEvent.objects.order_by("seq")
     for event in qs.iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
@@ -95,8 +125,30 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, AuditBreak | None]:
             return checked, AuditBreak(event.seq, f"event {event.seq} does not link to event {event.seq - 1}")
         if hashlib.sha256(_canonical(event)).hexdigest() != event.hash:
             return checked, AuditBreak(event.seq, f"event {event.seq} was altered (hash mismatch)")
+        for checkpoint in anchored.get(event.seq, ()):
+            if checkpoint.hash != event.hash:
+                return checked, AuditBreak(event.seq, (
+                    f"event {event.seq} differs from its checkpoint of {checkpoint.at}: the trail after event "
+                    f"{agreed} (the last one a checkpoint confirms) was rewritten or re-chained"))
+        if event.seq in anchored:
+            agreed = event.seq
         prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = AuditHead.objects.filter(pk=1).values_list("last_hash", flat=True).first() or GENESIS
     if head != prev:
         return checked, AuditBreak(expected_seq, f"event {expected_seq} and later were removed (chain head mismatch)")
+    if checkpoints and checkpoints[-1].seq >= expected_seq:
+        last = checkpoints[-1]
+        return checked, AuditBreak(expected_seq, (
+            f"event {expected_seq} and later were removed: the checkpoint of {last.at} anchors event {last.seq}"))
+    if bad:
+        return checked, AuditBreak(None, f"checkpoint file line {bad[0].line}: {bad[0].reason}")
     return checked, None
+
+
+def audit_anchor_status() -> dict:
+    """What `audit_verify` could compare against: whether anchoring is on, and the last checkpointed event."""
+    if not anchoring_enabled():
+        return {"enabled": False, "checkpoints": 0, "last_anchored_seq": None}
+    checkpoints, bad = checkpoints_read()
+    return {"enabled": True, "checkpoints": len(checkpoints), "bad_checkpoints": len(bad),
+            "last_anchored_seq": checkpoints[-1].seq if checkpoints else None}

@@ -19,19 +19,22 @@ def chain():
 
 
 def bypass_trigger():
-    """What a database owner could do: switch off the append-only trigger (rolled back with the test)."""
+    """What a database owner could do: switch off the append-only triggers (rolled back with the test)."""
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("ALTER TABLE dms_auditevent DISABLE TRIGGER dms_auditevent_no_update")
-        else:
-            cur.execute("DROP TRIGGER dms_auditevent_no_update")
+        for trigger in ("dms_auditevent_no_update", "dms_auditevent_no_delete"):
+            if connection.vendor == "postgresql":
+                cur.execute(f"ALTER TABLE dms_auditevent DISABLE TRIGGER {trigger}")
+            else:
+                cur.execute(f"DROP TRIGGER {trigger}")
 
 
 def test_intact_chain_verifies(chain, run_command):
     assert audit_verify() == (5, None)
     code, out, _ = run_command("audit_verify", "--json")
     assert code == 0
-    assert json.loads(out) | {"seconds": 0} == {"ok": True, "checked": 5, "first_broken": None, "seconds": 0}
+    assert json.loads(out) | {"seconds": 0} == {
+        "ok": True, "checked": 5, "first_broken": None, "seconds": 0,
+        "anchors": {"enabled": False, "checkpoints": 0, "last_anchored_seq": None}}
 
 
 def test_each_event_links_to_the_previous_one(chain):
@@ -43,6 +46,19 @@ def test_database_refuses_update_of_an_event(chain):
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(seq=3).update(actor="mallory")
     assert AuditEvent.objects.get(seq=3).actor == "anna"
+
+
+def test_database_refuses_delete_of_an_event(chain):
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=5)._raw_delete(AuditEvent.objects.db)
+    assert AuditEvent.objects.filter(seq=5).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's; SQLite has none")
+def test_database_refuses_truncate_of_the_trail(chain):
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("TRUNCATE dms_auditevent")
+    assert AuditEvent.objects.count() == 5
 
 
 def test_model_refuses_save_and_delete_of_an_event(chain):
@@ -96,6 +112,7 @@ def test_altered_prev_hash_names_that_event(chain):
 
 
 def test_deleted_middle_event_is_named(chain, run_command):
+    bypass_trigger()
     AuditEvent.objects.filter(seq=3)._raw_delete(AuditEvent.objects.db)
     checked, broken = audit_verify()
     assert (checked, broken.seq) == (2, 3)
@@ -107,6 +124,7 @@ def test_deleted_middle_event_is_named(chain, run_command):
 
 def test_deleted_last_event_is_named(chain, run_command):
     """The chain head (kept in its own row) still names the hash of event 5, so cutting the tail shows."""
+    bypass_trigger()
     AuditEvent.objects.filter(seq=5)._raw_delete(AuditEvent.objects.db)
     checked, broken = audit_verify()
     assert (checked, broken.seq) == (4, 5)
@@ -116,6 +134,7 @@ def test_deleted_last_event_is_named(chain, run_command):
 
 
 def test_deleted_first_event_is_named(chain):
+    bypass_trigger()
     AuditEvent.objects.filter(seq=1)._raw_delete(AuditEvent.objects.db)
     assert audit_verify()[1].seq == 1
 
