@@ -129,6 +129,11 @@ DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eA
 DMS_XDOMEA_ARCHIV = os.environ.get("DMS_XDOMEA_ARCHIV", "Archiv")
 DMS_XDOMEA_XSD = os.environ.get("DMS_XDOMEA_XSD") or None
 
+# Audit chain anchor (dms.audit_anchor): checkpoints of the chain head, HMAC-signed with a key kept outside the
+# database (a file of at least 32 random bytes, e.g. on another volume); unset = no anchoring.
+DMS_AUDIT_ANCHOR_KEY_FILE = os.environ.get("DMS_AUDIT_ANCHOR_KEY_FILE") or None
+DMS_AUDIT_ANCHOR_FILE = Path(os.environ.get("DMS_AUDIT_ANCHOR_FILE", DATA_DIR / "audit-checkpoints.jsonl"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
