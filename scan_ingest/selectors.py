@@ -8,6 +8,9 @@ from dms.models import Page
 from .models import IngestBatch, IngestDocument, IngestItem
 
 ERROR_KEY_PREFIX = "!"  # items that are only a refusal (unsafe ZIP member, bad manifest row)
+UNFINISHED = "not finished: the run stopped before this file was done; run the same ingest again to resume"
+INTERRUPTED_STORING = ("interrupted while storing; nothing of it is visible; run the same ingest again to "
+                       "store it")
 
 
 def _doc_entry(item: IngestItem, doc: IngestDocument) -> dict:
@@ -27,22 +30,24 @@ def batch_result(batch: IngestBatch) -> dict:
         if item.key.startswith(ERROR_KEY_PREFIX):
             errors.append({"source": item.source, "reason": item.reason})
             continue
-        if item.state == IngestItem.State.ERROR:
-            documents.append({
-                "id": None, "source": item.source, "source_pages": None, "aktenzeichen": None, "title": None,
-                "department": None, "pages": item.pages, "sha256": item.sha256 or None, "status": "error",
-                "reason": item.reason,
-            })
-            errors.append({"source": item.source, "reason": item.reason})
-            continue
         for doc in sorted(item.documents.all(), key=lambda d: (_first_page(d.source_pages), d.pk)):
-            if doc.status == IngestDocument.Status.STORING:
-                continue  # interrupted mid-store; the resumed run redoes it
-            documents.append(_doc_entry(item, doc))
-            if doc.status == IngestDocument.Status.ERROR:
+            entry = _doc_entry(item, doc)
+            if doc.status == IngestDocument.Status.STORING:  # never silently dropped: reported until redone
+                entry.update(id=None, status="error", reason=INTERRUPTED_STORING)
+            documents.append(entry)
+            if entry["status"] == IngestDocument.Status.ERROR:
                 label = f"{item.source} (Seiten {doc.source_pages})" if doc.source_pages else item.source
-                errors.append({"source": item.source, "reason": doc.reason if not doc.source_pages
-                               else f"{label}: {doc.reason}"})
+                errors.append({"source": item.source, "reason": entry["reason"] if not doc.source_pages
+                               else f"{label}: {entry['reason']}"})
+        if item.state == IngestItem.State.DONE:
+            continue
+        reason = item.reason if item.state == IngestItem.State.ERROR else UNFINISHED
+        documents.append({
+            "id": None, "source": item.source, "source_pages": None, "aktenzeichen": None, "title": None,
+            "department": None, "pages": item.pages, "sha256": item.sha256 or None, "status": "error",
+            "reason": reason,
+        })
+        errors.append({"source": item.source, "reason": reason})
     return {"batch": batch.pk, "documents": documents, "errors": errors, "report": batch.report or batch_report(batch)}
 
 
@@ -58,6 +63,7 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
         stored=Count("id", filter=Q(status=IngestDocument.Status.STORED)),
         duplicate=Count("id", filter=Q(status=IngestDocument.Status.DUPLICATE)),
         error=Count("id", filter=Q(status=IngestDocument.Status.ERROR)),
+        storing=Count("id", filter=Q(status=IngestDocument.Status.STORING)),
     )
     items = batch.items.exclude(key__startswith=ERROR_KEY_PREFIX)
     refused = batch.items.filter(key__startswith=ERROR_KEY_PREFIX).count()
@@ -68,6 +74,7 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
     return {
         "sources": items.count(),
         "sources_failed": items.filter(state=IngestItem.State.ERROR).count(),
+        "sources_unfinished": items.filter(state=IngestItem.State.PENDING).count(),
         "refused": refused,
         "documents": counts,
         "pages_stored": pages.count(),
@@ -77,7 +84,7 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
              "mean_confidence": d.mean_confidence}
             for d in review.select_related("item")
         ],
-        "errors": counts["error"] + items.filter(state=IngestItem.State.ERROR).count() + refused,
+        "errors": counts["error"] + counts["storing"] + items.exclude(state=IngestItem.State.DONE).count() + refused,
         "runs": batch.runs,
         "seconds": round(duration, 1) if duration is not None else None,
         "pages_per_minute": pages_per_minute,

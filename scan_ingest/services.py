@@ -198,6 +198,13 @@ class _Run:
                                                  source=file.source[:1000])
                 seq += 1
             pairs.append((item, file))
+        planned = {item.pk for item, _ in pairs}
+        for item in existing.values():  # an item of an interrupted run whose file has gone meanwhile
+            if item.state == IngestItem.State.PENDING and item.pk not in planned:
+                item.state = IngestItem.State.ERROR
+                item.reason = ("the file was in the batch when it started but is not there any more on resume; "
+                               "not ingested")
+                item.save(update_fields=["state", "reason"])
         return pairs
 
     def _routing(self, file: SourceFile) -> str:
@@ -212,6 +219,8 @@ class _Run:
             item.state, item.reason = IngestItem.State.ERROR, exc.reason
         except OSError as exc:
             item.state, item.reason = IngestItem.State.ERROR, f"cannot read: {exc.strerror or exc}"
+        except Exception as exc:  # noqa: BLE001 - one odd file is its own error, never the batch's end
+            item.state, item.reason = IngestItem.State.ERROR, f"cannot be read: {type(exc).__name__}: {exc}"
         item.routing = self._routing(file)
         item.save(update_fields=["sha256", "pages", "state", "reason", "routing"])
         if item.state == IngestItem.State.ERROR:
@@ -307,6 +316,17 @@ class _Run:
                 self._finalize(work)
 
     def _finalize(self, work: _Work) -> None:
+        """Store the item's documents; whatever goes wrong is that item's error and the batch goes on."""
+        try:
+            self._store_item(work)
+        except Exception as exc:  # noqa: BLE001 - documents already stored stay stored and are reported
+            work.item.state = IngestItem.State.ERROR
+            work.item.reason = f"storing failed: {type(exc).__name__}: {exc}"
+            work.item.save(update_fields=["state", "reason"])
+            shutil.rmtree(work.out_dir, ignore_errors=True)
+            work.results.clear()
+
+    def _store_item(self, work: _Work) -> None:
         item = work.item
         if work.error:
             item.state, item.reason = IngestItem.State.ERROR, work.error

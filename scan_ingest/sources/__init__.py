@@ -8,10 +8,12 @@ from pathlib import Path
 
 from ..errors import IngestError
 from .manifest import ManifestRow, read_manifest
+from .names import escaped, name_problem
 from .zipsafe import ZipLimits, extract_zip, member_name
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
 OUTSIDE = "\x00outside"
+SKIPPED = "\x00skipped"
 
 
 @dataclass(frozen=True)
@@ -33,18 +35,45 @@ def _is_zip(path: Path) -> bool:
         return fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def _walk(root: Path, skip: set[Path]) -> list[tuple[str, Path]]:
-    found = []
+def _walk(root: Path, skip: set[Path]) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """Files under root in name order, and the refusals: names that are not valid UTF-8 or hold control
+    characters, symbolic links leading out of root (never followed), things that are not regular files."""
+    found, refused = [], []
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            if not name.startswith(".") and (here / name).is_symlink():
+                reason = _link_problem(here / name, real_root)
+                if reason:
+                    refused.append((escaped((here / name).relative_to(root).as_posix()), reason))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # os.walk follows no links
         for name in sorted(filenames):
             if name.startswith(".") or name.lower() in IGNORED_NAMES:
                 continue
-            full = Path(dirpath) / name
-            if full.resolve() in skip or not full.is_file():
+            full = here / name
+            rel = full.relative_to(root).as_posix()
+            if full.resolve() in skip:
                 continue
-            found.append((full.relative_to(root).as_posix(), full))
-    return found
+            reason = name_problem(rel) or (_link_problem(full, real_root) if full.is_symlink() else None)
+            if reason is None and not full.is_file():
+                reason = "not a regular file (device, pipe or socket)"
+            if reason:
+                refused.append((escaped(rel), reason))
+                continue
+            found.append((rel, full))
+    return found, refused
+
+
+def _link_problem(link: Path, real_root: Path) -> str | None:
+    """A symbolic link is followed only when it stays inside the ingest folder."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken symbolic link (its target does not exist)"
+    if not target.is_relative_to(real_root):
+        return "symbolic link to a place outside the ingest folder; not followed"
+    return None
 
 
 def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLimits) -> SourcePlan:
@@ -52,7 +81,8 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     plan = SourcePlan()
     skip = {manifest.resolve()} if manifest else set()
     if path.is_dir():
-        files = _walk(path, skip)
+        files, refused = _walk(path, skip)
+        plan.errors.extend(refused)
         base = path
     elif _is_zip(path):
         try:
@@ -64,24 +94,32 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
         files = members
         base = None
     else:
-        files = [(path.name, path)]
         base = path.parent
+        files = [(path.name, path)]
+        if (problem := name_problem(path.name)) is not None:
+            plan.errors.append((escaped(path.name), problem))
+            files = []
     rows, bad = read_manifest(manifest) if manifest else ([], [])
-    plan.errors.extend(((file or f"{manifest.name}:{line}"), reason) for line, file, reason in bad)
+    plan.errors.extend((escaped(file or f"{manifest.name}:{line}"), reason) for line, file, reason in bad)
+    folder = path if path.is_dir() else None
     by_source = dict(files)
     by_resolved = {p.resolve(): s for s, p in files}
     claimed: set[str] = set()
     for _line, file, _reason in bad:  # a file whose row was refused is not ingested without its metadata
         if file:
-            source = _row_source(ManifestRow(line=0, file=file), manifest, base, by_source, by_resolved)
-            if source and source != OUTSIDE:
+            source = _row_source(ManifestRow(line=0, file=file), manifest, base, by_source, by_resolved, folder)
+            if source and source not in (OUTSIDE, SKIPPED):
                 claimed.add(source)
     for row in rows:
-        source = _row_source(row, manifest, base, by_source, by_resolved)
+        source = _row_source(row, manifest, base, by_source, by_resolved, folder)
         if source is None:
-            plan.errors.append((row.file, f"manifest line {row.line}: file {row.file!r} not found"))
+            plan.errors.append((escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' not found"))
             continue
-        if source == OUTSIDE:  # an existing file outside PATH: the row belongs to another ingest
+        if source in (OUTSIDE, SKIPPED):
+            why = (f"is outside the ingested path {escaped(str(path))}" if source == OUTSIDE
+                   else "is hidden or refused (see its own error)")
+            plan.errors.append((escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' {why}; "
+                                                   "not ingested"))
             continue
         claimed.add(source)
         plan.files.append(SourceFile(key=f"{source}#L{row.line}", source=source, path=by_source[source], row=row))
@@ -91,16 +129,20 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     return plan
 
 
-def _row_source(row: ManifestRow, manifest: Path, base: Path | None, by_source: dict, by_resolved: dict) -> str | None:
+def _row_source(row: ManifestRow, manifest: Path, base: Path | None, by_source: dict, by_resolved: dict,
+                folder: Path | None) -> str | None:
     """The source a manifest row names (a ZIP member name, or a path relative to the manifest's folder);
-    OUTSIDE for an existing file that is not part of PATH, None for a file that does not exist."""
+    OUTSIDE for an existing file that is not part of PATH, SKIPPED for one inside it that the walk left out
+    (hidden, refused), None for a file that does not exist."""
     if base is None:  # ZIP: rows name members
         name = member_name(row.file)
         return name if name in by_source else None
     candidate = (manifest.parent / row.file).resolve()
     if candidate in by_resolved:
         return by_resolved[candidate]
-    return OUTSIDE if candidate.is_file() else None
+    if not candidate.is_file():
+        return None
+    return SKIPPED if folder is not None and candidate.is_relative_to(folder.resolve()) else OUTSIDE
 
 
 __all__ = ["SourceFile", "SourcePlan", "collect_sources", "ZipLimits", "ManifestRow"]

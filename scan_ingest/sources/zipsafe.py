@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IngestError
+from .names import escaped, name_problem
 
 CHUNK = 1024 * 1024
 
@@ -30,6 +31,8 @@ def unsafe_reason(name: str) -> str | None:
         return f"unsafe ZIP member {name!r}: '..' in the path would leave the ingest area"
     if "\x00" in unified:
         return f"unsafe ZIP member {name!r}: NUL in the name"
+    if (problem := name_problem(unified)) is not None:
+        return f"ZIP member '{escaped(name)}': {problem}"
     return None
 
 
@@ -54,17 +57,17 @@ def extract_zip(zip_path: Path, dest: Path, limits: ZipLimits) -> tuple[list[tup
         for info in members:
             reason = unsafe_reason(info.filename) or _member_reason(info, limits, total)
             if reason:
-                refused.append((info.filename, reason))
+                refused.append((escaped(info.filename), reason))
                 continue
             name = member_name(info.filename)
             target = (dest / name).resolve()
             if not target.is_relative_to(dest):
-                refused.append((info.filename, f"unsafe ZIP member {info.filename!r}: leaves the ingest area"))
+                refused.append((escaped(info.filename), f"unsafe ZIP member {info.filename!r}: leaves the ingest area"))
                 continue
             try:
                 written = _copy_member(zf, info, target, limits)
             except IngestError as exc:
-                refused.append((info.filename, exc.reason))
+                refused.append((escaped(info.filename), exc.reason))
                 continue
             total += written
             extracted.append((name, target))

@@ -4,6 +4,7 @@ Every refusal (empty file, not an image/PDF, truncated image, decompression bomb
 raises IngestError with the reason; nothing here touches the database or the object store."""
 from __future__ import annotations
 
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ KNOWN_OTHER = (
     (b"MZ", "a Windows executable"),
     (b"GIF8", "a GIF image (not a scan format: PDF, TIFF, PNG, JPEG)"),
 )
+# what Pillow raises on damaged files (a truncated TIFF directory gives TypeError "Missing dimensions")
+CORRUPT = (OSError, SyntaxError, ValueError, EOFError, TypeError, struct.error)
 TEXT_LAYER_MIN_CHARS = 20  # fewer printable characters than this: an image-only page (scanner noise in text)
 A4_LONG_INCH = 11.69
 
@@ -73,7 +76,7 @@ def _open_image(path: str, max_pixels: int) -> Image.Image:
         raise IngestError(f"decompression bomb refused: {exc}") from None
     except UnidentifiedImageError:
         raise IngestError("corrupt image: the header cannot be read") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except CORRUPT as exc:
         raise IngestError(f"corrupt image: {exc}") from None
     _check_pixels(*im.size, max_pixels)
     return im
@@ -87,7 +90,7 @@ def probe(path: str, max_pixels: int) -> SourceInfo:
     im = _open_image(path, max_pixels)
     try:
         frames = getattr(im, "n_frames", 1)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except CORRUPT as exc:
         raise IngestError(f"corrupt image: {exc}") from None
     finally:
         im.close()
@@ -174,7 +177,7 @@ def decode(page: PageState) -> PageState:
         intact = single and upright and _declared_dpi(im) is not None and im.mode == mode in ("1", "L", "RGB")
     except IngestError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+    except (*CORRUPT, Image.DecompressionBombError) as exc:
         raise IngestError(f"truncated or corrupt image (page {task.index + 1}): {exc}") from None
     return page.replace(dpi=dpi).with_image(im, source_intact=intact)
 
