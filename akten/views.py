@@ -1,17 +1,16 @@
 """Server-rendered shell: "Meine Akten", an Akte's detail page, and a document's content (an audited read).
 Every query goes through the permission-filtered selectors; what a user may not see is a 404."""
-import mimetypes
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from dms.models import Document, Role
 from dms.selectors import document_get_for, document_list_for, user_departments, user_roles
-from dms.services import document_content_read
+from dms.content import ContentRefused
+from dms.downloads import content_response
 
 from .models import Akte, AkteState, Hold
 from .retention import FristBeginn
@@ -62,7 +61,8 @@ def akte_detail(request, pk: int):
 
 @login_required
 def document_content(request, pk: int, doc_id: int):
-    """The document's archival rendition (or its original when there is none); the read is audited."""
+    """The document's archival rendition (or its original when there is none), streamed and hash-checked; the
+    read is audited. Content that is missing or altered is refused with an error page, never served."""
     try:
         document = document_get_for(user=request.user, pk=doc_id)
     except Document.DoesNotExist:
@@ -70,9 +70,8 @@ def document_content(request, pk: int, doc_id: int):
     if document.akte_id != pk or document.current_version is None:
         raise Http404("Dokument nicht gefunden")
     which = "original" if request.GET.get("original") else "rendition"
-    obj, data = document_content_read(document=document, user=request.user, which=which)
-    response = HttpResponse(data, content_type=obj.media_type)
-    extension = mimetypes.guess_extension(obj.media_type) or ""
-    response["Content-Disposition"] = f'inline; filename="dokument-{document.pk}{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return content_response(request, document=document, which=which)
+    except ContentRefused as exc:
+        return render(request, "akten/content_refused.html", {"document": document, "reason": exc.reason},
+                      status=500)

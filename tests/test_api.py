@@ -46,7 +46,7 @@ def test_content_read_returns_bytes_and_writes_audit_event(org, setup):
     before = AuditEvent.objects.filter(action="document.read").count()
     response = _client(org.anna).get(f"/api/documents/{d63.pk}/content/")
     assert response.status_code == 200
-    assert response.content == b"%PDF-1.7 demo"
+    assert response.getvalue() == b"%PDF-1.7 demo"
     event = AuditEvent.objects.filter(action="document.read").last()
     assert AuditEvent.objects.filter(action="document.read").count() == before + 1
     assert (event.actor, event.object_id) == ("anna", str(d63.pk))

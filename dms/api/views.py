@@ -1,13 +1,13 @@
-"""Documents: metadata list/detail and the audited download of their content."""
-from django.http import HttpResponse
+"""Documents: metadata list/detail and the audited, streamed and hash-checked download of their content."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 
+from dms.content import ContentRefused
+from dms.downloads import content_response
 from dms.models import Document
 from dms.selectors import document_list_for
-from dms.services import document_content_read
 
 from .serializers import DocumentSerializer
 
@@ -24,7 +24,8 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
                    responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def content(self, request, pk=None):
-        """The archival PDF/A (default) or the original; every read is written to the audit trail."""
+        """The archival PDF/A (default) or the original, streamed (HTTP Range supported) and re-checked against its
+        SHA-256; every read is written to the audit trail, and missing or altered content is refused."""
         which = request.query_params.get("which", "rendition")
         if which not in ("rendition", "original"):
             raise NotFound("which must be 'rendition' or 'original'")
@@ -32,8 +33,14 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
             document = self.get_queryset().get(pk=pk)
         except Document.DoesNotExist:
             raise NotFound() from None
-        obj, data = document_content_read(document=document, user=request.user, which=which)
-        response = HttpResponse(data, content_type=obj.media_type)
-        response["Content-Disposition"] = f'inline; filename="{document.uuid}"'
-        response["X-Content-SHA256"] = obj.sha256
-        return response
+        try:
+            return content_response(request, document=document, which=which)
+        except ContentRefused:
+            raise ContentUnavailable() from None
+
+
+class ContentUnavailable(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = ("Der Inhalt des Dokuments fehlt im Speicher oder wurde verändert; er wird nicht ausgeliefert. "
+                      "Der Vorfall ist protokolliert.")
+    default_code = "content_unavailable"
