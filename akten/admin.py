@@ -1,11 +1,19 @@
 """Admin for the Aktenplan, Akten, Vorgänge and Löschsperren. A held Akte, and everything inside it, is shown as
-protected on the admin's delete pages (single and bulk), so the admin never offers a delete that must fail."""
+protected on the admin's delete pages, so the admin never offers a delete that must fail. Nothing with content
+(an Akte or Vorgang with documents, a document with versions) can be deleted here at all: content leaves only
+through the Aussonderung. Records are shown to the admin role only (`akten.access.may_administer`); Akten are
+created and changed, and grants set on the object-permission page, through the audited services."""
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
+from . import access
 from .models import Akte, AktenplanUnit, DisposalRun, Hold, Tombstone, Vorgang
-from .services import AkteError, akte_delete, aktenplan_unit_upsert, hold_place, hold_release
+from .services import (
+    AKTE_EDITABLE, AkteError, akte_access_level, akte_change_department, akte_create, akte_delete, akte_set_access,
+    akte_update, aktenplan_unit_upsert, hold_place, hold_release,
+)
 from .signals import HeldError, _akte_id_of
 
 
@@ -23,7 +31,25 @@ def held_reasons(objs) -> list[str]:
 
 
 class HoldGuardAdmin(admin.ModelAdmin):
-    """Base for admins of Akten and what lies inside them: held objects are listed as protected."""
+    """Base for admins of Akten and what lies inside them: held objects are listed as protected; only the admin
+    role sees them; there is no bulk delete, and nothing with content (`has_content`) is deletable."""
+
+    def has_content(self, obj) -> bool:
+        return obj.documents.exists()
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if access.may_administer(request.user) else qs.none()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.has_content(obj):
+            return False
+        return access.may_administer(request.user) and super().has_delete_permission(request, obj)
 
     def get_deleted_objects(self, objs, request):
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -40,7 +66,7 @@ class HoldGuardAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():
                 self.delete_one(request, obj)
-        except HeldError as exc:  # a hold placed between the confirmation page and the POST
+        except (HeldError, AkteError) as exc:  # e.g. a hold placed between the confirmation page and the POST
             self.message_user(request, str(exc), level=messages.ERROR)
 
     def delete_queryset(self, request, queryset):
@@ -48,7 +74,7 @@ class HoldGuardAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 for obj in queryset:
                     self.delete_one(request, obj)
-        except HeldError as exc:
+        except (HeldError, AkteError) as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
 
 
@@ -89,14 +115,60 @@ class HoldInline(admin.TabularInline):
         return False
 
 
+class AccessLevelForm(forms.Form):
+    """The object-permission page of an Akte: one choice (no grant, view, view and change) instead of guardian's
+    raw permission list, saved through `akte_set_access` (audited, re-indexed)."""
+
+    level = forms.ChoiceField(label="Zugriff", choices=[("none", "kein Zugriff"), ("view", "lesen"),
+                                                         ("change", "lesen und ändern")])
+    by = None  # set per request
+
+    def __init__(self, grantee, obj, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grantee, self.obj = grantee, obj
+        self.fields["level"].initial = akte_access_level(akte=obj, grantee=grantee)
+
+    def save_obj_perms(self) -> None:
+        target = {"group": self.grantee} if hasattr(self.grantee, "user_set") else {"user": self.grantee}
+        akte_set_access(akte=self.obj, by=self.by, level=self.cleaned_data["level"], **target)
+
+
 @admin.register(Akte)
 class AkteAdmin(HoldGuardAdmin, GuardedModelAdmin):
     list_display = ["aktenzeichen", "title", "lead_department", "state", "zda_date", "aufbewahrungsende"]
     list_filter = ["state", "lead_department", "vertraulichkeit"]
     search_fields = ["aktenzeichen", "title"]
-    readonly_fields = ["uuid", "state", "zda_date", "aufbewahrungsende"]
+    readonly_fields = ["uuid", "state", "zda_date", "aufbewahrungsende", "fristbeginn_event"]
     list_select_related = ["lead_department"]
     inlines = [HoldInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["aktenzeichen", "unit"] if obj is not None else [])
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: create (audited), move the Federführung (documents follow, re-indexed), correct
+        the descriptive fields (audited)."""
+        with transaction.atomic():
+            if not change:
+                saved = akte_create(aktenzeichen=obj.aktenzeichen, title=obj.title, unit=obj.unit,
+                                    lead_department=obj.lead_department, vertraulichkeit=obj.vertraulichkeit,
+                                    opened_on=obj.opened_on, by=request.user)
+            else:
+                saved = Akte.objects.get(pk=obj.pk)
+                if "lead_department" in form.changed_data:
+                    saved = akte_change_department(akte=saved, department=obj.lead_department, by=request.user)
+            fields = {f: getattr(obj, f) for f in AKTE_EDITABLE if f in form.changed_data}
+            saved = akte_update(akte=saved, by=request.user, **fields)
+        obj.pk, obj.uuid = saved.pk, saved.uuid
+
+    def _access_form(self, request):
+        return type("AkteAccessForm", (AccessLevelForm,), {"by": request.user})
+
+    def get_obj_perms_manage_user_form(self, request):
+        return self._access_form(request)
+
+    def get_obj_perms_manage_group_form(self, request):
+        return self._access_form(request)
 
     def delete_one(self, request, obj):
         akte_delete(akte=obj, by=request.user)

@@ -108,7 +108,6 @@ class Akte(models.Model):
         verbose_name_plural = "Akten"
         ordering = ["aktenzeichen"]
         indexes = [models.Index(fields=["state", "aufbewahrungsende"]), models.Index(fields=["lead_department", "state"])]
-        permissions = [("view_akte_content", "Can read documents of the Akte")]
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen} {self.title}"

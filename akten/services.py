@@ -12,6 +12,7 @@ from dms.audit import audit_record
 from dms.models import Department, Document
 from search.outbox import outbox_enqueue
 
+from . import access
 from .aktenzeichen import Aktenzeichen, validate_kennzeichen
 from .models import Akte, AkteState, AktenplanUnit, Hold
 from .retention import FristBeginn, retention_end, retention_start
@@ -21,6 +22,14 @@ from .signals import HeldError, assert_not_held
 
 class AkteError(Exception):
     """A request on an Akte that its state or the rules do not allow; the message says why."""
+
+
+class AccessDenied(AkteError):
+    """The one access rule (`akten.access`) does not let this user do this."""
+
+
+def _name(user) -> str:
+    return user.get_username() if user is not None else "(niemand)"
 
 
 def _reindex_akte(akte: Akte) -> None:
@@ -150,9 +159,17 @@ def akte_set_fristbeginn(*, akte: Akte, event: date, by=None) -> Akte:
     return akte
 
 
+def _check_may_hold(user, akte: Akte, verb: str) -> None:
+    if not access.may_hold(user, akte):
+        raise AccessDenied(
+            f"{_name(user)} darf auf Akte {akte.aktenzeichen} keine Löschsperre {verb}: das dürfen nur das Archiv "
+            f"und die Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})")
+
+
 @transaction.atomic
 def hold_place(*, akte: Akte, reason: str, by) -> Hold:
     """Löschsperre: from now on nothing in the Akte can be deleted or disposed of until every hold is released."""
+    _check_may_hold(by, akte, "setzen")
     if not reason or not reason.strip():
         raise AkteError(f"Akte {akte.aktenzeichen}: a Löschsperre needs a reason")
     if akte.state in (AkteState.VERNICHTET, AkteState.ABGEGEBEN):
@@ -166,6 +183,7 @@ def hold_place(*, akte: Akte, reason: str, by) -> Hold:
 
 @transaction.atomic
 def hold_release(*, akte: Akte, hold_id: int, by) -> Hold:
+    _check_may_hold(by, akte, "aufheben")
     hold = Hold.objects.select_for_update().filter(pk=hold_id, akte=akte).first()
     if hold is None:
         raise AkteError(f"Akte {akte.aktenzeichen} has no Löschsperre #{hold_id}")
@@ -180,8 +198,15 @@ def hold_release(*, akte: Akte, hold_id: int, by) -> Hold:
 
 @transaction.atomic
 def akte_delete(*, akte: Akte, by) -> None:
-    """Delete an Akte (admin correction of a mistaken entry). Refused under a Löschsperre."""
+    """Delete an Akte (admin correction of a mistaken entry). Refused under a Löschsperre, and for an Akte with
+    documents: content leaves only through the Aussonderung (disposal)."""
+    if not access.may_administer(by):
+        raise AccessDenied(f"{_name(by)} darf Akte {akte.aktenzeichen} nicht löschen: nur die Administration")
     assert_not_held(akte.pk)
+    n_docs = akte.documents.count()
+    if n_docs:
+        raise AkteError(f"Akte {akte.aktenzeichen} enthält {n_docs} Dokument(e) und wird nur durch die "
+                        "Aussonderung gelöscht")
     doc_ids = list(akte.documents.values_list("id", flat=True))
     audit_record(actor=by, action="akte.delete", obj=akte, before={"aktenzeichen": akte.aktenzeichen})
     akte.delete()
@@ -195,31 +220,62 @@ def _grantee(user=None, department: Department | None = None, group: Group | Non
     return department.group if department is not None else chosen[0]
 
 
+ACCESS_LEVELS = ("none", "view", "change")
+
+
+def akte_access_level(*, akte: Akte, grantee) -> str:
+    """The grant a user or group holds on the Akte: none, view, or change (which includes view)."""
+    from guardian.shortcuts import get_group_perms, get_user_perms
+
+    perms = set(get_group_perms(grantee, akte) if isinstance(grantee, Group) else get_user_perms(grantee, akte))
+    return "change" if access.CHANGE in perms else "view" if access.VIEW in perms else "none"
+
+
 @transaction.atomic
+def akte_set_access(*, akte: Akte, by, level: str, user=None, department: Department | None = None,
+                    group: Group | None = None) -> str:
+    """The one place that writes grants (django-guardian): set a user's, department's or group's grant on one
+    Akte to `none`, `view` or `change`; audited (`akte.grant` / `akte.revoke`) and re-indexed in the same
+    transaction. Returns the level before."""
+    if level not in ACCESS_LEVELS:
+        raise AkteError(f"unknown access level {level!r}: expected one of {', '.join(ACCESS_LEVELS)}")
+    grantee = _grantee(user, department, group)
+    before = akte_access_level(akte=akte, grantee=grantee)
+    if before == level:
+        return before
+    for perm, wanted in ((access.VIEW, level != "none"), (access.CHANGE, level == "change")):
+        (assign_perm if wanted else remove_perm)(f"akten.{perm}", grantee, akte)
+    kind = "group" if isinstance(grantee, Group) else "user"
+    audit_record(actor=by, action="akte.revoke" if level == "none" else "akte.grant", obj=akte,
+                 before={"to": str(grantee), kind: grantee.pk, "level": before},
+                 after={"to": str(grantee), kind: grantee.pk, "level": level, "change": level == "change"})
+    _reindex_akte(akte)
+    return before
+
+
 def akte_grant(*, akte: Akte, by, user=None, department: Department | None = None, group: Group | None = None,
                change: bool = False) -> None:
-    """Extra view (and optionally change) right on one Akte, through django-guardian."""
+    """Extra view (and optionally change) right on one Akte; never lowers an existing grant."""
     grantee = _grantee(user, department, group)
-    assign_perm("akten.view_akte", grantee, akte)
-    if change:
-        assign_perm("akten.change_akte", grantee, akte)
-    audit_record(actor=by, action="akte.grant", obj=akte, after={"to": str(grantee), "change": change})
-    _reindex_akte(akte)
+    current = akte_access_level(akte=akte, grantee=grantee)
+    level = "change" if change or current == "change" else "view"
+    akte_set_access(akte=akte, by=by, level=level, **_as_kwargs(grantee))
 
 
-@transaction.atomic
 def akte_revoke(*, akte: Akte, by, user=None, department: Department | None = None,
                 group: Group | None = None) -> None:
-    grantee = _grantee(user, department, group)
-    remove_perm("akten.view_akte", grantee, akte)
-    remove_perm("akten.change_akte", grantee, akte)
-    audit_record(actor=by, action="akte.revoke", obj=akte, before={"to": str(grantee)})
-    _reindex_akte(akte)
+    akte_set_access(akte=akte, by=by, level="none", user=user, department=department, group=group)
+
+
+def _as_kwargs(grantee) -> dict:
+    return {"group": grantee} if isinstance(grantee, Group) else {"user": grantee}
 
 
 @transaction.atomic
 def akte_change_department(*, akte: Akte, department: Department, by) -> Akte:
     """Move the Federführung; documents follow (their department column and index principals)."""
+    if department.pk == akte.lead_department_id:
+        return akte
     before = akte.lead_department.code
     akte.lead_department = department
     akte.save(update_fields=["lead_department"])
@@ -230,4 +286,27 @@ def akte_change_department(*, akte: Akte, department: Department, by) -> Akte:
     return akte
 
 
-__all__ = ["AkteError", "HeldError", "FristBeginn"]
+AKTE_EDITABLE = ("title", "vertraulichkeit", "opened_on", "aussonderungsart")
+
+
+@transaction.atomic
+def akte_update(*, akte: Akte, by, **changes) -> Akte:
+    """Correct an Akte's descriptive fields (Betreff, Vertraulichkeit, opened on, Aussonderungsart); audited.
+    The Federführung moves only through `akte_change_department`, the Fristbeginn through
+    `akte_set_fristbeginn`."""
+    unknown = set(changes) - set(AKTE_EDITABLE)
+    if unknown:
+        raise AkteError(f"Akte {akte.aktenzeichen}: {', '.join(sorted(unknown))} cannot be changed here")
+    akte = Akte.objects.select_for_update().get(pk=akte.pk)
+    before = {f: getattr(akte, f) for f in changes if getattr(akte, f) != changes[f]}
+    if not before:
+        return akte
+    for field in before:
+        setattr(akte, field, changes[field])
+    akte.full_clean()
+    akte.save(update_fields=list(before))
+    audit_record(actor=by, action="akte.update", obj=akte, before=before, after={f: changes[f] for f in before})
+    return akte
+
+
+__all__ = ["AccessDenied", "AkteError", "HeldError", "FristBeginn"]

@@ -11,7 +11,7 @@ from search.outbox import outbox_enqueue
 
 from .audit import audit_record
 from .models import AuditEvent, Department, Document, StoredObject
-from .services import _reindex_user_documents, department_upsert
+from .services import _reindex_user_documents, department_upsert, user_set_active
 
 User = get_user_model()
 
@@ -40,6 +40,9 @@ class DocumentAdmin(HoldGuardAdmin):
 
     def has_add_permission(self, request):
         return False  # documents come from ingest, with their stored versions
+
+    def has_content(self, obj) -> bool:
+        return obj.versions.exists()
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + ["akte", "vorgang"]
@@ -87,7 +90,17 @@ admin.site.unregister(User)
 @admin.register(User)
 class AuditedUserAdmin(UserAdmin):
     """Django's user admin; membership and role changes (groups `dept:<code>`, `role:<role>`) are audited and
-    re-index what the user may see, as in user_upsert."""
+    re-index what the user may see, as in user_upsert; (de)activation goes through `user_set_active`."""
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data:
+            active = obj.is_active
+            obj.is_active = not active  # saved as it was; the service changes it (audited, re-indexed)
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                obj.is_active = user_set_active(user=obj, active=active, by=request.user).is_active
+        else:
+            super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         user = form.instance

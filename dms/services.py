@@ -2,7 +2,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Q
 
 from .audit import audit_record
 from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, Department, Document, Role, StoredObject
@@ -76,15 +75,29 @@ def user_upsert(*, username: str, password: str | None = None, departments: list
 
 
 def _reindex_user_documents(user) -> None:
-    """Documents carry department principals, so membership changes need no reindex; but a role change can
-    turn the user into a pure scan account (or back), whose per-user grants then count (or not) in the
-    principals: refresh the documents the user ingested and those of Akten granted to the user."""
-    from akten.models import AkteUserObjectPermission
+    """Documents carry department principals, resolved at query time, so a membership change takes effect at
+    the next search; but a role change or (de)activation changes whether the user's own `u:` principal counts
+    (grants to a pure scan account or an inactive user give nothing, nor does the creator of a document who no
+    longer holds the scan role): refresh those documents (`akten.access.documents_affected_by_user`)."""
+    from akten.access import documents_affected_by_user
     from search.outbox import outbox_enqueue
 
-    granted = AkteUserObjectPermission.objects.filter(user=user).values("content_object_id")
-    outbox_enqueue(document_ids=Document.objects.filter(Q(created_by=user) | Q(akte__in=granted))
-                   .values_list("id", flat=True).distinct())
+    outbox_enqueue(document_ids=documents_affected_by_user(user).values_list("id", flat=True).distinct())
+
+
+@transaction.atomic
+def user_set_active(*, user, active: bool, by=None) -> User:
+    """Deactivate (or reactivate) a user: a deactivated user sees nothing and may do nothing (`akten.access`);
+    audited, and the documents whose principals name the user are re-indexed."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(actor=by, action="user.activate" if active else "user.deactivate", obj=user,
+                 before={"active": not active}, after={"active": active})
+    _reindex_user_documents(user)
+    return user
 
 
 def stored_object_put(*, data: bytes | None = None, path=None, media_type: str, retain_until=None) -> StoredObject:

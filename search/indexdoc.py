@@ -1,5 +1,5 @@
 """What the index holds per document: one entry per document (its current version's pages), rebuilt from the
-database in bulk, with the principals allowed to see it (`dms.selectors.document_principals`)."""
+database in bulk, with the principals allowed to see it (the one access rule, `akten.access`)."""
 import bisect
 import zlib
 from collections import defaultdict
@@ -8,9 +8,8 @@ from dataclasses import dataclass, fields
 
 from django.db.models import Max, Q
 
+from akten.access import document_principals_bulk
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
-from akten.models import AkteGroupObjectPermission, AkteUserObjectPermission
-from akten.selectors import VIEW
 from dms.models import Document, DocumentVersion, Page
 
 from .analysis import normalize_text
@@ -75,19 +74,6 @@ def az_keys(aktenzeichen: str) -> tuple[str, ...]:
         return (aktenzeichen,)
 
 
-def principals_by_akte(akte_ids: Iterable[int], lead_groups: dict[int, int]) -> dict[int, set[str]]:
-    """`akten.selectors.akte_principals` for many Akten in two queries (lead department group + view grants)."""
-    akte_ids = list(akte_ids)
-    result: dict[int, set[str]] = {a: {f"g:{lead_groups[a]}"} for a in akte_ids}
-    for akte_id, group_id in AkteGroupObjectPermission.objects.filter(
-            content_object_id__in=akte_ids, permission__codename=VIEW).values_list("content_object_id", "group_id"):
-        result[akte_id].add(f"g:{group_id}")
-    for akte_id, user_id in AkteUserObjectPermission.objects.filter(
-            content_object_id__in=akte_ids, permission__codename=VIEW).values_list("content_object_id", "user_id"):
-        result[akte_id].add(f"u:{user_id}")
-    return result
-
-
 def index_docs_for(document_ids: Iterable[int]) -> list[IndexDoc]:
     """Index entries for the documents that still exist (vanished ids are simply absent), in id order."""
     ids = sorted(set(document_ids))
@@ -121,22 +107,18 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
     ):
         if latest.get(doc_id) == vnum:
             pages[doc_id].append((number, normalize_text(text)))
-    lead_groups = {d[1]: d[11] for d in docs}
-    by_akte = principals_by_akte(lead_groups, lead_groups)
+    principals = document_principals_bulk((d[0], d[1], d[10], d[11]) for d in docs)
     az_cache: dict[str, tuple[str, ...]] = {}
     out = []
-    for (pk, akte_id, aktenzeichen, unit, title, dept, doc_type, on, source, source_pages, created_by,
+    for (pk, akte_id, aktenzeichen, unit, title, dept, doc_type, on, source, source_pages, _created_by,
          _group) in docs:
-        principals = by_akte[akte_id]
-        if created_by:
-            principals = principals | {f"u:{created_by}"}
         if aktenzeichen not in az_cache:
             az_cache[aktenzeichen] = az_keys(aktenzeichen)
         out.append(IndexDoc(
             document_id=pk, akte_id=akte_id, aktenzeichen=aktenzeichen, az_keys=az_cache[aktenzeichen], unit=unit,
             title=normalize_text(title), department=dept, document_type=doc_type, year=on.year if on else None,
             source=source, source_pages=source_pages or None, pages=tuple(pages.get(pk, ())),
-            principals=tuple(sorted(principals)),
+            principals=principals[pk],
         ))
     return out
 

@@ -2,8 +2,8 @@
 permission-trimmed search. Reindex and drift checks live in `search/sync.py`."""
 from django.db import connection, transaction
 
+from akten.access import user_principals
 from dms.models import Department
-from dms.selectors import user_principals
 
 from .backends import get_backend
 from .indexdoc import index_docs_for

@@ -108,12 +108,12 @@ def test_holds_stack_and_win(org, aktenplan):
     akte = _closed("63.74", date(2000, 3, 1), retention_years=5, aussonderungsart="V")
     as_of = date(2020, 1, 1)
     assert _is_due(akte, as_of)
-    h1 = hold_place(akte=akte, reason="Klage", by=org.admin)
-    h2 = hold_place(akte=akte, reason="Prüfung Rechnungshof", by=org.admin)
+    h1 = hold_place(akte=akte, reason="Klage", by=org.archiv)
+    h2 = hold_place(akte=akte, reason="Prüfung Rechnungshof", by=org.archiv)
     assert not _is_due(akte, as_of)
-    hold_release(akte=akte, hold_id=h1.pk, by=org.admin)
+    hold_release(akte=akte, hold_id=h1.pk, by=org.archiv)
     assert not _is_due(akte, as_of)
-    hold_release(akte=akte, hold_id=h2.pk, by=org.admin)
+    hold_release(akte=akte, hold_id=h2.pk, by=org.archiv)
     assert _is_due(akte, as_of)
 
 
@@ -131,7 +131,7 @@ def test_due_is_one_query_and_the_list_two(org, aktenplan, django_assert_num_que
     for i in range(5):
         akte = factories.akte(f"63-2001/{i + 1:04d}", opened_on=date(2001, 1, 1))
         akte_close(akte=akte, on=date(2001, 6, 1))
-    hold_place(akte=akte, reason="Klage", by=org.admin)
+    hold_place(akte=akte, reason="Klage", by=org.archiv)
     with django_assert_num_queries(1):
         assert len(list(due_akten(as_of=date(2030, 1, 1)))) == 4
     with django_assert_num_queries(2):

@@ -45,7 +45,7 @@ def world(org, aktenplan):
     override.aussonderungsart = "V"
     override.save()
     w["override_v"] = akte_close(akte=override, on=date(2000, 11, 30))  # end 2030-12-31, V by override
-    hold_place(akte=w["held"], reason="Klage VG 2 K 12/30", by=org.admin)
+    hold_place(akte=w["held"], reason="Klage VG 2 K 12/30", by=org.archiv)
 
     v1 = Vorgang.objects.create(akte=w["v_2012"], title="Anhörung")
     va = Vorgang.objects.create(akte=w["a_1990"], title="Baugenehmigung")

@@ -160,14 +160,14 @@ def test_hold_after_offer_wins_and_release_resurrects_nothing(two, org, tmp_path
     hold later neither restores what was destroyed nor lets the finished run destroy the Akte."""
     a, b = two
     run = _approved(org, tmp_path, {a: "V", b: "V"})
-    hold = hold_place(akte=b, reason="Akteneinsicht Gericht", by=org.admin)
+    hold = hold_place(akte=b, reason="Akteneinsicht Gericht", by=org.archiv)
     run = run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)
     entry = {x["aktenzeichen"]: x for x in run.protocol["akten"]}
     assert entry["63-2010/0002"]["outcome"] == "Löschsperre"
     assert "Akteneinsicht Gericht" in entry["63-2010/0002"]["how"]
     assert _state(b) == AkteState.ZDA and Document.objects.filter(akte=b).count() == 1
     assert {h["document_id"] for h in search_documents(user=org.anna, query="Gneis").hits}
-    hold_release(akte=b, hold_id=hold.pk, by=org.admin)
+    hold_release(akte=b, hold_id=hold.pk, by=org.archiv)
     run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)  # a finished run does nothing more
     assert Document.objects.filter(akte=b).count() == 1 and _state(b) == AkteState.ZDA
     assert not Document.objects.filter(akte=a).exists() and _state(a) == AkteState.VERNICHTET
@@ -182,7 +182,7 @@ def test_hold_after_the_transfer_keeps_the_local_copy(two, org, tmp_path):
     out = tmp_path / "out"
     run = ex._start(run, org.archiv)
     ex._transfer(run, out, org.archiv)  # the process stops here (e.g. killed) ...
-    hold_place(akte=a, reason="Auskunftsersuchen", by=org.admin)  # ... and a hold comes in
+    hold_place(akte=a, reason="Auskunftsersuchen", by=org.archiv)  # ... and a hold comes in
     run = run_execute(run=run, out_dir=out, by=org.archiv)
     entry = {x["aktenzeichen"]: x for x in run.protocol["akten"]}["63-2010/0001"]
     assert entry["outcome"] == "Löschsperre" and entry["in_transfer"]
@@ -194,7 +194,7 @@ def test_hold_guard_backs_up_the_disposal_check(two, org, tmp_path, monkeypatch)
     """Even if the disposal's own hold check failed, the pre_delete guard refuses and the Akte stays whole."""
     a, b = two
     run = _approved(org, tmp_path, {a: "V", b: "V"})
-    hold_place(akte=a, reason="Klage", by=org.admin)
+    hold_place(akte=a, reason="Klage", by=org.archiv)
     monkeypatch.setattr(destroy, "hold_notes", lambda akte_ids: {})
     item = DisposalItem.objects.get(run=run, akte=a)
     with pytest.raises(HeldError, match="63-2010/0001 is under Löschsperre"):
@@ -209,7 +209,7 @@ def test_shared_objects_survive_until_their_last_document_goes(org, aktenplan, t
     same = b"identical scan bytes"
     docs = [make_document(x, title=f"Kopie {i}", text="Kopie", original=same) for i, x in enumerate((a, b, keep))]
     key = docs[0].current_version.original.key
-    hold_place(akte=keep, reason="noch gebraucht", by=org.admin)
+    hold_place(akte=keep, reason="noch gebraucht", by=org.archiv)
     run = _approved(org, tmp_path, {a: "V", b: "V"})
     run = run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)
     assert get_storage().exists(key) and StoredObject.objects.filter(key=key).exists()

@@ -97,13 +97,35 @@ def test_holds_stack_and_release_of_all_allows_deletion(held, org):
     message = refused(lambda: akte_delete(akte=akte, by=org.admin))
     assert f"#{second.pk}: Prüfung" in message and f"#{first.pk}" not in message
     hold_release(akte=akte, hold_id=second.pk, by=org.archiv)
-    doc_ids = set(Document.objects.filter(akte=akte).values_list("pk", flat=True))
+    with transaction.atomic():  # as the Aussonderung deletes (model layer); no service deletes content
+        Akte.objects.filter(pk=akte.pk).delete()
+    assert counts(akte) == (0, 0, 0, 0, 0)
+
+
+def test_service_delete_of_an_empty_akte_is_audited_and_dequeued(org, aktenplan):
+    akte = factories.akte("63.20-2001/1")
     akte_id = akte.pk
     akte_delete(akte=akte, by=org.admin)
-    akte.id = akte_id
-    assert counts(akte) == (0, 0, 0, 0, 0)
-    assert set(OutboxEntry.objects.filter(op="delete").values_list("document_id", flat=True)) == doc_ids
+    assert not Akte.objects.filter(pk=akte_id).exists()
     assert AuditEvent.objects.filter(action="akte.delete", object_id=str(akte_id)).exists()
+
+
+def test_service_refuses_to_delete_an_akte_with_content(org, aktenplan):
+    """Content leaves only through the Aussonderung: the service refuses an Akte with documents, held or not."""
+    akte = factories.akte("63.20-2001/1")
+    factories.document(akte)
+    with pytest.raises(AkteError, match="enthält 1 Dokument.*Aussonderung"):
+        akte_delete(akte=akte, by=org.admin)
+    assert Akte.objects.filter(pk=akte.pk).exists() and OutboxEntry.objects.filter(op="delete").count() == 0
+    assert not AuditEvent.objects.filter(action="akte.delete").exists()
+
+
+def test_only_the_admin_role_deletes_an_akte(org, aktenplan):
+    akte = factories.akte("63.20-2001/1")
+    for user in (org.anna, org.archiv, org.scan, None):
+        with pytest.raises(AkteError, match="nur die Administration"):
+            akte_delete(akte=akte, by=user)
+    assert Akte.objects.filter(pk=akte.pk).exists()
 
 
 def test_active_hold_row_cannot_be_deleted(held):
@@ -141,23 +163,25 @@ def admin_client_(client, org):
     return client
 
 
-def test_admin_delete_view_shows_the_hold_and_refuses(held, admin_client_):
-    akte, hold = held
+def test_admin_delete_view_shows_the_hold_and_refuses(admin_client_, org, aktenplan):
+    """An Akte without content (only a Vorgang) under hold: the delete page names the hold and refuses. (An Akte
+    with documents has no delete page at all: 403, tests/akten/test_access.py.)"""
+    akte = factories.akte("63.20-2001/1")
+    Vorgang.objects.create(akte=akte, title="leer")
+    hold_place(akte=akte, reason="Rechtsstreit VG 2 K 123/24", by=org.archiv)
     url = f"/admin/akten/akte/{akte.pk}/delete/"
     page = admin_client_.get(url)
     assert page.status_code == 200 and "Rechtsstreit VG 2 K 123/24" in page.content.decode()
     response = admin_client_.post(url, {"post": "yes"})
     assert response.status_code == 200  # the "cannot delete" page again, no redirect
-    assert counts(akte) == FULL
+    assert Akte.objects.filter(pk=akte.pk).exists() and Vorgang.objects.filter(akte=akte).exists()
 
 
 def test_admin_bulk_delete_action_refuses(held, admin_client_, aktenplan):
     akte, _ = held
     other = factories.akte("63.20-2001/1")
-    response = admin_client_.post("/admin/akten/akte/", {
+    admin_client_.post("/admin/akten/akte/", {
         "action": "delete_selected", "_selected_action": [akte.pk, other.pk], "post": "yes"})
-    assert response.status_code == 200
-    assert "Rechtsstreit VG 2 K 123/24" in response.content.decode()
     assert Akte.objects.filter(pk__in=[akte.pk, other.pk]).count() == 2
 
 
@@ -187,6 +211,10 @@ def test_admin_deletes_an_unheld_akte_through_the_audited_service(admin_client_,
 
 
 def test_admin_places_and_releases_holds_through_the_services(admin_client_, org, aktenplan):
+    """An administrator who is also an archivist (the role that may place holds)."""
+    from dms.services import user_upsert
+
+    user_upsert(username="admin", roles=["admin", "archivist"])
     akte = factories.akte("63.20-2001/1")
     response = admin_client_.post("/admin/akten/hold/add/", {"akte": akte.pk, "reason": "Akteneinsicht"})
     assert response.status_code == 302
@@ -198,14 +226,18 @@ def test_admin_places_and_releases_holds_through_the_services(admin_client_, org
     assert AuditEvent.objects.filter(object_id=str(akte.pk), action="hold.release", actor="admin").exists()
 
 
-def test_admin_deletes_an_akte_whose_holds_were_all_released(held, admin_client_, org):
-    akte, hold = held
+def test_admin_deletes_an_akte_whose_holds_were_all_released(admin_client_, org, aktenplan):
+    """An Akte without content (a mistaken entry) that was held and released."""
+    akte = factories.akte("63.20-2001/1")
+    Vorgang.objects.create(akte=akte, title="leer")
+    hold = hold_place(akte=akte, reason="vorsorglich", by=org.archiv)
     hold_release(akte=akte, hold_id=hold.pk, by=org.archiv)
     page = admin_client_.get(f"/admin/akten/akte/{akte.pk}/delete/")
     assert 'name="post" value="yes"' in page.content.decode()  # the confirmation form, not "cannot delete"
     response = admin_client_.post(f"/admin/akten/akte/{akte.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert counts(akte) == (0, 0, 0, 0, 0)
+    assert AuditEvent.objects.filter(action="akte.delete", object_id=str(akte.pk)).exists()
 
 
 def test_a_failed_delete_leaves_no_memo_that_skips_a_later_check(org, aktenplan):
@@ -231,8 +263,8 @@ def test_guard_cost_does_not_grow_with_pages(org, aktenplan):
     def delete_cost(pages):
         akte = factories.akte(f"63.20-2001/{pages}")
         factories.document(akte, pages=pages)
-        with CaptureQueriesContext(connection) as ctx:
-            akte_delete(akte=akte, by=org.admin)
+        with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+            Akte.objects.filter(pk=akte.pk).delete()
         return len(ctx.captured_queries)
 
     assert delete_cost(200) <= delete_cost(2) + 3  # batching may add a query; a check per page would add 200
