@@ -49,6 +49,9 @@ class IngestItem(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.TextField(blank=True)
+    skipped_blank_pages = models.JSONField(default=list, blank=True,
+                                           help_text="pages of all-blank parts between separator sheets: in no "
+                                                     "document, listed for review")
 
     class Meta:
         ordering = ["batch", "seq"]
@@ -81,6 +84,9 @@ class IngestDocument(models.Model):
     pending_objects = models.JSONField(default=list, blank=True, help_text="sha256 of objects being put")
     qa_state = models.CharField(max_length=20, blank=True)
     mean_confidence = models.FloatField(null=True, blank=True)
+    review_reasons = models.JSONField(default=list, blank=True,
+                                      help_text="why the document needs review (pages left out as blank, low OCR "
+                                                "confidence, ...); what the review queue lists")
 
     class Meta:
         ordering = ["item__seq", "id"]

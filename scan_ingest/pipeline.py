@@ -27,6 +27,12 @@ class DocumentPlan:
     def content_pages(self) -> tuple[PageResult, ...]:
         return tuple(p for p in self.pages if not p.blank)
 
+    @property
+    def rendition_pages(self) -> tuple[PageResult, ...]:
+        """Blank pages are left out of the rendition, unless all are blank: then it shows them all (the
+        document is stored and flagged for review rather than refused)."""
+        return self.content_pages or self.pages
+
 
 @dataclass
 class _Segment:
@@ -36,18 +42,17 @@ class _Segment:
     error: str | None = None
 
 
-def plan_documents(results: list[PageResult], *, aktenzeichen: str | None, title: str) -> tuple[list[DocumentPlan], int]:
-    """Documents of one source file, and the number of parts skipped because they held only blank pages
-    (the back of a separator sheet in a duplex scan)."""
+def plan_documents(results: list[PageResult], *, aktenzeichen: str | None,
+                   title: str) -> tuple[list[DocumentPlan], list[int]]:
+    """Documents of one source file, and the (1-based) pages of parts skipped because they held only blank
+    pages (the back of a separator sheet in a duplex scan); those are listed for review."""
     results = sorted(results, key=lambda r: r.index)
     if not any(r.separator for r in results):
         plan = DocumentPlan(aktenzeichen, title, tuple(results), 1, len(results), split=False)
-        if not plan.content_pages:
-            plan = _with_error(plan, f"all {len(results)} page(s) are blank; nothing to store")
-        elif not aktenzeichen:
+        if not aktenzeichen:
             plan = _with_error(plan, "no Akte for this file: give --akte, a manifest row with Aktenzeichen, "
                                      "or separator sheets (DMS:AKTE:<Aktenzeichen>)")
-        return [plan], 0
+        return [plan], []
     segments = [_Segment(aktenzeichen, None, [])]
     current = aktenzeichen
     for page in results:
@@ -64,12 +69,12 @@ def plan_documents(results: list[PageResult], *, aktenzeichen: str | None, title
             segments.append(_Segment(value, None, []))
         else:
             segments.append(_Segment(current, value or None, []))
-    plans, skipped = [], 0
+    plans, skipped = [], []
     for seg in segments:
         if not seg.pages:
             continue
         if all(p.blank for p in seg.pages):
-            skipped += 1
+            skipped.extend(p.index + 1 for p in seg.pages)
             continue
         first, last = seg.pages[0].index + 1, seg.pages[-1].index + 1
         plan = DocumentPlan(seg.aktenzeichen, seg.title or f"{title} (Seiten {first}-{last})", tuple(seg.pages),

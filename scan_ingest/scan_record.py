@@ -54,6 +54,11 @@ def qa_assess(plan: DocumentPlan, threshold: float) -> tuple[str, float | None, 
     for p in ocr_pages:
         if p.words == 0:
             reasons.append(f"page {p.index + 1}: no text recognised")
+    if not plan.content_pages:
+        reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the rendition")
+    else:
+        reasons.extend(f"page {p.index + 1}: looks blank, left out of the rendition (kept in the original)"
+                       for p in plan.pages if p.blank)
     for p in plan.pages:
         reasons.extend(f"page {p.index + 1}: {w}" for w in p.warnings)
     return ("needs_review" if reasons else "passed"), mean, reasons
@@ -78,7 +83,7 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
         "pages": {
             "count": len(plan.pages),
             "blank": [i + 1 for i, p in enumerate(plan.pages) if p.blank],
-            "in_rendition": len(plan.content_pages),
+            "in_rendition": len(plan.rendition_pages),
             "detail": [
                 {"number": i + 1, "source_page": p.index + 1, "blank": p.blank, "text_layer": p.text_layer,
                  "confidence": p.confidence, "words": p.words, "rotation": p.rotation, "skew": p.skew,

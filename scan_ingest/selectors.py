@@ -81,8 +81,14 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
         "blank_pages": pages.filter(blank=True).count(),
         "needs_review": [
             {"id": d.document_id, "source": d.item.source, "source_pages": d.source_pages or None,
-             "mean_confidence": d.mean_confidence}
+             "mean_confidence": d.mean_confidence, "reasons": d.review_reasons}
             for d in review.select_related("item")
+        ] + [
+            {"id": None, "source": item.source, "source_pages": ",".join(map(str, item.skipped_blank_pages)),
+             "mean_confidence": None,
+             "reasons": [f"page {n}: blank part between separator sheets, in no document (kept in the original)"
+                         for n in item.skipped_blank_pages]}
+            for item in items if item.skipped_blank_pages
         ],
         "errors": counts["error"] + counts["storing"] + items.exclude(state=IngestItem.State.DONE).count() + refused,
         "runs": batch.runs,

@@ -335,7 +335,7 @@ class _Run:
             return
         row = work.file.row
         title = (row.title if row and row.title else Path(work.file.source).stem)
-        plans, _skipped = plan_documents(list(work.results.values()),
+        plans, skipped = plan_documents(list(work.results.values()),
                                          aktenzeichen=(row.aktenzeichen if row and row.aktenzeichen else self.akte),
                                          title=title)
         stat = os.stat(work.file.path)
@@ -349,7 +349,7 @@ class _Run:
         )
         for plan in plans:
             document_write(ctx=ctx, plan=plan)
-        item.state = IngestItem.State.DONE
-        item.save(update_fields=["state"])
+        item.state, item.skipped_blank_pages = IngestItem.State.DONE, skipped
+        item.save(update_fields=["state", "skipped_blank_pages"])
         shutil.rmtree(work.out_dir, ignore_errors=True)
         work.results.clear()

@@ -112,12 +112,12 @@ def _resolve_akte(ctx: ItemContext, plan: DocumentPlan):
 
 
 def _record(ctx: ItemContext, plan: DocumentPlan, status: str, *, reason: str = "", document=None,
-            akte_department: str = "", qa: tuple = ("", None)) -> IngestDocument:
+            akte_department: str = "", qa: tuple = ("", None, [])) -> IngestDocument:
     doc, _ = IngestDocument.objects.update_or_create(
         item=ctx.item, source_pages=plan.source_pages,
         defaults={"aktenzeichen": plan.aktenzeichen or "", "title": plan.title, "pages": len(plan.pages),
                   "status": status, "reason": reason, "document": document, "department": akte_department,
-                  "pending_objects": [], "qa_state": qa[0], "mean_confidence": qa[1]},
+                  "pending_objects": [], "qa_state": qa[0], "mean_confidence": qa[1], "review_reasons": qa[2]},
     )
     return doc
 
@@ -152,7 +152,7 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     operator = ctx.user.get_username() if ctx.user else "system"
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
     pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
-             else RenditionPage(str(ctx.path), p.index) for p in plan.content_pages]
+             else RenditionPage(str(ctx.path), p.index) for p in plan.rendition_pages]
     try:
         assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
                       created=ctx.finished, subject=az)
@@ -166,9 +166,9 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
         lang=ctx.lang, threshold=ctx.qa_threshold, started=ctx.started, finished=ctx.finished, recorded=recorded,
     )
     record_sha = hashlib.sha256(record).hexdigest()
-    qa_state, mean, _ = qa_assess(plan, ctx.qa_threshold)
+    qa_state, mean, review = qa_assess(plan, ctx.qa_threshold)
     pending = [ctx.sha256, rendition_sha, record_sha]
-    entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean))
+    entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean, review))
     entry.pending_objects = pending
     entry.save(update_fields=["pending_objects"])
     try:

@@ -5,7 +5,7 @@ import functools
 import os
 import re
 
-from PIL import Image
+from PIL import Image, ImageStat
 
 from ..errors import IngestError
 from .page import PageState
@@ -25,8 +25,12 @@ def _profile_sharpness(ink: Image.Image, angle: float) -> float:
 
 
 def _ink(im: Image.Image, dpi: int) -> Image.Image:
+    """Text pixels as 255 at 40 dpi; on a dark page (a negative) the light pixels are the text."""
     gray = im.convert("L") if im.mode != "L" else im
-    return gray.reduce(max(1, round(dpi / ANALYSIS_DPI))).point(lambda v: 255 if v < 160 else 0)
+    small = gray.reduce(max(1, round(dpi / ANALYSIS_DPI)))
+    if ImageStat.Stat(small).median[0] < 96:
+        return small.point(lambda v: 255 if v > 95 else 0)
+    return small.point(lambda v: 255 if v < 160 else 0)
 
 
 def skew_analysis(im: Image.Image, dpi: int) -> tuple[float, bool]:
@@ -113,7 +117,7 @@ def fix_orientation(page: PageState) -> PageState:
     is more confident. OSD costs a third to half of an OCR pass, so confident pages (nearly all) skip it."""
     from .ocr import ocr
 
-    if page.finished or page.pdf_path is None or page.osd_checked:
+    if page.finished or page.blank or page.pdf_path is None or page.osd_checked:
         return page
     if page.words >= 5 and (page.confidence or 0) >= page.task.config.osd_below_confidence:
         return page

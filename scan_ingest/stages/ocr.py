@@ -6,6 +6,7 @@ import io
 import os
 
 from ..errors import IngestError
+from .blank import text_overrules_blank
 from .page import PageState
 
 JPEG_QUALITY = 85
@@ -75,5 +76,10 @@ def ocr(page: PageState) -> PageState:
     with open(pdf_path + ".part", "wb") as fh:
         fh.write(pdf)
     os.replace(pdf_path + ".part", pdf_path)
+    if page.blank:
+        if not text_overrules_blank(page, confidences):  # specks read as letters are not the page's text
+            return page.replace(text="", confidence=None, words=0, pdf_path=pdf_path)
+        page = page.replace(blank=False, warnings=page.warnings + (
+            "looked blank to the image check, but OCR found text on it: kept",))
     mean = round(sum(confidences) / len(confidences), 2) if confidences else 0.0
     return page.replace(text=text, confidence=mean, words=len(confidences), pdf_path=pdf_path)

@@ -49,8 +49,9 @@ class PageState:
 
     @property
     def finished(self) -> bool:
-        """Separator sheets, blank pages and pages with a text layer need no further image work."""
-        return bool(self.separator) or self.blank or self.text_layer
+        """Separator sheets and pages with a text layer need no further image work (blank pages are OCR'd:
+        text found there overrules the blank check)."""
+        return bool(self.separator) or self.text_layer
 
     def result(self, seconds: float = 0.0) -> PageResult:
         size = self.image.size if self.image is not None else None

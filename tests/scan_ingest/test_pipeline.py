@@ -15,7 +15,7 @@ def summary(plans):
 
 def test_file_without_separators_is_one_document_without_page_range():
     plans, skipped = plan_documents(pages("p", "b", "p"), aktenzeichen="63-1/1", title="brief")
-    assert summary(plans) == [("63-1/1", "", 3, "brief", None)] and skipped == 0
+    assert summary(plans) == [("63-1/1", "", 3, "brief", None)] and skipped == []
 
 
 def test_dok_separator_before_any_akte_sheet_uses_the_given_akte_and_titles_the_document():
@@ -31,10 +31,10 @@ def test_akte_sheet_switches_the_akte_for_following_dok_sheets():
                                                                  ("63-3/3", "6-6")]
 
 
-def test_parts_of_only_blank_pages_are_skipped_and_back_to_back_separators_make_nothing():
+def test_parts_of_only_blank_pages_are_skipped_but_named_and_back_to_back_separators_make_nothing():
     plans, skipped = plan_documents(pages("DMS:AKTE:32-2/2", "b", "DMS:DOK", "DMS:DOK", "p", "b"),
                                     aktenzeichen=None, title="s")
-    assert summary(plans) == [("32-2/2", "5-6", 2, "s (Seiten 5-6)", None)] and skipped == 1
+    assert summary(plans) == [("32-2/2", "5-6", 2, "s (Seiten 5-6)", None)] and skipped == [2]
 
 
 def test_unknown_separator_payload_makes_the_following_part_an_error():
@@ -42,6 +42,10 @@ def test_unknown_separator_payload_makes_the_following_part_an_error():
     assert plans[0].error.startswith("separator sheet on page 1: separator sheet with unknown payload")
 
 
-def test_file_of_only_blank_pages_or_without_akte_is_an_error():
-    assert "all 2 page(s) are blank" in plan_documents(pages("b", "b"), aktenzeichen="63-1/1", title="s")[0][0].error
+def test_file_of_only_blank_pages_is_one_document_with_every_page_in_the_rendition():
+    (plan,), _ = plan_documents(pages("b", "b"), aktenzeichen="63-1/1", title="s")
+    assert plan.error is None and plan.content_pages == () and len(plan.rendition_pages) == 2
+
+
+def test_file_without_akte_is_an_error():
     assert "no Akte for this file" in plan_documents(pages("p"), aktenzeichen=None, title="s")[0][0].error

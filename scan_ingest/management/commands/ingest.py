@@ -73,7 +73,8 @@ class Command(JsonCommand):
             self.stdout.write(f"  {doc['status']:<9} {doc['source']}{pages} -> {doc['aktenzeichen'] or '-'}"
                               f" {doc['reason'] or ''}".rstrip())
         for flag in report["needs_review"]:
-            self.stdout.write(f"  Prüfen: Dokument {flag['id']} ({flag['source']}), "
-                              f"OCR-Konfidenz {flag['mean_confidence']}")
+            what = f"Dokument {flag['id']}" if flag["id"] else f"Seiten {flag['source_pages']}"
+            why = "; ".join(flag.get("reasons") or []) or f"OCR-Konfidenz {flag['mean_confidence']}"
+            self.stdout.write(f"  Prüfen: {what} ({flag['source']}): {why}")
         for err in result["errors"]:
             self.stderr.write(f"Fehler: {err['source']}: {err['reason']}")
