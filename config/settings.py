@@ -1,5 +1,6 @@
 """Settings come from the environment (DESIGN.md, "Backends"); every default is the embedded one-machine setup."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -10,7 +11,7 @@ DATA_DIR = Path(os.environ.get("DMS_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("DMS_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = os.environ.get("DMS_DEBUG", "1") == "1"
+DEBUG = os.environ.get("DMS_DEBUG", "0") == "1"  # off unless explicitly turned on: the debug page shows internals
 ALLOWED_HOSTS = os.environ.get("DMS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 DMS_STORAGE_URL = os.environ.get("DMS_STORAGE_URL", f"file://{DATA_DIR / 'objects'}")
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "guardian",
     "rest_framework",
     "drf_spectacular",
+    "axes",
     "dms",
     "akten",
     "search",
@@ -36,12 +38,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,6 +86,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -97,6 +103,41 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from here after `collectstatic`; the finders meanwhile
+WHITENOISE_USE_FINDERS = True  # static files served from the apps without DEBUG or collectstatic (`make run`)
+
+# Error pages: German templates in templates/; a 500 gets an error id that is logged with the traceback.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errors.SettingsFilter"
+
+# Login throttling (django-axes) on every authenticate(): web login, admin, the API's basic auth. Failures are
+# counted per user name and address; the lockout ends after the cool-off. Failures and lockouts are audited.
+AXES_FAILURE_LIMIT = int(os.environ.get("DMS_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DMS_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+
+# TLS deployments: DMS_TLS=1 switches on HTTPS redirect, secure cookies and HSTS (behind a proxy that terminates
+# TLS also set DMS_PROXY_SSL_HEADER=1 so X-Forwarded-Proto counts). `check --deploy` is clean with it.
+DMS_TLS = os.environ.get("DMS_TLS", "0") == "1"
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DMS_TLS
+SECURE_HSTS_SECONDS = 31_536_000 if DMS_TLS else 0  # one year, as check --deploy asks
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = DMS_TLS
+if os.environ.get("DMS_PROXY_SSL_HEADER") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every page: no scripts, frames or plugins from anywhere but here.
+# Inline styles stay allowed (templates/base.html carries its stylesheet). Content downloads set their own
+# stricter `sandbox` policy, which the middleware leaves alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"], "object-src": ["'none'"], "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"], "form-action": ["'self'"],
+        **({"upgrade-insecure-requests": True} if DMS_TLS else {}),
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -15,3 +15,5 @@ urlpatterns = [
     path("api/", include("config.api")),
     path("api/", include("search.api.urls")),
 ]
+
+handler500 = "config.errors.server_error"

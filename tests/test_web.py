@@ -113,10 +113,11 @@ def test_demo_setup_gives_working_logins_and_is_idempotent(client, run_command):
     held = Akte.objects.filter(pk__in=Hold.objects.filter(released_at=None).values("akte"))
     assert held.count() == 1 and held.get().aufbewahrungsende < date.today()
     assert {a.lead_department.code for a in Akte.objects.all()} == {"10", "20", "32", "33", "50", "63"}
-    assert client.login(username="sb63", password="demo")
+    assert client.post("/login/", {"username": "sb63", "password": "demo"}).status_code == 302
     page = client.get("/akten/").content.decode()
     assert "63.10.02-1998/0042" in page and "32.10-2008/0003" not in page
-    assert client.login(username="admin", password="demo") and client.get("/admin/").status_code == 200
+    assert client.post("/login/", {"username": "admin", "password": "demo"}).status_code == 302
+    assert client.get("/admin/").status_code == 200
     events = AuditEvent.objects.count()
     code, out, _ = run_command("demo_setup", "--json")
     assert code == 0 and json.loads(out)["akten_created"] == []

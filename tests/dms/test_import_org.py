@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.test import RequestFactory
 
 from dms.models import AuditEvent, Department
 from dms.selectors import user_departments, user_roles
@@ -38,7 +39,7 @@ def test_import_creates_departments_users_memberships_and_roles(tmp_path, run_co
     schulz = User.objects.get(username="schulz")
     assert sorted(user_departments(schulz).values_list("code", flat=True)) == ["10", "63"]
     assert user_roles(schulz) == {"caseworker"}
-    assert authenticate(username="meier", password="geheim") is not None
+    assert authenticate(RequestFactory().post("/login/"), username="meier", password="geheim") is not None
     assert not User.objects.get(username="scanner").has_usable_password()
     root = User.objects.get(username="root")
     assert root.is_staff and root.is_superuser
@@ -69,7 +70,7 @@ def test_rerun_applies_renames_and_membership_changes(tmp_path, run_command):
     assert Department.objects.get(code="63").name == "Bauaufsicht"
     meier = User.objects.get(username="meier")
     assert list(user_departments(meier).values_list("code", flat=True)) == ["10"]
-    assert authenticate(username="meier", password="geheim") is not None  # no password given: kept
+    assert authenticate(RequestFactory().post("/login/"), username="meier", password="geheim") is not None  # no password given: kept
 
 
 def test_department_may_already_exist_in_the_database(tmp_path, run_command):
@@ -121,7 +122,7 @@ def test_password_change_is_applied_and_audited_without_the_hash(tmp_path, run_c
     changed = {"users": [{"username": "meier", "password": "neu", "departments": ["63"], "roles": ["caseworker"]}]}
     code, _, _ = run_command("import_org", write(tmp_path, changed, "p.json"))
     assert code == 0
-    assert authenticate(username="meier", password="neu") is not None
+    assert authenticate(RequestFactory().post("/login/"), username="meier", password="neu") is not None
     event = AuditEvent.objects.get(action="user.password")
     assert event.after == {"password": "changed"} and "neu" not in json.dumps([event.before, event.after])
 
