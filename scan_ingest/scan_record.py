@@ -43,19 +43,23 @@ def machine() -> str:
     return f"{socket.gethostname()} ({platform.system()} {platform.release()}, {platform.machine()})"
 
 
-def qa_assess(plan: DocumentPlan, threshold: float) -> tuple[str, float | None, list[str]]:
-    """`passed` or `needs_review` (mean OCR confidence below the threshold, a page without words, warnings)."""
+def qa_assess(plan: DocumentPlan, threshold: float,
+              source_review: tuple[str, ...] = ()) -> tuple[str, float | None, list[str]]:
+    """`passed` or `needs_review` (mean OCR confidence below the threshold, a page without words, pages left
+    out as blank, warnings, something about the source file as a whole: no pages, XFA form)."""
     ocr_pages = [p for p in plan.content_pages if not p.text_layer]
     words = sum(p.words for p in ocr_pages)
     mean = round(sum((p.confidence or 0) * p.words for p in ocr_pages) / words, 2) if words else None
-    reasons = []
+    reasons = list(source_review)
     if ocr_pages and (mean is None or mean < threshold):
         reasons.append(f"mean OCR confidence {mean if mean is not None else 0} below {threshold}")
     for p in ocr_pages:
         if p.words == 0:
             reasons.append(f"page {p.index + 1}: no text recognised")
-    if not plan.content_pages:
-        reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the rendition")
+    if plan.pages and not plan.content_pages:
+        if not source_review:  # an XFA form says so, not "blank"
+            reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the "
+                           "rendition")
     else:
         reasons.extend(f"page {p.index + 1}: looks blank, left out of the rendition (kept in the original)"
                        for p in plan.pages if p.blank)
@@ -66,8 +70,9 @@ def qa_assess(plan: DocumentPlan, threshold: float) -> tuple[str, float | None, 
 
 def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str, source_sha256: str,
                 source_size: int, source_mtime: datetime | None, original_sha256: str, rendition_sha256: str | None,
-                lang: str, threshold: float, started: datetime, finished: datetime, recorded: datetime) -> bytes:
-    state, mean, reasons = qa_assess(plan, threshold)
+                lang: str, threshold: float, started: datetime, finished: datetime, recorded: datetime,
+                notes: tuple[str, ...] = (), review: tuple[str, ...] = ()) -> bytes:
+    state, mean, reasons = qa_assess(plan, threshold, review)
     dpis = Counter(tuple(p.dpi) for p in plan.pages if p.dpi)
     record = {
         "type": "Transfervermerk (BSI TR-03138 RESISCAN)",
@@ -77,7 +82,8 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
         "tools": tool_versions(),
         "source": {"file": source, "sha256": source_sha256, "size": source_size,
                    "pages": plan.source_pages or None,
-                   "modified": source_mtime.isoformat() if source_mtime else None},
+                   "modified": source_mtime.isoformat() if source_mtime else None,
+                   "notes": list(notes) + list(review)},
         "original": {"sha256": original_sha256, "bit_exact": True},
         "rendition": {"sha256": rendition_sha256, "format": "PDF/A-2b"} if rendition_sha256 else None,
         "pages": {

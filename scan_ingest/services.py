@@ -69,6 +69,8 @@ class _Work:
     out_dir: Path
     results: dict[int, PageResult] = field(default_factory=dict)
     error: str | None = None
+    notes: tuple[str, ...] = ()
+    review: tuple[str, ...] = ()
     received: int = 0
     started: datetime = field(default_factory=timezone.now)
 
@@ -225,7 +227,8 @@ class _Run:
         item.save(update_fields=["sha256", "pages", "state", "reason", "routing"])
         if item.state == IngestItem.State.ERROR:
             return None
-        return _Work(item=item, file=file, format=info.format, out_dir=self.area / f"item-{item.pk}")
+        return _Work(item=item, file=file, format=info.format, out_dir=self.area / f"item-{item.pk}",
+                     notes=info.notes, review=info.review)
 
     def _shortcut(self, item: IngestItem) -> bool:
         """The same file with the same routing was fully ingested before: its documents are duplicates now,
@@ -345,7 +348,7 @@ class _Run:
             mtime=datetime.fromtimestamp(stat.st_mtime, tz=dt_timezone.utc), row=row, department=self.dept,
             user=self.user, lang=self.config.lang,
             qa_threshold=float(getattr(settings, "DMS_OCR_QA_THRESHOLD", 70.0)), work_dir=work.out_dir,
-            started=work.started, finished=timezone.now(),
+            started=work.started, finished=timezone.now(), notes=work.notes, review=work.review,
         )
         for plan in plans:
             document_write(ctx=ctx, plan=plan)

@@ -55,6 +55,8 @@ class ItemContext:
     work_dir: Path
     started: datetime
     finished: datetime
+    notes: tuple[str, ...] = ()  # about the source file, for the scan record
+    review: tuple[str, ...] = ()  # about the source file, flagging its documents for review
 
 
 class DocumentRefused(Exception):
@@ -153,21 +155,24 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
     pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
              else RenditionPage(str(ctx.path), p.index) for p in plan.rendition_pages]
-    try:
-        assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
-                      created=ctx.finished, subject=az)
-    except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
-        rendition_path.unlink(missing_ok=True)
-        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
-    rendition_sha = sha256_of_file(rendition_path)
+    rendition_sha = None
+    if pages:  # a PDF without pages is stored as the original alone
+        try:
+            assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
+                          created=ctx.finished, subject=az)
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
+            rendition_path.unlink(missing_ok=True)
+            return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
+        rendition_sha = sha256_of_file(rendition_path)
     record = scan_record(
         plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,
         source_size=ctx.size, source_mtime=ctx.mtime, original_sha256=ctx.sha256, rendition_sha256=rendition_sha,
         lang=ctx.lang, threshold=ctx.qa_threshold, started=ctx.started, finished=ctx.finished, recorded=recorded,
+        notes=ctx.notes, review=ctx.review,
     )
     record_sha = hashlib.sha256(record).hexdigest()
-    qa_state, mean, review = qa_assess(plan, ctx.qa_threshold)
-    pending = [ctx.sha256, rendition_sha, record_sha]
+    qa_state, mean, review = qa_assess(plan, ctx.qa_threshold, ctx.review)
+    pending = [sha for sha in (ctx.sha256, rendition_sha, record_sha) if sha]
     entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean, review))
     entry.pending_objects = pending
     entry.save(update_fields=["pending_objects"])
@@ -191,7 +196,8 @@ def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mea
         akte = akte_create(aktenzeichen=az, title=f"Bestandsakte {az}", unit=unit, lead_department=dept,
                            by=ctx.user)
     original = stored_object_put(path=ctx.path, media_type=MEDIA_TYPES.get(ctx.format, "application/octet-stream"))
-    rendition = stored_object_put(path=rendition_path, media_type="application/pdf")
+    rendition = (stored_object_put(path=rendition_path, media_type="application/pdf")
+                 if rendition_path.exists() else None)
     scan = stored_object_put(data=record, media_type="application/json")
     _maybe_fault()
     row = ctx.row
@@ -214,7 +220,7 @@ def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mea
     audit_record(actor=ctx.user, action="document.ingest", obj=document, after={
         "aktenzeichen": akte.aktenzeichen, "title": document.title, "source": ctx.source,
         "source_pages": plan.source_pages or None, "batch": ctx.batch_id, "original": original.sha256,
-        "rendition": rendition.sha256, "scan_record": scan.sha256, "pages": len(plan.pages), "qa": qa_state,
+        "rendition": rendition.sha256 if rendition else None, "scan_record": scan.sha256, "pages": len(plan.pages), "qa": qa_state,
         "mean_confidence": mean,
     })
     return document

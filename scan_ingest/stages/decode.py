@@ -38,6 +38,8 @@ class SourceInfo:
     kind: str  # "pdf" | "image"
     format: str  # pdf, tiff, png, jpeg
     pages: int
+    notes: tuple[str, ...] = ()  # recorded in the scan record (owner-password restriction removed)
+    review: tuple[str, ...] = ()  # also flags the documents for review (no pages, XFA form)
 
 
 def sniff(path: str) -> str:
@@ -86,7 +88,8 @@ def probe(path: str, max_pixels: int) -> SourceInfo:
     """Format and page count; refuses encrypted and broken PDFs and unreadable images before any page work."""
     fmt = sniff(path)
     if fmt == "pdf":
-        return SourceInfo("pdf", fmt, _probe_pdf(path))
+        pages, notes, review = _probe_pdf(path)
+        return SourceInfo("pdf", fmt, pages, notes, review)
     im = _open_image(path, max_pixels)
     try:
         frames = getattr(im, "n_frames", 1)
@@ -97,21 +100,29 @@ def probe(path: str, max_pixels: int) -> SourceInfo:
     return SourceInfo("image", fmt, frames)
 
 
-def _probe_pdf(path: str) -> int:
+def _probe_pdf(path: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """Page count, notes and review reasons. A PDF that opens without a password is accepted even when an owner password
+    restricts it (the rendition is written without the restriction; the original stays bit-exact); one that
+    needs a password to open is refused. No pages, or an XFA form, is stored for review, not refused."""
     import pikepdf
 
+    notes, review = [], []
     try:
         with pikepdf.open(path) as pdf:
-            if pdf.is_encrypted:
-                raise IngestError("encrypted PDF refused (archival originals must not be encrypted)")
             count = len(pdf.pages)
+            if pdf.is_encrypted:
+                notes.append("the PDF is restricted by an owner password; the rendition is written without "
+                             "the restriction, the original is kept as it is")
+            if "/AcroForm" in pdf.Root and "/XFA" in pdf.Root.AcroForm:
+                review.append("XFA form: its content is in XFA form data, which the rendition does not show "
+                             "(only the PDF pages); check the original")
     except pikepdf.PasswordError:
-        raise IngestError("encrypted PDF refused: it needs a password") from None
+        raise IngestError("encrypted PDF refused: it needs a password to open") from None
     except pikepdf.PdfError as exc:
         raise IngestError(f"broken PDF: {str(exc).replace(f'{path}: ', '')}") from None
     if count == 0:
-        raise IngestError("broken PDF: it has no pages")
-    return count
+        review.append("the PDF has no pages: only the original is stored, without a rendition")
+    return count, tuple(notes), tuple(review)
 
 
 def _declared_dpi(im: Image.Image) -> tuple[int, int] | None:

@@ -111,3 +111,46 @@ def test_blank_part_between_separator_sheets_is_listed_for_review(aktenplan, org
     assert flags == [{"id": None, "source": "stapel.pdf", "source_pages": "4", "mean_confidence": None,
                       "reasons": ["page 4: blank part between separator sheets, in no document (kept in the "
                                   "original)"]}]
+
+
+# -- PDFs that were refused ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_owner_password_pdf_is_stored_bit_exact_with_an_unrestricted_rendition(aktenplan, org, scans):
+    from scan_ingest.services import ingest_run
+
+    synth_cases.owner_password_pdf(scans / "gesperrt.pdf", page(1))
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    document = stored(result)
+    version = document.current_version
+    assert get_storage().read(version.original.key) == (scans / "gesperrt.pdf").read_bytes()
+    with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+        assert not pdf.is_encrypted and len(pdf.pages) == 1
+    assert similarity(version.pages.get().text, synth.german_text(1, 2)) > 0.9, "the page was read"
+    assert "owner password" in scan_record_of(document)["source"]["notes"][0]
+
+
+@pytest.mark.django_db
+def test_pdf_without_pages_is_stored_as_original_only_and_flagged(aktenplan, org, scans):
+    from scan_ingest.services import ingest_run
+
+    synth_cases.empty_pdf(scans / "leer.pdf")
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    assert result["errors"] == []
+    document = stored(result)
+    version = document.current_version
+    assert version.rendition is None and version.pages.count() == 0
+    assert get_storage().read(version.original.key) == (scans / "leer.pdf").read_bytes()
+    assert any("no pages" in r for r in result["report"]["needs_review"][0]["reasons"])
+
+
+@pytest.mark.django_db
+def test_xfa_form_is_stored_and_flagged_as_an_xfa_form_not_as_blank(aktenplan, org, scans):
+    from scan_ingest.services import ingest_run
+
+    synth_cases.xfa_form_pdf(scans / "formular.pdf")
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    document = stored(result)
+    reasons = result["report"]["needs_review"][0]["reasons"]
+    assert reasons[0].startswith("XFA form") and not any("blank" in r for r in reasons), reasons
+    assert get_storage().read(document.current_version.original.key) == (scans / "formular.pdf").read_bytes()

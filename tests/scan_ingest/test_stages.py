@@ -165,15 +165,15 @@ def test_pdf_page_rendering_beyond_the_pixel_limit_is_refused(tmp_path):
     assert result.error and "decompression bomb" in result.error
 
 
-def test_encrypted_pdf_is_refused(tmp_path):
+def test_pdf_needing_a_password_is_refused_but_owner_restricted_pdf_is_accepted(tmp_path):
     synth.save_pdf([page(1)], tmp_path / "p.pdf", 150)
     with pikepdf.open(tmp_path / "p.pdf") as pdf:
         pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u"))
         pdf.save(tmp_path / "owner.pdf", encryption=pikepdf.Encryption(owner="o", user=""))
     with pytest.raises(IngestError, match="encrypted PDF refused: it needs a password"):
         probe(str(tmp_path / "locked.pdf"), 10**8)
-    with pytest.raises(IngestError, match="encrypted PDF refused"):
-        probe(str(tmp_path / "owner.pdf"), 10**8)
+    owner_only = probe(str(tmp_path / "owner.pdf"), 10**8)
+    assert owner_only.pages == 1 and "owner password" in owner_only.notes[0], "opens without a password"
 
 
 def test_broken_and_truncated_pdfs_are_refused(tmp_path):
