@@ -142,6 +142,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "dms.api.pagination.BoundedLimitOffsetPagination",  # every list is paged
 }
 SPECTACULAR_SETTINGS = {"TITLE": "eAkte API", "VERSION": "0.1.0"}
 
@@ -169,6 +170,7 @@ DMS_INGEST_TASK_TIMEOUT = int(os.environ.get("DMS_INGEST_TASK_TIMEOUT", 3600))
 DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eAkte)")
 DMS_XDOMEA_ARCHIV = os.environ.get("DMS_XDOMEA_ARCHIV", "Archiv")
 DMS_XDOMEA_XSD = os.environ.get("DMS_XDOMEA_XSD") or None
+DMS_XDOMEA_MAX_BYTES = int(os.environ.get("DMS_XDOMEA_MAX_BYTES", 64 * 1024**2))  # a 0502 file or ZIP member
 
 # Audit chain anchor (dms.audit_anchor): checkpoints of the chain head, HMAC-signed with a key kept outside the
 # database (a file of at least 32 random bytes, e.g. on another volume); unset = no anchoring.

@@ -13,6 +13,9 @@ from .query import Filter, SearchResult
 from .sync import reindex_note_changes
 
 MAX_LIMIT = 1000  # hits per page; totals and facets always cover every visible match
+# Deepest hit reachable by paging (Elasticsearch's default index.max_result_window): the engines collect
+# offset + limit hits, so an unbounded offset is an unbounded allocation (tantivy aborts the process).
+MAX_OFFSET = 10_000
 
 
 def _pending_batch(batch_size: int) -> list[OutboxEntry]:
@@ -56,8 +59,11 @@ def search_documents(*, user, query: str, department: str | None = None, limit: 
                      offset: int = 0) -> SearchResult:
     """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
     `total` and facets count only visible documents), optionally to one department by code."""
-    if not 0 <= limit <= MAX_LIMIT or offset < 0:
-        raise ValueError(f"limit must be 0..{MAX_LIMIT} and offset not negative (got {limit}, {offset})")
+    if not 0 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit: {limit} ist nicht erlaubt, erlaubt sind 0 bis {MAX_LIMIT} Treffer je Seite")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValueError(f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_OFFSET}; weiter hinten liegende "
+                         "Treffer bitte durch eine genauere Suche erreichen")
     extra = []
     if department:
         if not Department.objects.filter(code=department).exists():

@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from .query import FACETS
-from .services import search_documents
+from .services import MAX_OFFSET, search_documents
 
 PAGE_SIZE = 20
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1  # the search service pages no deeper than MAX_OFFSET
 FACET_LABELS = {"department": "Organisationseinheit", "unit": "Aktenplan", "year": "Jahr",
                 "document_type": "Dokumentart"}
 FACET_FILTER = {"department": "dept", "unit": "az", "year": "year", "document_type": "type"}
@@ -18,6 +19,8 @@ def search_page(request):
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
+    capped = page > MAX_PAGE
+    page = min(page, MAX_PAGE)
     result = search_documents(user=request.user, query=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE) \
         if q else None
     facets = []
@@ -29,7 +32,8 @@ def search_page(request):
                 facets.append({"label": FACET_LABELS[name], "values": values})
     return render(request, "search/search.html", {
         "q": q, "result": result, "facets": facets, "page": page,
-        "has_next": result is not None and page * PAGE_SIZE < result.total,
+        "capped": result is not None and (capped or page == MAX_PAGE and page * PAGE_SIZE < result.total),
+        "has_next": result is not None and page < MAX_PAGE and page * PAGE_SIZE < result.total,
     })
 
 

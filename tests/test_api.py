@@ -33,7 +33,7 @@ def test_anonymous_is_refused(setup):
 
 def test_caseworker_lists_only_own_departments_akten(org, setup):
     body = _client(org.anna).get("/api/akten/").json()
-    assert [a["aktenzeichen"] for a in body] == ["63.10.02-2020/0001"]
+    assert [a["aktenzeichen"] for a in body["results"]] == ["63.10.02-2020/0001"] and body["count"] == 1
 
 
 def test_other_departments_document_is_not_found(org, setup):
@@ -55,7 +55,7 @@ def test_content_read_returns_bytes_and_writes_audit_event(org, setup):
 def test_scan_user_reads_what_it_ingested_only(org, setup):
     _a63, a32, d63, _d32 = setup
     other = Document.objects.create(akte=a32, department=a32.lead_department, title="fremd", created_by=org.admin)
-    ids = {d["id"] for d in _client(org.scan).get("/api/documents/").json()}
+    ids = {d["id"] for d in _client(org.scan).get("/api/documents/").json()["results"]}
     assert d63.pk in ids and other.pk not in ids
 
 
@@ -68,3 +68,18 @@ def test_openapi_schema_is_complete_and_valid():
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "/api/search/" in out.getvalue() and "SearchResult" in out.getvalue()
+
+
+@pytest.mark.parametrize("url", ["/api/akten/", "/api/documents/"])
+def test_lists_are_paged_and_their_offset_bounded(org, setup, url):
+    """Every list is paged (limit capped at 1000); an offset past the bound or not a number is a 400 naming
+    `offset`, never a 500 from an out-of-range database parameter."""
+    from dms.api.pagination import MAX_OFFSET
+
+    client = _client(org.anna)
+    body = client.get(url, {"limit": 10**9}).json()
+    assert body["count"] == 1 and len(body["results"]) == 1
+    assert client.get(url, {"offset": MAX_OFFSET}).json()["results"] == []
+    for offset in (MAX_OFFSET + 1, 10**30, -1, "viele"):
+        response = client.get(url, {"offset": offset})
+        assert response.status_code == 400 and "offset" in response.json()

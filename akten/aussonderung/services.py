@@ -81,17 +81,29 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
 
 
 def _read_message(path: Path) -> bytes:
-    """The 0502 as XML, or the XML member of an xdomea ZIP transport file."""
+    """The 0502 as XML, or the XML member of an xdomea ZIP transport file; the file and the member are each at
+    most DMS_XDOMEA_MAX_BYTES (the member is read only that far, whatever its ZIP header claims)."""
     import zipfile
 
+    from django.conf import settings
+
+    limit = settings.DMS_XDOMEA_MAX_BYTES
     if not path.is_file():
         raise DisposalError(f"{path}: no such file")
+    if path.stat().st_size > limit:
+        raise DisposalError(f"{path}: the file has {path.stat().st_size} bytes, more than the {limit} allowed "
+                            "for a 0502 (DMS_XDOMEA_MAX_BYTES)")
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            members = [n for n in zf.namelist() if n.endswith(".0502.xml")]
+            members = [i for i in zf.infolist() if i.filename.endswith(".0502.xml")]
             if len(members) != 1:
                 raise DisposalError(f"{path}: expected one *.0502.xml in the ZIP, found {len(members)}")
-            return zf.read(members[0])
+            with zf.open(members[0]) as fh:
+                data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise DisposalError(f"{path}: the ZIP member {members[0].filename[:100]!r} unpacks to more than the "
+                                    f"{limit} bytes allowed for a 0502 (DMS_XDOMEA_MAX_BYTES)")
+            return data
     return path.read_bytes()
 
 
@@ -113,7 +125,9 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
     items = {str(i.akte_uuid): i for i in run.items.select_related("akte")}
     unknown = sorted(set(bewertung.decisions) - set(items))
     if unknown:
-        raise DisposalError(f"{path}: UUID {', '.join(unknown)} is not an Akte offered in disposal run {run.pk}")
+        more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
+        raise DisposalError(f"{path}: UUID {', '.join(unknown[:5])}{more} is not an Akte offered in disposal run "
+                            f"{run.pk}")
     for uuid, item in items.items():
         item.decision = bewertung.decisions.get(uuid, "")
         item.state = DisposalItemState.EVALUATED if item.decision else DisposalItemState.NOT_EVALUATED

@@ -53,15 +53,20 @@ def _schema(path: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(path))
 
 
+def clip(text: str, limit: int = 200) -> str:
+    """An error message part cut to `limit` characters: a message quotes input, and input can be huge."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def validate(root: etree._Element, *, source: str) -> None:
     """Raise XdomeaError naming the source and the first schema violations unless `root` is valid."""
     schema = _schema(str(schema_path()))
     try:
         valid = schema.validate(root)
     except etree.XMLSchemaValidateError as exc:
-        raise XdomeaError(f"{source}: not a valid xdomea 3.0.0 message: {exc}") from None
+        raise XdomeaError(f"{source}: not a valid xdomea 3.0.0 message: {clip(str(exc))}") from None
     if not valid:
-        errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:3])
+        errors = "; ".join(f"line {e.line}: {clip(e.message)}" for e in list(schema.error_log)[:3])
         raise XdomeaError(f"{source}: not a valid xdomea 3.0.0 message: {errors}")
 
 
@@ -221,7 +226,7 @@ def parse_0502(data: bytes, *, source: str) -> Bewertung:
     try:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise XdomeaError(f"{source}: not well-formed XML: {exc}") from None
+        raise XdomeaError(f"{source}: not well-formed XML: {clip(str(exc))}") from None
     if root.getroottree().docinfo.doctype:
         raise XdomeaError(f"{source}: a DOCTYPE is not allowed in an xdomea message")
     validate(root, source=source)
@@ -233,12 +238,14 @@ def parse_0502(data: bytes, *, source: str) -> Bewertung:
         uuid = obj.findtext(f"{X}ID").strip().lower()
         code = obj.findtext(f"{X}Aussonderungsart/{X}Aussonderungsart/code")
         if code is None:
-            raise XdomeaError(f"{source}: object {uuid}: only the coded Aussonderungsart (A or V) is supported")
+            raise XdomeaError(f"{source}: object {clip(uuid, 60)}: only the coded Aussonderungsart (A or V) is "
+                              "supported")
         code = code.strip()
         if code not in ("A", "V"):
-            raise XdomeaError(f"{source}: object {uuid}: the archive must decide A or V, not {code!r}")
+            raise XdomeaError(f"{source}: object {clip(uuid, 60)}: the archive must decide A or V, not "
+                              f"{clip(code, 40)!r}")
         if decisions.get(uuid, code) != code:
-            raise XdomeaError(f"{source}: object {uuid} is evaluated twice with different decisions")
+            raise XdomeaError(f"{source}: object {clip(uuid, 60)} is evaluated twice with different decisions")
         decisions[uuid] = code
     return Bewertung(prozess_id=prozess_id, decisions=decisions)
 

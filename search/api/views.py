@@ -12,7 +12,7 @@ from search.services import search_documents
 HIT = inline_serializer("SearchHit", {
     "document_id": serializers.IntegerField(), "aktenzeichen": serializers.CharField(),
     "title": serializers.CharField(), "department": serializers.CharField(), "source": serializers.CharField(),
-    "source_pages": serializers.CharField(allow_null=True), "score": serializers.FloatField(),
+    "source_pages": serializers.CharField(allow_null=True), "rank": serializers.IntegerField(help_text="1 for the best hit"),
     "snippet": serializers.CharField(help_text="HTML-escaped text with <b>…</b> highlights"),
     "page": serializers.IntegerField(allow_null=True), "akte_id": serializers.IntegerField(),
 })
@@ -32,7 +32,17 @@ class SearchAPIView(APIView):
         try:
             result = search_documents(user=request.user, query=params.get("q", ""),
                                       department=params.get("department") or None,
-                                      limit=int(params.get("limit", 10)), offset=int(params.get("offset", 0)))
+                                      limit=_integer(params, "limit", 10), offset=_integer(params, "offset", 0))
         except ValueError as exc:
             raise ValidationError({"detail": str(exc)}) from None
         return Response(result.as_json())
+
+
+def _integer(params, name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value[:40]!r} ist keine ganze Zahl") from None

@@ -66,7 +66,8 @@ class SearchBackend:
         if not query.principals or not (query.must or query.filters):
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
         total, raw_hits, facets = self._search(query)
-        return SearchResult(total=total, hits=[self._hit(h) for h in raw_hits], facets=facets)
+        return SearchResult(total=total, hits=[self._hit(h, query.offset + n) for n, h in enumerate(raw_hits, 1)],
+                            facets=facets)
 
     def stamps(self, *, batch_size: int = 5000) -> Iterator[tuple[int, int]]:
         """(document_id, stamp) of every entry, in document id order (for `search_check`)."""
@@ -112,12 +113,14 @@ class SearchBackend:
 
     # -- shaping -----------------------------------------------------------------------------------------
     @staticmethod
-    def _hit(raw: RawHit) -> dict:
+    def _hit(raw: RawHit, rank: int) -> dict:
+        """A hit as callers see it: its place in the ranking, never the raw relevance score (BM25 statistics
+        cover every department's documents, so the figure would tell about documents the user may not see)."""
         s = raw.stored
         return {
             "document_id": raw.document_id, "aktenzeichen": s["aktenzeichen"], "title": s["title"],
             "department": s["department"], "source": s["source"], "source_pages": s["source_pages"],
-            "score": round(raw.score, 4), "snippet": raw.snippet,
+            "rank": rank, "snippet": raw.snippet,
             "page": page_at(s["pages"], s["page_starts"], raw.fragment_offset), "akte_id": s["akte_id"],
         }
 

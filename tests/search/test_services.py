@@ -20,7 +20,7 @@ def test_drained_document_is_found_by_its_department_with_page_and_snippet(org, 
     assert hit["department"] == "63" and hit["source"] == "scan/001.pdf" and hit["source_pages"] is None
     assert hit["page"] == 2
     assert "<b>Auflagen</b>" in hit["snippet"]
-    assert set(hit) >= {"document_id", "aktenzeichen", "title", "department", "source", "source_pages", "score",
+    assert set(hit) >= {"document_id", "aktenzeichen", "title", "department", "source", "source_pages", "rank",
                         "snippet"}
     assert {"value": "63", "count": 1} in result.facets["department"]
 
