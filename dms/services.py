@@ -115,12 +115,9 @@ def stored_object_put(*, data: bytes | None = None, path=None, media_type: str, 
 
 
 def document_content_read(*, document: Document, user, which: str = "rendition") -> tuple[StoredObject, bytes]:
-    """Read a document's content (rendition or original) after the permission check; the read is audited."""
-    from .selectors import document_get_for
+    """Read a document's content (rendition or original) whole, for callers in this process; permission-checked,
+    audited and hash-checked like a download (raises ContentRefused for missing or altered content)."""
+    from .content import document_content_open
 
-    document_get_for(user=user, pk=document.pk)  # raises Document.DoesNotExist when not allowed
-    version = document.current_version
-    obj = getattr(version, which) or version.original
-    data = get_storage().read(obj.key)
-    audit_record(actor=user, action="document.read", obj=document, after={"object": obj.sha256, "which": which})
-    return obj, data
+    content = document_content_open(document=document, user=user, which=which)
+    return content.obj, b"".join(content.chunks)

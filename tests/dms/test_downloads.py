@@ -155,6 +155,15 @@ class DownloadTests:
         self.alter(doc.current_version.original.key, SMALL[:-1] + b"!")
         assert self.api(org.anna, doc, Range="bytes=0-3").status_code == 500
 
+    def test_in_process_read_is_checked_too(self, org, akte):
+        from dms.services import document_content_read
+
+        doc = make_document(akte, LARGE)
+        assert document_content_read(document=doc, user=org.anna) == (doc.current_version.rendition, LARGE)
+        self.alter(doc.current_version.original.key, LARGE[:-1] + b"!")
+        with pytest.raises(ContentRefused, match="altered"):
+            document_content_read(document=doc, user=org.anna)
+
     def test_other_departments_content_is_not_found(self, client, org, akte):
         doc = make_document(akte, SMALL)
         assert self.web(client, org.bernd, doc).status_code == 404
