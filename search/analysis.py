@@ -1,14 +1,10 @@
-"""German analysis rules shared by the backends: typo distance, compound splitting against the index vocabulary."""
+"""German analysis rules shared by the backends: typo distance, Aktenzeichen, text normalisation (compound
+splitting: search/compounds.py)."""
 import re
 import unicodedata
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-
-# Fugenelemente (linking morphemes) between compound parts: Arbeit-s-amt, Straße-n-bau, Kind-er-garten.
-FUGEN = ("", "s", "es", "n", "en", "er", "e")
-MIN_PART = 4  # shorter parts ("bau" + "er" = Bauer, "glas" + "ur") are too often not compounds at all
-MIN_COMPOUND_QUERY = 4
 
 # Elasticsearch's `fuzziness: AUTO:4,8`: exact below 4 letters, one edit up to 7, two from 8 (both backends).
 TYPO_LOW, TYPO_HIGH = 4, 8
@@ -26,15 +22,6 @@ def typo_distance(word: str) -> int:
     """Edits allowed for a typo in a word of this length (ES `AUTO:4,8`)."""
     n = len(word)
     return 0 if n < TYPO_LOW else 1 if n < TYPO_HIGH else 2
-
-
-def compound_rests(word: str, candidate: str) -> list[str]:
-    """For a term that starts with `word`, the possible remaining parts after a Fugenelement
-    (`glasfaser` + `ausbau` in `glasfaserausbau`); empty when the rest is too short to be a word."""
-    if not candidate.startswith(word) or candidate == word:
-        return []
-    rest = candidate[len(word):]
-    return [rest[len(f):] for f in FUGEN if rest.startswith(f) and len(rest) - len(f) >= MIN_PART]
 
 
 def close_words(word: str, candidates: list[str], distance: int) -> list[str]:

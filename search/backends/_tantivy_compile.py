@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 import tantivy as tv
 
-from ..analysis import MIN_COMPOUND_QUERY, close_words, compound_rests, looks_like_aktenzeichen, typo_distance
+from ..analysis import close_words, looks_like_aktenzeichen, typo_distance
+from ..compounds import hyphen_joined, index_parts, part_around
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
 DE, DE_RAW, KW = "de", "de_raw", "kw"
-TITLE_BOOST, COMPOUND_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.5, 0.6, 0.3
-MAX_COMPOUNDS = 32  # compound expansions per word, the most frequent first
-MAX_COMPOUND_SCAN = 500  # vocabulary entries starting with the word that are checked
+TITLE_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.6, 0.3
+# A word's own occurrence scores BM25 plus WORD_SCORE; a compound part only the constant PART_SCORE, so any document
+# holding the word itself ranks above one that has it only inside a compound (long documents included).
+WORD_SCORE, PART_SCORE = 1.0, 0.5
 MAX_TYPO_TERMS = 8
 MAX_TYPO_SCAN = 2000  # vocabulary entries compared per misspelt word (bounds the latency)
 HIGHLIGHT_PREFIX = {1: 3, 2: 4}  # letters a highlighted typo candidate must share with the query word
@@ -43,6 +45,8 @@ def build_schema() -> tv.Schema:
     sb.add_text_field("title", stored=True, tokenizer_name=DE)
     sb.add_text_field("body", stored=True, tokenizer_name=DE)
     sb.add_text_field("raw", tokenizer_name=DE_RAW, index_option="basic")
+    # The compound parts of the title's and body's words (search/compounds.py), stemmed like the words.
+    sb.add_text_field("parts", tokenizer_name=DE, index_option="freq")
     sb.add_text_field("principals", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("az", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("department", tokenizer_name="raw", fast=True, index_option="basic")
@@ -56,8 +60,10 @@ def build_schema() -> tv.Schema:
 
 def to_document(doc: IndexDoc, meta: dict) -> tv.Document:
     body = doc.body
+    parts = index_parts(f"{doc.title}\n{body}")
     fields = {
-        "doc_id": doc.document_id, "stamp": doc.stamp, "title": doc.title, "body": body, "raw": [doc.title, body],
+        "doc_id": doc.document_id, "stamp": doc.stamp, "title": doc.title, "body": body,
+        "raw": [doc.title, body, parts], "parts": parts,
         "principals": list(doc.principals), "az": list(doc.az_keys), "department": doc.department,
         "unit": doc.unit, "meta": json.dumps(meta, ensure_ascii=False).encode(),
     }
@@ -88,6 +94,7 @@ class Compiler:
     def __post_init__(self):
         self.de, self.raw = self.analyzers[DE], self.analyzers[DE_RAW]
         self.highlight: list[str] = []  # body stems the query looks for, for the snippet window
+        self.part_stems: set[str] = set()  # stems looked for as compound parts, to mark them inside the compound
 
     def permission(self, principals) -> tv.Query:
         return tv.Query.const_score_query(tv.Query.term_set_query(self.schema, "principals", list(principals)), 0.0)
@@ -132,24 +139,32 @@ class Compiler:
             return _should([tv.Query.boost_query(tv.Query.term_query(self.schema, "az", c.text), TITLE_BOOST),
                             self.phrase((c.text,))])
         stems = self.de.analyze(c.text)
-        if len(stems) != 1:
-            return self.phrase((c.text,))  # "E-Mail", "63.10": several tokens in a row; a stopword: nothing
-        stem, raw = stems[0], (self.raw.analyze(c.text) or stems)[0]
-        alternatives = self.exact(stem)
-        compounds = self.compounds(raw, stem) if expand and c.compounds else []
-        alternatives += [tv.Query.boost_query(self.body_term(s), COMPOUND_BOOST) for s in compounds]
-        if expand and c.typo_tolerant and not self.visible([stem]) and not (compounds and self.visible(compounds)):
-            alternatives.append(self.typo(raw, typo_distance(raw)))
+        joined = hyphen_joined(c.text)
+        if len(stems) != 1 and not joined:
+            return self.phrase((c.text,))  # "63.10": several tokens in a row; a stopword: nothing
+        if joined:  # "Online-Dienst": the words in a row, or written together (Onlinedienst), or as a part
+            alternatives = [self.phrase((c.text,))]
+            stems = self.de.analyze(joined)
+        else:
+            alternatives = []
+        stem, raw = stems[0], (self.raw.analyze(joined or c.text) or stems)[0]
+        alternatives += self.exact(stem)
+        if expand and c.compounds:
+            alternatives.append(self.part(stem))
+        if expand and c.typo_tolerant and not self.visible([stem], parts=c.compounds):
+            alternatives.append(self.typo(raw, typo_distance(raw), parts=c.compounds))
         return _should(alternatives)
 
-    def body_term(self, stem: str) -> tv.Query:
-        self.highlight.append(stem)
-        return tv.Query.term_query(self.schema, "body", stem)
+    def part(self, stem: str) -> tv.Query:
+        """The word as a part of a compound (Vertrag in Kaufvertrag), ranked below the word itself."""
+        self.part_stems.add(stem)
+        return tv.Query.const_score_query(tv.Query.term_query(self.schema, "parts", stem), PART_SCORE)
 
     def exact(self, stem: str) -> list[tv.Query]:
         self.highlight.append(stem)
-        return [tv.Query.term_query(self.schema, "body", stem),
-                tv.Query.boost_query(tv.Query.term_query(self.schema, "title", stem), TITLE_BOOST)]
+        body, title = (tv.Query.term_query(self.schema, f, stem) for f in ("body", "title"))
+        return [body, tv.Query.boost_query(title, TITLE_BOOST),
+                tv.Query.const_score_query(_should([body, title]), WORD_SCORE)]
 
     def phrase(self, words) -> tv.Query | None:
         tokens = self.de.pre_tokenize(" ".join(words)).tokens
@@ -163,35 +178,15 @@ class Compiler:
         return _should([tv.Query.phrase_query(self.schema, "body", words),
                         tv.Query.boost_query(tv.Query.phrase_query(self.schema, "title", words), TITLE_BOOST)])
 
-    def visible(self, stems: list[str]) -> bool:
+    def visible(self, stems: list[str], parts: bool = True) -> bool:
         """Does the word (or a compound of it) occur in a document the caller may see? Asked within the permission
         filter, so the query's shape never depends on words only in documents the caller cannot see."""
-        words = [tv.Query.term_query(self.schema, f, s) for s in stems for f in ("body", "title")]
+        fields = ("body", "title", "parts") if parts else ("body", "title")
+        words = [tv.Query.term_query(self.schema, f, s) for s in stems for f in fields]
         q = tv.Query.boolean_query([(tv.Occur.Must, self.perm), (tv.Occur.Must, _should(words))])
         return bool(self.searcher.search(q, 1, count=False).hits)
 
-    def compounds(self, raw: str, stem: str) -> list[str]:
-        """Stems of compounds that start with the word (`glasfaser` -> `glasfaserausbau`), decompounded against the
-        index vocabulary: a candidate counts only if its rest (after a Fugenelement) is itself an indexed word.
-        Candidates from documents the caller cannot see match nothing for the caller (the query is trimmed)."""
-        if len(raw) < MIN_COMPOUND_QUERY:
-            return []
-        found: dict[str, int] = {}  # compound stem -> document frequency of its forms
-        for term, freq in self.searcher.terms_with_prefix("raw", raw, limit=MAX_COMPOUND_SCAN):
-            s = self._stem(term)
-            if s in found:
-                found[s] += freq  # another form of a known compound: no need to check it again
-            elif s and s != stem and any(self.searcher.doc_freq("raw", rest)
-                                         or self.searcher.doc_freq("body", self._stem(rest))
-                                         for rest in compound_rests(raw, term)):
-                found[s] = freq
-        return sorted(found, key=found.get, reverse=True)[:MAX_COMPOUNDS]
-
-    def _stem(self, word: str) -> str:
-        stems = self.de.analyze(word)
-        return stems[0] if stems else ""
-
-    def typo(self, raw: str, distance: int) -> tv.Query | None:
+    def typo(self, raw: str, distance: int, parts: bool = False) -> tv.Query | None:
         """Words within `distance` edits (also in the ending, since the unstemmed word is compared); the close words
         sharing the first letters (3, or 4 for long words) are added as terms so that snippets highlight them."""
         if distance <= 0:
@@ -202,6 +197,8 @@ class Compiler:
         close = [(candidates[t], t) for t in close_words(raw, list(candidates), distance)]
         stems = {s for _, t in sorted(close, reverse=True)[:MAX_TYPO_TERMS] for s in self.de.analyze(t)[:1]}
         queries += [tv.Query.boost_query(q, TYPO_BOOST) for s in sorted(stems) for q in self.exact(s)]
+        if parts:  # the close words as compound parts too (Vertarg: Kaufvertrag)
+            queries += [tv.Query.boost_query(self.part(s), TYPO_BOOST) for s in sorted(stems)]
         return _should(queries)
 
 
@@ -236,9 +233,11 @@ def _fragment(generator: tv.SnippetGenerator, text: str) -> tuple[str, int | Non
     return fragment, sn.fragment_range().start + (marks[0].start if marks else 0)
 
 
-def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Pattern | None) -> tuple[str, int | None]:
+def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Pattern | None,
+            parts: "PartFinder | None" = None) -> tuple[str, int | None]:
     """The highlighted fragment (HTML, `<b>` marks hits) and the character offset of its first hit in the body.
-    Tried first on a window around the likely hit, then (if the window holds no real hit) on the whole body."""
+    Tried first on a window around the likely hit, then (if the window holds no real hit) on the whole body; a
+    document found only through a compound part gets the part marked inside its compound (Kauf<b>vertrag</b>)."""
     if generator is not None:
         window = _window(body, pattern) if len(body) > WINDOW_BEFORE + WINDOW_AFTER else None
         if window is not None:
@@ -248,4 +247,38 @@ def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Patter
         fragment, offset = _fragment(generator, body)
         if fragment:
             return fragment, offset
+    hit = parts.find(body) if parts is not None else None
+    if hit is not None:
+        start, end = hit
+        left = body.rfind(" ", 0, max(0, start - PART_CONTEXT)) + 1
+        right = body.find(" ", max(end, left + SNIPPET_CHARS - (end - start)))
+        right = len(body) if right < 0 else right
+        return (f"{html.escape(body[left:start])}<b>{html.escape(body[start:end])}</b>"
+                f"{html.escape(body[end:right])}"), start
     return html.escape(body[:SNIPPET_CHARS]), None
+
+
+PART_CONTEXT = 80  # characters of text before a highlighted compound part
+
+
+@dataclass
+class PartFinder:
+    """Finds the first compound in a text with a part the query looked for (stems as analysed by `de`)."""
+
+    stems: set[str]
+    de: tv.TextAnalyzer
+
+    def __post_init__(self):
+        self.pattern = stems_pattern(sorted(self.stems))
+
+    def wanted(self, part: str) -> bool:
+        return any(s in self.stems for s in self.de.analyze(part)[:1])
+
+    def find(self, text: str) -> tuple[int, int] | None:
+        if self.pattern is None:
+            return None
+        for m in self.pattern.finditer(text.lower()):
+            hit = part_around(text, m.start(), self.wanted)
+            if hit is not None:
+                return hit
+        return None

@@ -13,8 +13,8 @@ from pathlib import Path
 import tantivy as tv
 
 from . import base
-from ._tantivy_compile import (FACET_FIELDS, SNIPPET_CHARS, Compiler, build_analyzers, build_schema, snippet,
-                               stems_pattern, to_document)
+from ._tantivy_compile import (DE, FACET_FIELDS, SNIPPET_CHARS, Compiler, PartFinder, build_analyzers, build_schema,
+                               snippet, stems_pattern, to_document)
 
 WRITER_WAIT_SECONDS = 60
 M_ARENA_MAX = -8  # glibc mallopt parameter
@@ -219,15 +219,17 @@ class TantivyBackend(base.SearchBackend):
         q = compiler.compile(query)
         result = searcher.search(q, max(query.limit, 1), count=True, offset=query.offset)
         hits = result.hits[:query.limit]
-        generator = pattern = None
+        generator = pattern = parts = None
         if query.highlight and hits:
             generator = tv.SnippetGenerator.create(searcher, q, self.schema, "body")
             generator.set_max_num_chars(SNIPPET_CHARS)
             pattern = stems_pattern(compiler.highlight)
+            parts = PartFinder(compiler.part_stems, self.analyzers[DE]) if compiler.part_stems else None
         raw_hits = []
         for score, address in hits:
             doc = searcher.doc(address)
-            text, offset = snippet(generator, doc.get_first("body") or "", pattern) if query.highlight else ("", None)
+            text, offset = (snippet(generator, doc.get_first("body") or "", pattern, parts) if query.highlight
+                            else ("", None))
             meta = json.loads(doc.get_first("meta"))
             raw_hits.append(base.RawHit(doc.get_first("doc_id"), score, meta, text, offset))
         return result.count, raw_hits, self._facets(searcher, q, query.facets, result.count)

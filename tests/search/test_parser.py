@@ -1,7 +1,7 @@
 """The query syntax for people, and the German analysis helpers shared by the backends."""
 import pytest
 
-from search.analysis import close_words, compound_rests, typo_distance
+from search.analysis import close_words, typo_distance
 from search.parser import parse_query
 from search.query import Filter, Fuzzy, Phrase, SearchQuery, Term
 
@@ -48,15 +48,6 @@ def test_query_tree_rejects_unknown_filters_and_facets():
 
 def test_typo_distance_follows_es_auto_4_8():
     assert [typo_distance("x" * n) for n in (3, 4, 7, 8, 15)] == [0, 1, 1, 2, 2]
-
-
-def test_compound_rest_must_be_a_word_of_four_letters_after_a_fugenelement():
-    assert "ausbau" in compound_rests("glasfaser", "glasfaserausbau")
-    assert "amt" not in compound_rests("arbeit", "arbeitsamt")  # 3 letters: too short to count
-    assert "platz" in compound_rests("park", "parkplatz")
-    assert "bau" not in compound_rests("strasse", "strassenbau")
-    assert compound_rests("glas", "glasur") == []
-    assert compound_rests("glas", "glas") == []
 
 
 def test_aktenzeichen_recognised_as_typed():
