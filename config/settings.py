@@ -176,6 +176,9 @@ DMS_XDOMEA_MAX_BYTES = int(os.environ.get("DMS_XDOMEA_MAX_BYTES", 64 * 1024**2))
 # database (a file of at least 32 random bytes, e.g. on another volume); unset = no anchoring.
 DMS_AUDIT_ANCHOR_KEY_FILE = os.environ.get("DMS_AUDIT_ANCHOR_KEY_FILE") or None
 DMS_AUDIT_ANCHOR_FILE = Path(os.environ.get("DMS_AUDIT_ANCHOR_FILE", DATA_DIR / "audit-checkpoints.jsonl"))
+# Optional RFC 3161 time-stamps on `audit_anchor` checkpoints: the TSA's URL and its root certificate(s) (PEM).
+DMS_AUDIT_TSA_URL = os.environ.get("DMS_AUDIT_TSA_URL") or None
+DMS_AUDIT_TSA_ROOTS = os.environ.get("DMS_AUDIT_TSA_ROOTS") or None
 
 LOGGING = {
     "version": 1,

@@ -94,13 +94,14 @@ def _anchor(event: AuditEvent) -> None:
         logger.exception("audit checkpoint for event %s could not be written", event.seq)
 
 
-def audit_anchor_head() -> dict | None:
-    """Checkpoint the current chain head now (`audit_anchor`: cron, or when anchoring is first switched on)."""
+def audit_anchor_head(*, timestamp: bool = False) -> dict | None:
+    """Checkpoint the current chain head now (`audit_anchor`: cron, or when anchoring is first switched on),
+    with an RFC 3161 time-stamp from the configured TSA if asked."""
     event = AuditEvent.objects.order_by("-seq").first()
     if event is None:
         return None
-    checkpoint_write(seq=event.seq, event_hash=event.hash, at=timezone.now().isoformat())
-    return {"seq": event.seq, "hash": event.hash}
+    checkpoint_write(seq=event.seq, event_hash=event.hash, at=timezone.now().isoformat(), timestamp=timestamp)
+    return {"seq": event.seq, "hash": event.hash, "timestamped": timestamp}
 
 
 @dataclass
@@ -150,5 +151,8 @@ def audit_anchor_status() -> dict:
     if not anchoring_enabled():
         return {"enabled": False, "checkpoints": 0, "last_anchored_seq": None}
     checkpoints, bad = checkpoints_read()
+    stamped = [c for c in checkpoints if c.stamped_at]
     return {"enabled": True, "checkpoints": len(checkpoints), "bad_checkpoints": len(bad),
-            "last_anchored_seq": checkpoints[-1].seq if checkpoints else None}
+            "last_anchored_seq": checkpoints[-1].seq if checkpoints else None,
+            "timestamped": len(stamped), "last_timestamped_seq": stamped[-1].seq if stamped else None,
+            "last_timestamp": stamped[-1].stamped_at if stamped else None}

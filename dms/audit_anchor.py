@@ -20,6 +20,7 @@ class Checkpoint:
     seq: int
     hash: str
     at: str
+    stamped_at: str | None = None  # the TSA's time when the checkpoint carries a verified RFC 3161 time-stamp
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,25 @@ def _key() -> bytes:
     return key
 
 
+def _message(seq: int, event_hash: str, at: str) -> bytes:
+    """What the HMAC and an RFC 3161 time-stamp cover."""
+    return f"eakte-audit-checkpoint:{seq}:{event_hash}:{at}".encode()
+
+
 def _mac(key: bytes, seq: int, event_hash: str, at: str) -> str:
-    return hmac.new(key, f"eakte-audit-checkpoint:{seq}:{event_hash}:{at}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, _message(seq, event_hash, at), hashlib.sha256).hexdigest()
 
 
-def checkpoint_write(*, seq: int, event_hash: str, at: str) -> Checkpoint:
-    """Append one signed checkpoint line (O_APPEND, one write, fsync) to DMS_AUDIT_ANCHOR_FILE."""
-    line = json.dumps({"seq": seq, "hash": event_hash, "at": at, "mac": _mac(_key(), seq, event_hash, at)},
-                      separators=(",", ":")) + "\n"
+def checkpoint_write(*, seq: int, event_hash: str, at: str, timestamp: bool = False) -> Checkpoint:
+    """Append one signed checkpoint line (O_APPEND, one write, fsync) to DMS_AUDIT_ANCHOR_FILE; with `timestamp`,
+    it also carries the TSA's RFC 3161 time-stamp of the same message (raises TimestampError, writing nothing,
+    when the TSA fails)."""
+    row = {"seq": seq, "hash": event_hash, "at": at, "mac": _mac(_key(), seq, event_hash, at)}
+    if timestamp:
+        from .audit_timestamp import timestamp_request
+
+        row["tsr"] = timestamp_request(_message(seq, event_hash, at))
+    line = json.dumps(row, separators=(",", ":")) + "\n"
     path = Path(settings.DMS_AUDIT_ANCHOR_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -60,7 +72,7 @@ def checkpoint_write(*, seq: int, event_hash: str, at: str) -> Checkpoint:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return Checkpoint(seq, event_hash, at)
+    return Checkpoint(seq, event_hash, at, "requested" if timestamp else None)
 
 
 def checkpoints_read() -> tuple[list[Checkpoint], list[BadCheckpoint]]:
@@ -81,6 +93,15 @@ def checkpoints_read() -> tuple[list[Checkpoint], list[BadCheckpoint]]:
                 bad.append(BadCheckpoint(number, f"checkpoint for event {seq} has a wrong signature (forged or "
                                                  "altered, or signed with another key)"))
                 continue
-            good.append(Checkpoint(seq, event_hash, at))
+            stamped_at = None
+            if row.get("tsr") and settings.DMS_AUDIT_TSA_ROOTS:
+                from .audit_timestamp import TimestampError, timestamp_check
+
+                try:
+                    stamped_at = timestamp_check(str(row["tsr"]), _message(seq, event_hash, at))
+                except TimestampError as exc:
+                    bad.append(BadCheckpoint(number, f"checkpoint for event {seq}: {exc}"))
+                    continue
+            good.append(Checkpoint(seq, event_hash, at, stamped_at))
     good.sort(key=lambda c: c.seq)
     return good, bad

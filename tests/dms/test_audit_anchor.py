@@ -1,6 +1,7 @@
 """The audit chain against someone with database access: the head is checkpointed outside the database with a
 key the database does not hold, so cutting the tail and resetting the head, or deleting an event and re-chaining
 the rest, is named by `audit_verify` even though the chain in the database is consistent again."""
+import datetime
 import hashlib
 import json
 
@@ -143,3 +144,51 @@ def test_flush_empties_the_trail_and_puts_the_delete_guard_back():
     audit_record(actor="anna", action="test.write", object_type="test")
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+
+
+# -- RFC 3161 time-stamps from a local TSA (OpenSSL's) -----------------------------------------------------------
+from tests.dms.tsa import tsa  # noqa: E402,F401  (session fixture)
+
+
+@pytest.fixture
+def stamped(chain, anchored, tsa):  # noqa: F811
+    url, roots, _ = tsa
+    anchored.DMS_AUDIT_TSA_URL, anchored.DMS_AUDIT_TSA_ROOTS = url, str(roots)
+    return anchored
+
+
+def test_audit_anchor_checkpoint_carries_a_verified_rfc3161_timestamp(stamped, run_command):
+    code, out, err = run_command("audit_anchor")
+    assert code == 0, err
+    assert "checkpoint written for event 5 with an RFC 3161 time-stamp" in out
+    code, out, _ = run_command("audit_verify", "--json")
+    anchors = json.loads(out)["anchors"]
+    assert code == 0 and anchors["timestamped"] == 1 and anchors["last_timestamped_seq"] == 5
+    assert anchors["last_timestamp"].startswith(str(datetime.date.today().year))
+
+
+def test_a_timestamp_from_an_untrusted_tsa_is_named(stamped, tsa, run_command):  # noqa: F811
+    assert run_command("audit_anchor")[0] == 0
+    stamped.DMS_AUDIT_TSA_ROOTS = str(tsa[2])  # the verifier now trusts another root only
+    checked, broken = audit_verify()
+    assert broken.seq is None and "RFC 3161 time-stamp does not verify" in broken.reason
+
+
+def test_a_timestamp_moved_to_another_checkpoint_is_named(stamped, run_command):
+    """A token is bound to its checkpoint's message: copied onto a forged checkpoint line it fails."""
+    assert run_command("audit_anchor")[0] == 0
+    lines = stamped.DMS_AUDIT_ANCHOR_FILE.read_text().splitlines()
+    token = json.loads(lines[-1])["tsr"]
+    earlier = json.loads(lines[0]) | {"tsr": token}
+    with open(stamped.DMS_AUDIT_ANCHOR_FILE, "a") as fh:
+        fh.write(json.dumps(earlier) + "\n")
+    broken = audit_verify()[1]
+    assert broken.seq is None and f"line {len(lines) + 1}" in broken.reason and "does not verify" in broken.reason
+
+
+def test_an_unreachable_tsa_is_an_error_and_writes_no_checkpoint(stamped, run_command):
+    before = stamped.DMS_AUDIT_ANCHOR_FILE.read_text()
+    stamped.DMS_AUDIT_TSA_URL = "http://127.0.0.1:9/tsa"
+    code, _, err = run_command("audit_anchor")
+    assert code == 1 and "TSA http://127.0.0.1:9/tsa" in err and "no checkpoint was written" in err
+    assert stamped.DMS_AUDIT_ANCHOR_FILE.read_text() == before
