@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pikepdf
 
+from .pdfa_check import document_problems, normalise_page
+
 PDFA_PART, PDFA_CONFORMANCE = "2", "B"
 SRGB_INFO = "sRGB IEC61966-2.1"
 
@@ -42,8 +44,10 @@ def _output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
 
 
 def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: str, author: str,
-                  created: datetime, subject: str = "") -> Path:
-    """Write the pages as one PDF/A-2b file (identification in XMP, sRGB output intent, no encryption).
+                  created: datetime, subject: str = "", claim: bool = True) -> Path:
+    """Write the pages as one PDF/A-2b file (identification in XMP, sRGB output intent, no encryption);
+    pages copied from a source are normalised (`pdfa_check.normalise_page`). With claim=False the same file
+    without the PDF/A identification (for a rendition the check rejects: never a false claim).
     Output depends only on the inputs and `created`, so a redone document gives the same bytes."""
     if not pages:
         raise ValueError("a rendition needs at least one page")
@@ -56,6 +60,7 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
             if src is None:
                 src = sources[page.path] = pikepdf.open(page.path)
             pdf.pages.append(src.pages[page.index])
+            normalise_page(pdf.pages[-1])
             if page.rotate:
                 _turn(pdf, pdf.pages[-1], page.rotate)
         stamp = pikepdf.String(_pdf_date(created))
@@ -68,8 +73,9 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta.load_from_docinfo(pdf.docinfo)
-            meta["pdfaid:part"] = PDFA_PART
-            meta["pdfaid:conformance"] = PDFA_CONFORMANCE
+            if claim:
+                meta["pdfaid:part"] = PDFA_PART
+                meta["pdfaid:conformance"] = PDFA_CONFORMANCE
             meta["xmp:CreateDate"] = created.isoformat()
             meta["xmp:ModifyDate"] = created.isoformat()
             meta["xmp:MetadataDate"] = created.isoformat()
@@ -98,3 +104,9 @@ def _turn(pdf: pikepdf.Pdf, page: pikepdf.Page, degrees: float) -> None:
 def _pdf_date(value: datetime) -> str:
     offset = value.strftime("%z") or "+0000"
     return value.strftime("D:%Y%m%d%H%M%S") + f"{offset[:3]}'{offset[3:]}'"
+
+
+def rendition_problems(path: str | Path) -> list[str]:
+    """The PDF/A-2b check of a written rendition (empty: conformant)."""
+    with pikepdf.open(path) as pdf:
+        return document_problems(pdf)

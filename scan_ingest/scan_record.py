@@ -71,7 +71,7 @@ def qa_assess(plan: DocumentPlan, threshold: float,
 def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str, source_sha256: str,
                 source_size: int, source_mtime: datetime | None, original_sha256: str, rendition_sha256: str | None,
                 lang: str, threshold: float, started: datetime, finished: datetime, recorded: datetime,
-                notes: tuple[str, ...] = (), review: tuple[str, ...] = ()) -> bytes:
+                notes: tuple[str, ...] = (), review: tuple[str, ...] = (), pdfa: bool = True) -> bytes:
     state, mean, reasons = qa_assess(plan, threshold, review)
     dpis = Counter(tuple(p.dpi) for p in plan.pages if p.dpi)
     record = {
@@ -85,7 +85,7 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
                    "modified": source_mtime.isoformat() if source_mtime else None,
                    "notes": list(notes) + list(review)},
         "original": {"sha256": original_sha256, "bit_exact": True},
-        "rendition": {"sha256": rendition_sha256, "format": "PDF/A-2b"} if rendition_sha256 else None,
+        "rendition": {"sha256": rendition_sha256, "format": "PDF/A-2b" if pdfa else "PDF"} if rendition_sha256 else None,
         "pages": {
             "count": len(plan.pages),
             "blank": [i + 1 for i, p in enumerate(plan.pages) if p.blank],
@@ -93,7 +93,7 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
             "detail": [
                 {"number": i + 1, "source_page": p.index + 1, "blank": p.blank, "text_layer": p.text_layer,
                  "confidence": p.confidence, "words": p.words, "rotation": p.rotation, "skew": p.skew,
-                 "view_rotation": p.view_rotation,
+                 "view_rotation": p.view_rotation, "notes": list(p.notes),
                  "dpi": list(p.dpi) if p.dpi else None, "size_px": list(p.size_px) if p.size_px else None,
                  "worker": p.worker}
                 for i, p in enumerate(plan.pages)

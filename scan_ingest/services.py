@@ -39,11 +39,11 @@ class IngestRunError(Exception):
     """The run cannot start (no such path, unknown department, unreadable manifest); nothing was written."""
 
 
-def pipeline_config() -> PipelineConfig:
+def pipeline_config(*, force_ocr: bool = False) -> PipelineConfig:
     return PipelineConfig(
         lang=settings.DMS_OCR_LANG, max_pixels=settings.DMS_MAX_IMAGE_PIXELS,
         render_dpi=getattr(settings, "DMS_INGEST_RENDER_DPI", 300),
-        osd_below_confidence=getattr(settings, "DMS_OCR_OSD_BELOW", 60.0),
+        osd_below_confidence=getattr(settings, "DMS_OCR_OSD_BELOW", 60.0), force_ocr=force_ocr,
     )
 
 
@@ -111,11 +111,13 @@ def _validate(path, manifest, akte, department, user):
 
 
 def ingest_run(*, path, manifest=None, akte: str | None = None, department: str | None = None,
-               workers: int | None = None, user=None,
+               workers: int | None = None, user=None, force_ocr: bool = False,
                progress: Callable[[int, int], None] | None = None) -> dict:
-    """Ingest PATH; returns DESIGN.md's JSON (`batch`, `documents`, `errors`) plus `report`."""
+    """Ingest PATH; returns DESIGN.md's JSON (`batch`, `documents`, `errors`) plus `report`. With force_ocr
+    every page is OCR'd, also those that carry a text layer."""
     path, manifest, akte, dept, user = _validate(path, manifest, akte, department, user)
-    fingerprint = _fingerprint(str(path), str(manifest or ""), akte or "", department or "")
+    parts = [str(path), str(manifest or ""), akte or "", department or ""] + (["force-ocr"] if force_ocr else [])
+    fingerprint = _fingerprint(*parts)
     area = ingest_area() / f"run-{fingerprint[:16]}"
     area.mkdir(parents=True, exist_ok=True)
     with open(area / ".lock", "w") as lock:
@@ -123,10 +125,12 @@ def ingest_run(*, path, manifest=None, akte: str | None = None, department: str 
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IngestRunError(f"{path} is being ingested by another process right now") from None
-        return _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area)
+        return _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area,
+                              force_ocr)
 
 
-def _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area) -> dict:
+def _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area,
+                   force_ocr=False) -> dict:
     """The run itself, while this process holds the ingest area's lock (released by the OS even on kill -9)."""
     try:
         plan = collect_sources(path, manifest, area, zip_limits())
@@ -140,7 +144,7 @@ def _ingest_locked(path, manifest, akte, dept, department, user, workers, progre
     batch.runs += 1
     batch.save(update_fields=["runs"])
     _discard_unfinished(batch)
-    run = _Run(batch=batch, akte=akte, dept=dept, user=user, area=area, config=pipeline_config(),
+    run = _Run(batch=batch, akte=akte, dept=dept, user=user, area=area, config=pipeline_config(force_ocr=force_ocr),
                progress=progress)
     run.execute(plan, workers)
     batch.state, batch.finished_at = IngestBatch.State.DONE, timezone.now()

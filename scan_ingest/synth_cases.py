@@ -54,3 +54,59 @@ def xfa_form_pdf(path: str | Path) -> Path:
     pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=xfa))
     pdf.save(path)
     return Path(path)
+
+
+def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, link: bool = False,
+                     scan: Image.Image | None = None, dpi: int = 150) -> Path:
+    """A born-digital page: `lines` typeset in DejaVu Sans embedded as TrueType with /Widths from the font's
+    own advances (Pillow at 1000 px per em), or in Helvetica not embedded (`embed=False`, as office exports
+    and old scanner software write it). `link` adds a link annotation without the print flag; `scan` puts a
+    full-page scanned image under the text (a scan with a stamp)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    if embed:
+        from PIL import ImageFont
+
+        font_path = synth.FONT_CANDIDATES[0]  # DejaVu Sans (Debian: fonts-dejavu-core)
+        measure = ImageFont.truetype(font_path, 1000)
+        widths = [int(round(measure.getlength(bytes([c]).decode("cp1252", "replace")))) for c in range(32, 256)]
+        program = pdf.make_stream(Path(font_path).read_bytes())
+        program.Length1 = len(Path(font_path).read_bytes())
+        descriptor = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.DejaVuSans, Flags=32,
+            FontBBox=pikepdf.Array([-1021, -463, 1793, 1232]), ItalicAngle=0, Ascent=928, Descent=-236,
+            CapHeight=729, StemV=80, FontFile2=program))
+        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType,
+                                  BaseFont=pikepdf.Name.DejaVuSans, FirstChar=32, LastChar=255,
+                                  Widths=pikepdf.Array(widths), Encoding=pikepdf.Name.WinAnsiEncoding,
+                                  FontDescriptor=descriptor)
+    else:
+        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                  BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding)
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font)))
+    content = b""
+    if scan is not None:
+        gray = scan.convert("L")
+        image = pikepdf.Stream(pdf, gray.tobytes())
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height = gray.size
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 8
+        resources.XObject = pikepdf.Dictionary(Im0=image)
+        content += b"q 595 0 0 842 0 0 cm /Im0 Do Q\n"
+    content += b"BT /F1 11 Tf 72 770 Td 14 TL\n"
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        content += b"(" + escaped.encode("cp1252") + b") Tj T*\n"
+    content += b"ET\n"
+    page.Resources = resources
+    page.Contents = pdf.make_stream(content)
+    if link:
+        page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array([72, 760, 300, 775]),
+            Border=pikepdf.Array([0, 0, 0]),
+            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/"))))]))
+    pdf.save(path)
+    return Path(path)

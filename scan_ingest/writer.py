@@ -25,7 +25,7 @@ from dms.storage.base import sha256_of_file
 from search.outbox import outbox_enqueue
 
 from .models import IngestDocument, IngestItem
-from .pdfa import RenditionPage, assemble_pdfa
+from .pdfa import RenditionPage, assemble_pdfa, rendition_problems
 from .pipeline import DocumentPlan
 from .scan_record import qa_assess, scan_record
 from .sources.manifest import ManifestRow
@@ -155,23 +155,28 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
     pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
              else RenditionPage(str(ctx.path), p.index) for p in plan.rendition_pages]
-    rendition_sha = None
+    rendition_sha, problems = None, []
     if pages:  # a PDF without pages is stored as the original alone
         try:
             assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
                           created=ctx.finished, subject=az)
+            problems = rendition_problems(rendition_path)
+            if problems:  # never a PDF/A claim the check rejects: the same pages, without the claim
+                assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
+                              created=ctx.finished, subject=az, claim=False)
         except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
             rendition_path.unlink(missing_ok=True)
             return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
         rendition_sha = sha256_of_file(rendition_path)
+    source_review = ctx.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
         plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,
         source_size=ctx.size, source_mtime=ctx.mtime, original_sha256=ctx.sha256, rendition_sha256=rendition_sha,
         lang=ctx.lang, threshold=ctx.qa_threshold, started=ctx.started, finished=ctx.finished, recorded=recorded,
-        notes=ctx.notes, review=ctx.review,
+        notes=ctx.notes, review=source_review, pdfa=not problems,
     )
     record_sha = hashlib.sha256(record).hexdigest()
-    qa_state, mean, review = qa_assess(plan, ctx.qa_threshold, ctx.review)
+    qa_state, mean, review = qa_assess(plan, ctx.qa_threshold, source_review)
     pending = [sha for sha in (ctx.sha256, rendition_sha, record_sha) if sha]
     entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean, review))
     entry.pending_objects = pending

@@ -13,6 +13,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from ..errors import IngestError
 from .types import PageTask
 from .page import PageState
+from .textlayer import text_layer_verdict
 
 MAGIC = (
     (b"%PDF-", "pdf"),
@@ -29,7 +30,6 @@ KNOWN_OTHER = (
 )
 # what Pillow raises on damaged files (a truncated TIFF directory gives TypeError "Missing dimensions")
 CORRUPT = (OSError, SyntaxError, ValueError, EOFError, TypeError, struct.error)
-TEXT_LAYER_MIN_CHARS = 20  # fewer printable characters than this: an image-only page (scanner noise in text)
 A4_LONG_INCH = 11.69
 
 
@@ -203,9 +203,11 @@ def _decode_pdf_page(page: PageState) -> PageState:
         raise IngestError(f"broken PDF: {exc}") from None
     try:
         pdf_page = doc[task.index]
-        text = pdf_page.get_textpage().get_text_bounded()
-        printable = sum(1 for ch in text if ch.isalnum())
-        text_layer = printable >= TEXT_LAYER_MIN_CHARS
+        textpage = pdf_page.get_textpage()
+        text = textpage.get_text_bounded()
+        verdict = text_layer_verdict(task.path, task.index, pdf_page, textpage, text,
+                                     force_ocr=task.config.force_ocr)
+        text_layer = verdict.keep
         dpi, gray = (150, False) if text_layer else _scan_images(pdf_page, task.config.render_dpi)
         width_pt, height_pt = pdf_page.get_size()
         _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
@@ -216,8 +218,11 @@ def _decode_pdf_page(page: PageState) -> PageState:
         raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None
     finally:
         doc.close()
-    return page.replace(dpi=(dpi, dpi)).with_image(im, text_layer=text_layer,
-                        text=text.replace("\r\n", "\n").strip() if text_layer else "")
+    own_text = text.replace("\r\n", "\n").strip()
+    notes = (verdict.why_ocr,) if verdict.why_ocr else ()
+    return page.replace(dpi=(dpi, dpi), notes=page.notes + notes).with_image(
+        im, text_layer=text_layer, text=own_text if text_layer else "",
+        layer_text=own_text if verdict.conformance else "")
 
 
 def _scan_images(pdf_page, default: int) -> tuple[int, bool]:

@@ -82,4 +82,5 @@ def ocr(page: PageState) -> PageState:
         page = page.replace(blank=False, warnings=page.warnings + (
             "looked blank to the image check, but OCR found text on it: kept",))
     mean = round(sum(confidences) / len(confidences), 2) if confidences else 0.0
+    text = page.layer_text or text  # a born-digital page rendered for PDF/A keeps its exact text
     return page.replace(text=text, confidence=mean, words=len(confidences), pdf_path=pdf_path)

@@ -32,7 +32,9 @@ class PageState:
     confidence: float | None = None
     words: int = 0
     pdf_path: str | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # each flags the document for review
+    notes: tuple[str, ...] = ()  # for the scan record only (why a page with text was OCR'd)
+    layer_text: str = ""  # the page's own text when it was OCR'd only for PDF/A: stored instead of the OCR's
 
     def replace(self, **changes) -> PageState:
         return dataclasses.replace(self, **changes)
@@ -60,5 +62,5 @@ class PageState:
             confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
             rotation=self.rotation, skew=self.skew, view_rotation=self.view_rotation, dpi=self.dpi, size_px=size,
             seconds=round(seconds, 3),
-            worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings,
+            worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings, notes=self.notes,
         )

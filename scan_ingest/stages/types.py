@@ -15,6 +15,7 @@ class PipelineConfig:
     render_dpi: int = 300
     osd_below_confidence: float = 60.0
     tesseract_timeout: int = 600
+    force_ocr: bool = False  # OCR every page, even those with a text layer (ingest --force-ocr, redo)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class PageResult:
     seconds: float = 0.0
     worker: str = ""  # host:pid of the process that did the page
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,4 +69,5 @@ class PageResult:
             if data.get(key) is not None:
                 data[key] = tuple(data[key])
         data["warnings"] = tuple(data.get("warnings") or ())
+        data["notes"] = tuple(data.get("notes") or ())
         return cls(**data)

@@ -10,6 +10,32 @@ def _ingest_area(tmp_path, settings):
     settings.DMS_BROKER_URL = ""
 
 
+@pytest.fixture(autouse=True)
+def _every_rendition_is_checked(request):
+    """After each ingest test: every stored rendition that claims PDF/A passes the PDF/A-2b check
+    (scan_ingest.pdfa_check), and one that does not claim it says why in its scan record."""
+    yield
+    if not (request.node.get_closest_marker("django_db") or "db" in request.fixturenames):
+        return
+    import io
+    import json
+
+    import pikepdf
+
+    from dms.models import DocumentVersion
+    from dms.storage import get_storage
+    from scan_ingest.pdfa_check import document_problems
+
+    for version in DocumentVersion.objects.exclude(rendition=None).select_related("rendition", "scan_record"):
+        record = json.loads(get_storage().read(version.scan_record.key))
+        with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+            problems = document_problems(pdf)
+        if record["rendition"]["format"] == "PDF/A-2b":
+            assert problems == [], f"rendition of document {version.document_id} claims PDF/A: {problems}"
+        else:
+            assert problems and any("not PDF/A" in r for r in record["qa"]["reasons"])
+
+
 @pytest.fixture
 def scans(tmp_path):
     """A folder to put generated scans in."""
@@ -24,17 +50,3 @@ def text(seed: int, sentences: int = 2) -> str:
 
 def page(seed: int, sentences: int = 2, **kw):
     return synth.text_page(text(seed, sentences), dpi=kw.pop("dpi", 150), seed=seed, **kw)
-
-
-def text_layer_pdf(path, text: str):
-    """A born-digital one-page PDF whose text layer holds `text` (Helvetica, not embedded)."""
-    import pikepdf
-
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
-    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (" + text.encode("latin-1") + b") Tj ET")
-    pdf.save(path)
-    return path

@@ -13,12 +13,12 @@ from akten.models import Akte, AkteState
 from dms.audit import audit_verify
 from dms.models import AuditEvent, Document, Page, StoredObject
 from dms.storage import get_storage
-from scan_ingest import synth
+from scan_ingest import synth, synth_cases
 from scan_ingest.models import IngestBatch
 from scan_ingest.services import IngestRunError, ingest_run
 from search.models import OutboxEntry
 
-from .conftest import page, text_layer_pdf
+from .conftest import page
 
 AZ = "63.10.02-1998/0042"
 pytestmark = pytest.mark.django_db
@@ -289,7 +289,7 @@ def test_a_second_concurrent_run_of_the_same_ingest_is_refused(aktenplan, org, s
 
 def test_pdf_with_text_layer_keeps_its_pages_and_text_in_the_rendition(aktenplan, org, scans, tmp_path):
     """Born-digital pages are not OCR'd: their text is stored as is and the page goes into the PDF/A."""
-    text_layer_pdf(scans / "digital.pdf", "Bescheid ueber die Genehmigung Nr. 4711")
+    synth_cases.born_digital_pdf(scans / "digital.pdf", ["Bescheid über die Genehmigung Nr. 4711"])
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     document = Document.objects.get(pk=result["documents"][0]["id"])
     stored_page = document.current_version.pages.get()

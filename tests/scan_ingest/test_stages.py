@@ -7,14 +7,14 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from scan_ingest import synth
+from scan_ingest import synth, synth_cases
 from scan_ingest.errors import IngestError
 from scan_ingest.stages import PageTask, PipelineConfig, process_page
 from scan_ingest.stages.blank import BLANK_BELOW, ink_ratio
 from scan_ingest.stages.decode import probe, sniff
 from scan_ingest.stages.geometry import skew_angle
 
-from .conftest import page, text_layer_pdf
+from .conftest import page
 
 
 def run(path, kind, tmp_path, index=0, **config):
@@ -101,7 +101,7 @@ def test_barcode_without_dms_prefix_is_an_ordinary_page(tmp_path):
 
 
 def test_pdf_with_a_text_layer_keeps_it_and_skips_ocr(tmp_path):
-    text_layer_pdf(tmp_path / "digital.pdf", "Born digital Bescheid vom Bauordnungsamt")
+    synth_cases.born_digital_pdf(tmp_path / "digital.pdf", ["Born digital Bescheid vom Bauordnungsamt"])
     result = run(tmp_path / "digital.pdf", "pdf", tmp_path)
     assert result.text_layer and "Born digital Bescheid" in result.text
     assert result.pdf_path is None and result.confidence is None

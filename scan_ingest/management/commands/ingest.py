@@ -1,4 +1,4 @@
-"""`ingest PATH [--manifest CSV] [--akte AZ] [--department CODE] [--workers N] [--user NAME] [--json]`"""
+"""`ingest PATH [--manifest CSV] [--akte AZ] [--department CODE] [--workers N] [--user NAME] [--force-ocr] [--json]`"""
 import sys
 import time
 from contextlib import contextmanager
@@ -20,6 +20,8 @@ class Command(JsonCommand):
         parser.add_argument("--department", help="lead department (code) for Akten the ingest creates")
         parser.add_argument("--workers", type=int, help="page worker processes (default: CPU cores)")
         parser.add_argument("--user", help="operator (recorded in the scan record and as creator)")
+        parser.add_argument("--force-ocr", action="store_true",
+                            help="OCR every page, also pages that already carry a text layer")
 
     def run(self, **options):
         user = self.user(options.get("user"), required=False)
@@ -29,7 +31,8 @@ class Command(JsonCommand):
             try:
                 result = ingest_run(path=options["path"], manifest=options.get("manifest"),
                                     akte=options.get("akte"), department=options.get("department"),
-                                    workers=options.get("workers"), user=user, progress=advance)
+                                    workers=options.get("workers"), user=user,
+                                    force_ocr=options.get("force_ocr", False), progress=advance)
             except IngestRunError as exc:
                 raise CommandError(str(exc)) from None
         from search.services import outbox_drain
