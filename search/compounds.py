@@ -179,21 +179,19 @@ def index_parts(text: str) -> str:
     """The compound parts of every word of the text, as space-separated words for the parts field (each distinct
     part once). A hyphenated compound (E-Akte, Online-Dienst) also counts as the written-together word."""
     out: dict[str, None] = {}
-    for m in _WORD.finditer(text):
-        token = m.group()
+    for token in dict.fromkeys(_WORD.findall(text)):
+        if len(token) < 2 * MIN_PART:
+            continue  # too short to hold two parts (the common case: a quick exit)
         if "-" in token:
             pieces = [p for p in token.split("-") if p]
             joined = "".join(pieces)
             if len(pieces) > 1 and joined.isalpha():
                 out[joined] = None
-                for p in split(joined):
-                    out[p.text] = None
-            words = pieces
+                out.update((p.text, None) for p in split(joined))
+            for w in pieces:
+                out.update((p.text, None) for p in split(w))
         else:
-            words = (token,)
-        for w in words:
-            for p in split(w):
-                out[p.text] = None
+            out.update((p.text, None) for p in split(token))
     return " ".join(out)
 
 
