@@ -149,25 +149,36 @@ def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
     return _store(ctx, plan, akte, unit, dept, az)
 
 
+def rendition_write(*, plan: DocumentPlan, source: Path, out_path: Path, author: str, created: datetime,
+                    subject: str) -> tuple[str | None, list[str]]:
+    """The document's rendition at out_path: (its sha256, or None for a plan without pages; the PDF/A
+    problems found). A rendition the check rejects is written again without the PDF/A claim."""
+    pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
+             else RenditionPage(str(source), p.index) for p in plan.rendition_pages]
+    if not pages:  # a PDF without pages is stored as the original alone
+        return None, []
+    try:
+        assemble_pdfa(pages=pages, out_path=out_path, title=plan.title, author=author, created=created,
+                      subject=subject)
+        problems = rendition_problems(out_path)
+        if problems:
+            assemble_pdfa(pages=pages, out_path=out_path, title=plan.title, author=author, created=created,
+                          subject=subject, claim=False)
+    except Exception:
+        out_path.unlink(missing_ok=True)
+        raise
+    return sha256_of_file(out_path), problems
+
+
 def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> IngestDocument:
     recorded = timezone.now()
     operator = ctx.user.get_username() if ctx.user else "system"
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
-    pages = [RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
-             else RenditionPage(str(ctx.path), p.index) for p in plan.rendition_pages]
-    rendition_sha, problems = None, []
-    if pages:  # a PDF without pages is stored as the original alone
-        try:
-            assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
-                          created=ctx.finished, subject=az)
-            problems = rendition_problems(rendition_path)
-            if problems:  # never a PDF/A claim the check rejects: the same pages, without the claim
-                assemble_pdfa(pages=pages, out_path=rendition_path, title=plan.title, author=operator,
-                              created=ctx.finished, subject=az, claim=False)
-        except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
-            rendition_path.unlink(missing_ok=True)
-            return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
-        rendition_sha = sha256_of_file(rendition_path)
+    try:
+        rendition_sha, problems = rendition_write(plan=plan, source=ctx.path, out_path=rendition_path,
+                                                  author=operator, created=ctx.finished, subject=az)
+    except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
+        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
     source_review = ctx.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
         plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,

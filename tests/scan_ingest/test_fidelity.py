@@ -248,3 +248,31 @@ def test_pdfa_check_names_what_a_copied_page_breaks(tmp_path):
     assert "Link annotation with a JavaScript action" in problems
     normalise_page(page)
     assert not any("annotation" in p for p in page_problems(page)), "annotations repaired"
+
+
+@pytest.mark.django_db
+def test_redo_ocr_makes_a_new_version_with_the_same_original_ocrd_audited_and_queued(aktenplan, org, scans):
+    from django.core.management import call_command
+
+    from dms.models import AuditEvent
+    from scan_ingest.redo import RedoRefused, document_reocr
+    from scan_ingest.services import ingest_run
+    from search.models import OutboxEntry
+
+    synth_cases.born_digital_pdf(scans / "d.pdf", LINES)
+    document = stored(ingest_run(path=scans, akte=AZ, workers=1, user=org.scan))
+    first = document.current_version
+    assert scan_record_of(document)["pages"]["detail"][0]["text_layer"] is True
+    with pytest.raises(RedoRefused):
+        document_reocr(document=document, by=org.bernd)
+    OutboxEntry.objects.all().delete()
+    call_command("ocr_redo", str(document.pk), "--user", "scan", stdout=io.StringIO())
+    document.refresh_from_db()
+    second = document.current_version
+    assert second.number == 2 and second.original_id == first.original_id
+    assert second.rendition_id != first.rendition_id
+    detail = scan_record_of(document)["pages"]["detail"][0]
+    assert detail["text_layer"] is False and detail["confidence"] > 80
+    assert "Genehmigung Nr. 4711" in second.pages.get().text
+    assert AuditEvent.objects.filter(action="document.reocr", object_id=str(document.pk)).exists()
+    assert OutboxEntry.objects.filter(document_id=document.pk).exists()
