@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TRUTH_FILE = ROOT / "bench" / "data" / "compounds_de.txt"
+HELDOUT_FILE = ROOT / "bench" / "data" / "compounds_de_heldout.txt"  # never used to tune the splitter
 CLASSES = ("first", "middle", "last")
 WORDS_PER_DOC = 6
 _SEGMENT = re.compile(r"^(?:(?P<prefix>[^|]+)\|)?(?P<text>[^\[(]+?)(?:\[(?P<lemma>[^\]]+)\])?(?:\((?P<fuge>[^)]*)\))?$")
@@ -98,8 +99,8 @@ def parse_entry(line: str) -> Entry:
     return entry
 
 
-def load_truth() -> list[Entry]:
-    lines = TRUTH_FILE.read_text(encoding="utf-8").splitlines()
+def load_truth(path: Path = TRUTH_FILE) -> list[Entry]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [parse_entry(line) for line in lines if line.strip() and not line.startswith("#")]
 
 
@@ -298,23 +299,30 @@ def main():
 
     django.setup()
     entries = load_truth()
-    report = {"truth_words": len(entries), "splitters": compare_splitters(entries), "search": {}}
+    heldout = load_truth(HELDOUT_FILE)
+    report = {"truth_words": len(entries), "splitters": compare_splitters(entries),
+              "heldout_words": len(heldout), "heldout_splitters": compare_splitters(heldout), "search": {}}
     queries, matches = queries_and_truth(entries)
+    h_queries, h_matches = queries_and_truth(heldout)
     try:
         for name, backend in _backends(args, tmp).items():
             for archive, docs in archives(entries, args.docs).items():
                 if docs:
                     report["search"][f"{name} {archive}"] = search_quality(backend, docs, queries, matches)
+            report["search"][f"{name} held-out"] = search_quality(backend, archives(heldout, 0)["small"],
+                                                                  h_queries, h_matches)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(report, indent=1, ensure_ascii=False))
         return
     print(f"ground truth: {len(entries)} hand-checked words ({TRUTH_FILE.relative_to(ROOT)})")
-    print("\nsplitters, word by word (recall / precision of parts):")
-    print(f"{'splitter':18}" + "".join(f"{c:>18}" for c in CLASSES))
-    for name, r in report["splitters"].items():
-        print(f"{name:18}" + "".join(f"{r[c]['recall']!s:>9}/{r[c]['precision']!s:<8}" for c in CLASSES))
+    for key, title in (("splitters", f"the {len(entries)} words"),
+                       ("heldout_splitters", f"{len(heldout)} held-out words ({HELDOUT_FILE.name})")):
+        print(f"\nsplitters, word by word, {title} (recall / precision of parts):")
+        print(f"{'splitter':18}" + "".join(f"{c:>18}" for c in CLASSES))
+        for name, r in report[key].items():
+            print(f"{name:18}" + "".join(f"{r[c]['recall']!s:>9}/{r[c]['precision']!s:<8}" for c in CLASSES))
     print("\nsearch (recall / precision per class; pairs = query-document pairs that should match):")
     print(f"{'backend archive':22}" + "".join(f"{c:>20}" for c in ("word", *CLASSES)) + "   index s  ms/query")
     for name, r in report["search"].items():
