@@ -41,7 +41,8 @@ def _is_user(user) -> bool:
 
 
 def user_roles(user) -> set[str]:
-    if not user or not user.is_authenticated:
+    """The user's roles (groups `role:<role>`); an inactive user has none."""
+    if not _is_user(user):
         return set()
     names = user.groups.filter(name__startswith=ROLE_GROUP_PREFIX).values_list("name", flat=True)
     return {n[len(ROLE_GROUP_PREFIX):] for n in names}

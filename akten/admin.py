@@ -199,6 +199,27 @@ class HoldAdmin(admin.ModelAdmin):
         """Only a released hold goes, with its Akte; an active one is released, never deleted."""
         return obj is not None and not obj.active and super().has_delete_permission(request, obj)
 
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if access.may_administer(request.user) else qs.none()
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The role check of `hold_place` as a form error (instead of a failing save)."""
+        base = super().get_form(request, obj, **kwargs)
+        user = request.user
+
+        class HoldForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                akte = cleaned.get("akte")
+                if akte is not None and not access.may_hold(user, akte):
+                    raise forms.ValidationError(
+                        f"{user.get_username()} darf keine Löschsperre setzen: das dürfen nur das Archiv und die "
+                        f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})")
+                return cleaned
+
+        return HoldForm
+
     def save_model(self, request, obj, form, change):
         placed = hold_place(akte=obj.akte, reason=obj.reason, by=request.user)
         obj.pk, obj.created_by, obj.created_at = placed.pk, placed.created_by, placed.created_at

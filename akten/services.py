@@ -132,8 +132,13 @@ def akte_retention_refresh(*, akte: Akte) -> Akte:
 
 @transaction.atomic
 def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
-    """z.d.A.: close the Akte; the retention period starts to run."""
+    """z.d.A.: close the Akte; the retention period starts to run. A closing user (`by`) must be allowed to change
+    the Akte (caseworker of the lead department or a change grant); without one it is a system step."""
     akte = Akte.objects.select_for_update().get(pk=akte.pk)
+    if by is not None and not access.akte_changeable(by, akte):
+        raise AccessDenied(f"{_name(by)} darf Akte {akte.aktenzeichen} nicht z.d.A. verfügen: nur die "
+                           f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code}) "
+                           "oder wer ein Änderungsrecht an der Akte hat")
     if akte.state != AkteState.OFFEN:
         raise AkteError(f"Akte {akte.aktenzeichen} is {akte.state}, only an open Akte can be closed")
     on = on or timezone.localdate()

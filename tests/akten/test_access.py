@@ -233,3 +233,51 @@ def test_the_hold_command_refuses_the_scan_account(org, bau, run_command):
     assert not a63.holds.exists()
     code, out, _ = run_command("akte", "hold", a63.aktenzeichen, "--reason", "Klage", "--user", "archiv")
     assert code == 0 and "Löschsperre" in out
+
+
+def test_the_hold_admin_refuses_a_pure_admin_with_a_german_form_error(admin_client_, org, bau):
+    a63, _ = bau
+    response = admin_client_.post("/admin/akten/hold/add/", {"akte": a63.pk, "reason": "Klage"})
+    assert response.status_code == 200
+    assert "admin darf keine Löschsperre setzen" in response.content.decode()
+    assert not a63.holds.exists()
+
+
+def test_closing_checks_the_change_right(org, bau, run_command):
+    """`akte close --user` (and the service behind it): the lead department's caseworker, not another one."""
+    a63, _ = bau
+    code, _, err = run_command("akte", "close", a63.aktenzeichen, "--user", "bernd")
+    assert code == 1 and "bernd darf Akte 63.10.02-2020/0001 nicht z.d.A. verfügen" in err
+    code, _, err = run_command("akte", "close", a63.aktenzeichen, "--user", "anna")
+    assert code == 0, err
+    assert Akte.objects.get(pk=a63.pk).state == "zdA"
+
+
+def test_an_inactive_archivist_has_no_role(org):
+    from akten.aussonderung.services import DisposalError, require_archivist
+
+    require_archivist(org.archiv, "anbieten")
+    user_set_active(user=org.archiv, active=False)
+    archiv = type(org.archiv).objects.get(pk=org.archiv.pk)
+    assert access.user_roles(archiv) == set()
+    with pytest.raises(DisposalError):
+        require_archivist(archiv, "anbieten")
+
+
+def test_search_check_measures_the_index_against_the_rule(org, bau):
+    """A change of access that bypasses the services (here: the active flag set in the database) shows as stale
+    documents in search_check; through the service it is pending and then in step."""
+    from search.sync import search_check
+
+    a63, _ = bau
+    akte_grant(akte=a63, user=org.bernd, by=org.admin)
+    outbox_drain()
+    assert search_check()["ok"]
+    type(org.bernd).objects.filter(pk=org.bernd.pk).update(is_active=False)
+    report = search_check()
+    assert not report["ok"] and report["stale"] == list(Document.objects.filter(akte=a63).values_list("pk", flat=True))
+    type(org.bernd).objects.filter(pk=org.bernd.pk).update(is_active=True)
+    user_set_active(user=type(org.bernd).objects.get(pk=org.bernd.pk), active=False, by=org.admin)
+    assert search_check()["stale"] == [] and search_check()["pending"] == 1
+    outbox_drain()
+    assert search_check()["ok"]

@@ -121,7 +121,7 @@ class Command(JsonCommand):
         if event:
             akte_set_fristbeginn(akte=akte, event=event, by=admin)
         if closed:
-            akte_close(akte=akte, on=closed, by=admin)
+            akte_close(akte=akte, on=closed, by=user_for("sb" + akte.lead_department.code))
         if hold_reason:
             hold_place(akte=akte, reason=hold_reason, by=user_for("archiv"))
         return az
