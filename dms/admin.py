@@ -2,7 +2,8 @@
 Group); documents inside a held Akte show as protected on the delete pages; the audit trail is read-only."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from akten.admin import HoldGuardAdmin, ReadOnlyAdmin
@@ -10,7 +11,7 @@ from akten.admin import HoldGuardAdmin, ReadOnlyAdmin
 from search.outbox import outbox_enqueue
 
 from .audit import audit_record
-from .models import AuditEvent, Department, Document, StoredObject
+from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, AuditEvent, Department, Document, StoredObject
 from .services import _reindex_user_documents, department_upsert, user_set_active
 
 User = get_user_model()
@@ -85,12 +86,40 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class AccessGroupAdmin(GroupAdmin):
+    """Groups carry access (`akten.access`): role and department groups keep their names, and no group that is a
+    role, a department or the holder of an Akte grant is deleted here (that would change access unaudited)."""
+
+    def _carries_access(self, obj) -> bool:
+        from akten.models import AkteGroupObjectPermission
+
+        return obj.name.startswith((ROLE_GROUP_PREFIX, DEPARTMENT_GROUP_PREFIX)) or \
+            AkteGroupObjectPermission.objects.filter(group=obj).exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = obj is not None and obj.name.startswith((ROLE_GROUP_PREFIX, DEPARTMENT_GROUP_PREFIX))
+        return ["name"] if fixed else []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and self._carries_access(obj)) and super().has_delete_permission(request, obj)
 
 
 @admin.register(User)
 class AuditedUserAdmin(UserAdmin):
     """Django's user admin; membership and role changes (groups `dept:<code>`, `role:<role>`) are audited and
     re-index what the user may see, as in user_upsert; (de)activation goes through `user_set_active`."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivated (audited), never deleted: the audit trail and grants name the user
 
     def save_model(self, request, obj, form, change):
         if change and "is_active" in form.changed_data:

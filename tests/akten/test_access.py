@@ -281,3 +281,21 @@ def test_search_check_measures_the_index_against_the_rule(org, bau):
     assert search_check()["stale"] == [] and search_check()["pending"] == 1
     outbox_drain()
     assert search_check()["ok"]
+
+
+def test_the_admin_cannot_change_access_by_renaming_or_deleting_groups_or_users(admin_client_, org, bau):
+    from django.contrib.auth.models import Group
+
+    a63, _ = bau
+    role = Group.objects.get(name="role:caseworker")
+    page = admin_client_.get(f"/admin/auth/group/{role.pk}/change/").content.decode()
+    assert 'name="name"' not in page  # the name is shown, not editable
+    admin_client_.post(f"/admin/auth/group/{role.pk}/change/", {"name": "egal", "permissions": []})
+    assert Group.objects.filter(pk=role.pk, name="role:caseworker").exists()
+    team = Group.objects.create(name="Projektgruppe Schule")
+    akte_grant(akte=a63, group=team, by=org.admin)
+    for group in (role, org.d63.group, team):
+        assert admin_client_.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client_.post(f"/admin/auth/user/{org.bernd.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert "delete_selected" not in admin_client_.get("/admin/auth/group/").content.decode()
+    assert Group.objects.filter(pk=team.pk).exists() and type(org.bernd).objects.filter(pk=org.bernd.pk).exists()
