@@ -110,3 +110,32 @@ def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, 
             A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/"))))]))
     pdf.save(path)
     return Path(path)
+
+
+def two_column_page(left: str, right: str, *, dpi: int = 150, skew: float = 0.0, seed: int = 0,
+                    point_size: float = 10, gutter_inch: float = 0.25, offset: float = 0.0) -> Image.Image:
+    """A newsletter or Amtsblatt page: two text columns with a narrow gutter, the right column's lines `offset`
+    line heights lower than the left's, scanned `skew` degrees askew."""
+    from PIL import ImageDraw
+
+    w, h = int(synth.A4_INCH[0] * dpi), int(synth.A4_INCH[1] * dpi)
+    im = Image.new("L", (w, h), 250)
+    draw = ImageDraw.Draw(im)
+    fnt = synth.font(int(point_size / 72 * dpi))
+    margin, gutter = int(dpi * 0.7), int(dpi * gutter_inch)
+    col_w = (w - 2 * margin - gutter) // 2
+    step = point_size / 72 * dpi * 1.35
+    for x, text, shift in ((margin, left, 0.0), (margin + col_w + gutter, right, offset)):
+        y = dpi * 0.9 + step * shift
+        for line in synth._wrap(text, fnt, col_w, draw):
+            draw.text((x, int(y)), line, font=fnt, fill=20)
+            y += step
+    synth.add_noise(im, seed, 0.001)
+    if skew:
+        im = im.rotate(skew, resample=Image.BICUBIC, fillcolor=250)
+    im.info["dpi"] = (dpi, dpi)
+    return im
+
+
+def column_texts(seed: int = 11, sentences: int = 9) -> tuple[str, str]:
+    return synth.german_text(seed, sentences), synth.german_text(seed + 1, sentences)

@@ -276,3 +276,42 @@ def test_redo_ocr_makes_a_new_version_with_the_same_original_ocrd_audited_and_qu
     assert "Genehmigung Nr. 4711" in second.pages.get().text
     assert AuditEvent.objects.filter(action="document.reocr", object_id=str(document.pk)).exists()
     assert OutboxEntry.objects.filter(document_id=document.pk).exists()
+
+
+# -- two-column pages ---------------------------------------------------------------------------------------
+
+def cer(text: str, truth: str) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = " ".join(text.split()), " ".join(truth.split())
+    return Levenshtein.distance(a, b) / max(1, len(b))
+
+
+@pytest.mark.parametrize("gutter,offset,skew", [(0.1, 0.5, 0.7), (0.05, 0.5, 1.2), (0.07, 0.3, 1.8),
+                                                (0.25, 0.0, -1.0)])
+def test_skew_of_a_two_column_page_with_unaligned_baselines_is_measured_right(gutter, offset, skew):
+    from scan_ingest.stages.geometry import multi_column, skew_angle
+
+    left, right = synth_cases.column_texts(sentences=14)
+    im = synth_cases.two_column_page(left, right, dpi=150, skew=skew, gutter_inch=gutter, offset=offset)
+    angle = skew_angle(im, 150)
+    assert angle == pytest.approx(-skew, abs=0.2)
+    assert multi_column(im, 150, angle)
+
+
+def test_one_column_page_and_a_short_line_are_not_taken_for_columns():
+    from scan_ingest.stages.geometry import multi_column, skew_angle
+
+    for im in (synth.text_page(synth.german_text(2, 8), dpi=150, seed=2, skew=1.0),
+               synth.text_page("Seite 2", dpi=150, seed=1, skew=1.0)):
+        assert not multi_column(im, 150, skew_angle(im, 150))
+
+
+def test_two_column_page_skewed_one_degree_is_deskewed_in_the_pixels_tesseract_reads(tmp_path):
+    left, right = synth_cases.column_texts(sentences=14)
+    synth_cases.two_column_page(left, right, dpi=150, skew=1.2, gutter_inch=0.05, offset=0.5).save(
+        tmp_path / "c.png", dpi=(150, 150))
+    result = run(tmp_path / "c.png", "image", tmp_path)
+    assert result.skew == pytest.approx(-1.2, abs=0.2) and result.view_rotation == 0.0
+    assert any("columns" in n for n in result.notes)
+    assert cer(result.text, left + "\n" + right) < 0.01, "columns read one after the other"
