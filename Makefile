@@ -7,7 +7,7 @@ export OMP_THREAD_LIMIT := 1
 PG_URL ?= postgres://eakte:eakte@127.0.0.1:5432/eakte
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres sysdeps services venv demo clean bench
+.PHONY: run test test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
 
 sysdeps:
 	@missing=""; \
@@ -38,6 +38,10 @@ venv: .venv/.installed
 services:
 	@tools/services.sh all
 
+# A real Elasticsearch 7.10.2 node: Java (apt) and its jars (Maven Central) at install time, nothing at run time.
+esdeps:
+	@tools/elasticsearch/es.sh install
+
 demo: sysdeps venv
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo_setup
@@ -51,12 +55,24 @@ run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
 test-sqlite: sysdeps venv services
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -m "not elasticsearch"
 
 test-postgres: sysdeps venv services
-	DMS_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider
+	DMS_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider -m "not elasticsearch"
 
-test: test-sqlite test-postgres
+# Every Elasticsearch test against a real node (on PostgreSQL): the one named by DMS_TEST_ELASTICSEARCH_URL, or one
+# started here and stopped when the tests end. A skipped test fails the run.
+ES_TEST_DIR := var/test-elasticsearch
+test-elasticsearch: sysdeps venv services esdeps
+	@url="$$DMS_TEST_ELASTICSEARCH_URL"; \
+	if [ -z "$$url" ]; then \
+	  url=$$(tools/elasticsearch/es.sh start $(ES_TEST_DIR)) || exit 1; \
+	  trap 'tools/elasticsearch/es.sh stop $(ES_TEST_DIR)' EXIT INT TERM; \
+	fi; \
+	DMS_TEST_ELASTICSEARCH_URL=$$url DMS_TEST_FAIL_ON_SKIP=1 DMS_DATABASE_URL=$(PG_URL) \
+	  $(PY) -m pytest -q -p no:cacheprovider -m elasticsearch
+
+test: test-sqlite test-postgres test-elasticsearch
 
 bench: sysdeps venv
 	$(PY) bench/verify.py

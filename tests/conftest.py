@@ -60,3 +60,12 @@ def run_command():
         return code, out.getvalue(), err.getvalue()
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """`make test-elasticsearch` sets DMS_TEST_FAIL_ON_SKIP: there a skipped test means the node was not used."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("DMS_TEST_FAIL_ON_SKIP") and skipped:
+        reporter.write_line(f"{len(skipped)} test(s) skipped although DMS_TEST_FAIL_ON_SKIP is set", red=True)
+        session.exitstatus = 1

@@ -2,8 +2,8 @@
 `elasticsearch.dsl`. Pure functions of their input, so the generated JSON is testable without a server."""
 from collections.abc import Callable
 
-from elasticsearch.dsl import Index, Integer, Keyword, Long, Mapping, Object, Q, Search, Text, analyzer, normalizer
-from elasticsearch.dsl import token_filter
+from elasticsearch_dsl import Index, Integer, Keyword, Long, Mapping, Object, Q, Search, Text, analyzer, normalizer
+from elasticsearch_dsl import char_filter, token_filter, tokenizer
 
 from ..analysis import TYPO_HIGH, TYPO_LOW, looks_like_aktenzeichen
 from ..indexdoc import IndexDoc
@@ -22,11 +22,17 @@ DE = analyzer("de", tokenizer="standard",
 # `de_folded`: unstemmed, normalised words: typo tolerance compares whole words, so a typo in the ending counts
 # as one edit instead of changing the stem.
 DE_FOLDED = analyzer("de_folded", tokenizer="standard", filter=["lowercase", _stop, "german_normalization"])
-# `de_parts`: 4-grams of the normalised words, searched with operator AND at a low boost, so `glasfaser` finds
-# `glasfaserausbau`. Precision cost: the grams may come from different words of one document.
-DE_PARTS = analyzer("de_parts", tokenizer="standard",
-                    filter=["lowercase", _stop, "german_normalization",
-                            token_filter("de_4gram", "ngram", min_gram=4, max_gram=4)])
+# `de_parts`: 4-grams of the words, searched with operator AND at a low boost, so `glasfaser` finds
+# `glasfaserausbau`. Precision cost: the grams may come from different words of one document. The grams come from
+# the tokenizer, one position each: the ngram token *filter* puts all grams of a word at one position, and a
+# match query then only needs any one of them (found on a real node: `Glasfaser` matched `Glasur`). Umlauts and ß
+# are folded before the tokenizer as german_normalization folds them for the other fields.
+_FOLD = char_filter("de_fold", "mapping", mappings=[
+    "Ä=>a", "ä=>a", "Ö=>o", "ö=>o", "Ü=>u", "ü=>u", "ß=>ss", "ẞ=>ss",
+    "AE=>a", "Ae=>a", "ae=>a", "OE=>o", "Oe=>o", "oe=>o", "UE=>u", "Ue=>u", "ue=>u"])
+DE_PARTS = analyzer("de_parts", char_filter=[_FOLD],
+                    tokenizer=tokenizer("de_4gram", "ngram", min_gram=4, max_gram=4, token_chars=["letter", "digit"]),
+                    filter=["lowercase"])
 LOWER = normalizer("lower", filter=["lowercase"])
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
-from elasticsearch.dsl import Q
+from elasticsearch_dsl import Q
 
 from . import base
 from ._es_mapping import Compiler, index_definition, to_source
@@ -32,9 +32,9 @@ class ElasticsearchBackend(base.SearchBackend):
     def __init__(self, *, hosts: str, index: str, **options):
         super().__init__(**options)
         self.alias = index
-        client_options = {"request_timeout": float(options.pop("request_timeout", 30))}
+        client_options = {"timeout": float(options.pop("request_timeout", 30))}
         if "username" in options:
-            client_options["basic_auth"] = (options.pop("username"), options.pop("password", ""))
+            client_options["http_auth"] = (options.pop("username"), options.pop("password", ""))
         if "verify_certs" in options:
             client_options["verify_certs"] = options.pop("verify_certs").lower() not in ("0", "false", "no")
         if "ca_certs" in options:
@@ -87,14 +87,15 @@ class ElasticsearchBackend(base.SearchBackend):
 
     def _clear(self) -> None:
         self._ensure()
-        self.client.delete_by_query(index=self.alias, query={"match_all": {}}, refresh=True, conflicts="proceed")
+        self.client.delete_by_query(index=self.alias, body={"query": {"match_all": {}}}, refresh=True,
+                                    conflicts="proceed")
 
     def _rebuild_begin(self, generation: str) -> None:
         self._ensure()
         name = self.concrete(generation)
         if not self.client.indices.exists(index=name):
             index_definition(name).create(using=self.client)
-            self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+            self.client.indices.put_settings(index=name, body={"index": {"refresh_interval": "-1"}})
 
     def _rebuild_write(self, generation: str, docs) -> None:
         self._bulk(self.concrete(generation), docs, [], refresh=False)
@@ -114,13 +115,13 @@ class ElasticsearchBackend(base.SearchBackend):
 
     def _rebuild_finish(self, generation: str) -> None:
         name = self.concrete(generation)
-        self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
+        self.client.indices.put_settings(index=name, body={"index": {"refresh_interval": None}})
         self.client.indices.refresh(index=name)
         old = self.current_generation()
         actions = [{"add": {"index": name, "alias": self.alias}}]
         if old:
             actions.insert(0, {"remove": {"index": self.concrete(old), "alias": self.alias}})
-        self.client.indices.update_aliases(actions=actions)
+        self.client.indices.update_aliases(body={"actions": actions})
         if old and old != generation:
             self.client.indices.delete(index=self.concrete(old), ignore_unavailable=True)
 
@@ -128,7 +129,7 @@ class ElasticsearchBackend(base.SearchBackend):
     def _visible(self, text: str, permission: Q) -> bool:
         q = Q("bool", filter=[permission], should=[Q("match", body=text), Q("match", title=text)],
               minimum_should_match=1)
-        return self.client.count(index=self.alias, query=q.to_dict())["count"] > 0
+        return self.client.count(index=self.alias, body={"query": q.to_dict()})["count"] > 0
 
     def _search(self, query):
         self._ensure()
@@ -138,7 +139,9 @@ class ElasticsearchBackend(base.SearchBackend):
         for h in response["hits"]["hits"]:
             source = h["_source"]
             highlight = h.get("highlight", {})
-            fragment = (highlight.get("body") or highlight.get("body.folded") or [""])[0]
+            # Each highlighted field answers (no_match_size): take the first fragment that marks a hit.
+            fragments = [f for field in ("body", "body.folded") for f in highlight.get(field, [])]
+            fragment = next((f for f in fragments if "<b>" in f), fragments[0] if fragments else "")
             offset = fragment_offset(source.get("body", ""), fragment) if fragment else None
             raw_hits.append(base.RawHit(source["doc_id"], h["_score"] or 0.0, source["meta"], fragment, offset))
         facets = {name: [{"value": b["key"], "count": b["doc_count"]}

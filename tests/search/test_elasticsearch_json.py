@@ -1,8 +1,6 @@
-"""The Elasticsearch backend checked at the level of what it sends: mapping/analyzers and compiled queries as JSON.
-No Elasticsearch server can run on the development machines, so the request-flow tests below talk to a small
-recording HTTP server that answers like one (a test double for the server only; the backend, the official client
-and its HTTP transport are real). The full SearchBackendTests run against a real server when
-DMS_TEST_ELASTICSEARCH_URL is set (tests/search/test_backends.py)."""
+"""The Elasticsearch backend checked at the level of what it sends: mapping/analyzers and compiled queries as JSON,
+and the headers of the client's 8.x compatibility mode. Everything a server answers is checked on the real
+Elasticsearch node (test_backends.py, test_elasticsearch_node.py, test_services_on_elasticsearch.py)."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,13 +22,15 @@ def compiled(text, visible=lambda word, perm: True, **kwargs):
 
 def test_mapping_has_the_german_analysis_chain():
     """Stopwords, german_normalization (umlauts, ae/oe/ue, ß), light German stemming; an unstemmed subfield for
-    typos and a 4-gram subfield for compound parts; keywords for principals and filters."""
+    typos and a 4-gram subfield (grams from the tokenizer, one position each) for compound parts; keywords for
+    principals and filters."""
     d = index_definition("eakte-gen-1").to_dict()
     analysis = d["settings"]["analysis"]
     assert analysis["analyzer"]["de"]["filter"] == ["lowercase", "de_stop", "german_normalization", "de_stem"]
     assert analysis["filter"]["de_stop"] == {"type": "stop", "stopwords": "_german_"}
     assert analysis["filter"]["de_stem"] == {"type": "stemmer", "language": "light_german"}
-    assert analysis["filter"]["de_4gram"] == {"type": "ngram", "min_gram": 4, "max_gram": 4}
+    assert analysis["tokenizer"]["de_4gram"] == {"type": "ngram", "min_gram": 4, "max_gram": 4,
+                                                 "token_chars": ["letter", "digit"]}
     assert "de_stem" not in analysis["analyzer"]["de_folded"]["filter"]
     props = d["mappings"]["properties"]
     assert props["body"]["analyzer"] == "de"
@@ -93,35 +93,39 @@ def test_fragment_offset_finds_the_page_of_the_hit():
     assert fragment_offset(body, "nicht im Text") is None
 
 
-# -- request flow against a recording server double --------------------------------------------------------
-class FakeServer:
-    """Answers like Elasticsearch 9 (product header, JSON) and records every request."""
+# -- Elasticsearch 8.x in the 7.17 client's compatibility mode --------------------------------------------------
+class Server8:
+    """Answers as an Elasticsearch 8 server in REST compatibility mode would (product header, version 8.x, JSON in
+    the compatibility media type) and records the headers of every request: the 7.10 node of the other tests
+    cannot show what the client sends to an 8.x server, so this is the one thing a recording server checks."""
 
     def __init__(self):
-        self.requests, self.search_response, self.aliases = [], None, {}
-        fake = self
+        self.headers = []
+        recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
-            def _reply(self, status, payload=None):
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
+            def handle_one(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                recorder.headers.append((self.command, self.path.split("?")[0],
+                                         {k.lower(): v for k, v in self.headers.items()}))
+                path = self.path.split("?")[0]
+                if path == "/":
+                    payload = {"version": {"number": "8.15.0", "build_flavor": "default"},
+                               "tagline": "You Know, for Search"}
+                else:  # the alias exists; counts are zero
+                    payload = {"count": 0} if path.endswith("/_count") else {"eakte-gen-initial": {}}
+                data = json.dumps(payload).encode()
+                self.send_response(200)
                 self.send_header("X-Elastic-Product", "Elasticsearch")
-                self.send_header("Content-Type", "application/vnd.elasticsearch+json;compatible-with=9")
+                self.send_header("Content-Type", "application/vnd.elasticsearch+json;compatible-with=7")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
-
-            def handle_one(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
-                path = self.path.split("?")[0]
-                fake.requests.append((self.command, self.path, raw))
-                status, payload = fake.answer(self.command, path, raw)
-                self._reply(status, payload)
 
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_one
 
@@ -129,90 +133,32 @@ class FakeServer:
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         self.url = f"elasticsearch+http://127.0.0.1:{self.http.server_address[1]}/eakte"
 
-    def answer(self, method, path, raw):
-        parts = path.strip("/").split("/")
-        if parts[0] == "_alias":
-            name = parts[1]
-            if name not in self.aliases:
-                return 404, {"error": "alias missing", "status": 404}
-            return 200, {self.aliases[name]: {"aliases": {name: {}}}}
-        if len(parts) == 3 and parts[1] == "_alias":
-            self.aliases[parts[2]] = parts[0]
-            return 200, {"acknowledged": True}
-        if parts[0] == "_aliases":
-            for action in json.loads(raw)["actions"]:
-                if "add" in action:
-                    self.aliases[action["add"]["alias"]] = action["add"]["index"]
-            return 200, {"acknowledged": True}
-        if parts[0] == "_bulk":
-            items = [json.loads(line) for line in raw.splitlines() if line.strip()]
-            ops = [{op: {"_id": meta["_id"], "status": 200}} for i, item in enumerate(items)
-                   for op, meta in item.items() if op in ("index", "delete")]
-            return 200, {"errors": False, "took": 1, "items": ops}
-        if parts[-1] == "_count":
-            return 200, {"count": 1}
-        if parts[-1] == "_search":
-            return 200, self.search_response
-        if method == "HEAD":
-            return 404, None
-        return 200, {"acknowledged": True}
-
-    def close(self):
-        self.http.shutdown()
-
 
 @pytest.fixture
-def server():
-    fake = FakeServer()
-    yield fake
-    fake.close()
+def server8():
+    server = Server8()
+    yield server
+    server.http.shutdown()
 
 
-def test_first_use_creates_the_first_generation_behind_the_alias_and_bulk_indexes(server):
-    backend = backend_from_url(server.url)
-    backend.upsert([doc(5, "Glasfasernetz der Stadt")])
-    methods = [(m, p.split("?")[0]) for m, p, _ in server.requests]
-    assert ("PUT", "/eakte-gen-initial") in methods
-    assert ("PUT", "/eakte-gen-initial/_alias/eakte") in methods
-    bulk = next(raw for m, p, raw in server.requests if p.startswith("/_bulk"))
-    action, source = [json.loads(line) for line in bulk.splitlines()]
-    assert action == {"index": {"_index": "eakte", "_id": 5}}
-    assert source["principals"] == ["g:1"] and source["doc_id"] == 5 and source["meta"]["pages"] == [1]
+def test_compatibility_mode_sends_the_7_media_type_to_an_8_server(server8, monkeypatch):
+    """With ELASTIC_CLIENT_APIVERSIONING=1 (README: Elasticsearch 8.x) every request asks for, and sends, the
+    version-7 compatible media type, which an 8.x server answers in the 7.x format the backend reads."""
+    monkeypatch.setenv("ELASTIC_CLIENT_APIVERSIONING", "1")
+    assert backend_from_url(server8.url).count() == 0
+    assert server8.headers[0][:2] == ("GET", "/")  # the client's product check, passed by the 8.x answer
+    api_calls = [(m, p, h) for m, p, h in server8.headers if p != "/"]
+    assert api_calls
+    for method, path, headers in api_calls:
+        assert headers["accept"] == "application/vnd.elasticsearch+json;compatible-with=7", (method, path)
+    posted = [h for m, p, h in api_calls if m in ("POST", "PUT")]
+    assert all(h["content-type"] == "application/vnd.elasticsearch+json;compatible-with=7" for h in posted)
 
 
-def test_search_response_becomes_hits_with_page_and_facets(server):
-    backend = backend_from_url(server.url)
-    body = "Deckblatt\n\nDie Schlussrechnung folgt."
-    server.search_response = {
-        "hits": {"total": {"value": 1, "relation": "eq"}, "hits": [{
-            "_id": "9", "_score": 3.5, "_source": {"doc_id": 9, "body": body, "meta": {
-                "akte_id": 1, "aktenzeichen": "63.10.02-2020/0001", "title": "Turnhalle", "department": "63",
-                "source": "scan/9.pdf", "source_pages": None, "pages": [1, 2], "page_starts": [0, 11]}},
-            "highlight": {"body": ["Die <b>Schlussrechnung</b> folgt."]}}]},
-        "aggregations": {"department": {"buckets": [{"key": "63", "doc_count": 1}]},
-                         "unit": {"buckets": []}, "year": {"buckets": [{"key": 2020, "doc_count": 1}]},
-                         "document_type": {"buckets": []}}}
-    query, _ = query_from_text("Schlussrechnung", principals=("g:1",))
-    result = backend.search(query)
-    assert result.total == 1
-    assert result.hits[0]["page"] == 2 and result.hits[0]["snippet"] == "Die <b>Schlussrechnung</b> folgt."
-    assert result.facets["year"] == [{"value": 2020, "count": 1}]
-    sent = json.loads(next(raw for m, p, raw in server.requests if p.startswith("/eakte/_search")))
-    assert sent["query"]["bool"]["filter"][0] == {"terms": {"principals": ["g:1"]}}
-
-
-def test_rebuild_writes_a_new_index_then_swaps_the_alias(server):
-    backend = backend_from_url(server.url)
-    backend.count()  # first use: alias -> eakte-gen-initial
-    backend.rebuild_begin(generation="gen-2")
-    backend.rebuild_write("gen-2", [doc(1, "neu")])
-    backend.rebuild_commit("gen-2")
-    backend.rebuild_finish("gen-2")
-    swap = next(json.loads(raw) for m, p, raw in server.requests if p.startswith("/_aliases"))
-    assert swap["actions"] == [{"remove": {"index": "eakte-gen-initial", "alias": "eakte"}},
-                               {"add": {"index": "eakte-gen-2", "alias": "eakte"}}]
-    assert ("DELETE", "/eakte-gen-initial") in [(m, p.split("?")[0]) for m, p, _ in server.requests]
-    assert server.aliases["eakte"] == "eakte-gen-2"
+def test_without_compatibility_mode_plain_json_is_sent(server8, monkeypatch):
+    monkeypatch.delenv("ELASTIC_CLIENT_APIVERSIONING", raising=False)
+    backend_from_url(server8.url).count()
+    assert all(h["accept"] == "application/json" for m, p, h in server8.headers if p != "/")
 
 
 def test_typed_aktenzeichen_compiles_to_the_az_keyword_or_the_phrase():
