@@ -13,9 +13,10 @@ from .query import Filter, SearchResult
 from .sync import reindex_note_changes
 
 MAX_LIMIT = 1000  # hits per page; totals and facets always cover every visible match
-# Deepest hit reachable by paging (Elasticsearch's default index.max_result_window): the engines collect
-# offset + limit hits, so an unbounded offset is an unbounded allocation (tantivy aborts the process).
-MAX_OFFSET = 10_000
+# Deepest hit reachable by paging: offset + limit at most Elasticsearch's default index.max_result_window (a
+# larger window is an error there). The engines collect offset + limit hits, so an unbounded offset is an
+# unbounded allocation (tantivy aborts the process).
+MAX_WINDOW = 10_000
 
 
 def _pending_batch(batch_size: int) -> list[OutboxEntry]:
@@ -61,9 +62,10 @@ def search_documents(*, user, query: str, department: str | None = None, limit: 
     `total` and facets count only visible documents), optionally to one department by code."""
     if not 0 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit: {limit} ist nicht erlaubt, erlaubt sind 0 bis {MAX_LIMIT} Treffer je Seite")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ValueError(f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_OFFSET}; weiter hinten liegende "
-                         "Treffer bitte durch eine genauere Suche erreichen")
+    if not 0 <= offset <= MAX_WINDOW - limit:
+        raise ValueError(f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - limit} (offset + limit "
+                         f"höchstens {MAX_WINDOW}); weiter hinten liegende Treffer bitte durch eine genauere Suche "
+                         "erreichen")
     extra = []
     if department:
         if not Department.objects.filter(code=department).exists():

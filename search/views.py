@@ -3,10 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from .query import FACETS
-from .services import MAX_OFFSET, search_documents
+from .services import MAX_WINDOW, search_documents
 
 PAGE_SIZE = 20
-MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1  # the search service pages no deeper than MAX_OFFSET
+MAX_PAGE = MAX_WINDOW // PAGE_SIZE  # the search service pages no deeper than MAX_WINDOW hits
 FACET_LABELS = {"department": "Organisationseinheit", "unit": "Aktenplan", "year": "Jahr",
                 "document_type": "Dokumentart"}
 FACET_FILTER = {"department": "dept", "unit": "az", "year": "year", "document_type": "type"}

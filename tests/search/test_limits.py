@@ -1,10 +1,11 @@
 """Search paging is bounded and hits expose no figure computed over other departments' documents.
 The engines collect offset + limit hits (tantivy allocates them up front and aborts the process on a huge
-offset), so the service refuses an offset past MAX_OFFSET; the page, API and command turn that into a German
+offset; Elasticsearch refuses offset + limit past 10,000), so the service refuses an offset past MAX_WINDOW -
+limit; the page, API and command turn that into a German
 message or the last reachable page, never a 500."""
 import pytest
 
-from search.services import MAX_LIMIT, MAX_OFFSET, outbox_drain, search_documents
+from search.services import MAX_LIMIT, MAX_WINDOW, outbox_drain, search_documents
 
 from .conftest import make_document
 
@@ -27,14 +28,15 @@ def found(org, akten):
     return docs
 
 
-@pytest.mark.parametrize("offset", [MAX_OFFSET + 1, 10**15, 10**30])
+@pytest.mark.parametrize("offset", [MAX_WINDOW - 9, 10**15, 10**30])
 def test_service_refuses_an_offset_past_the_bound_naming_it(org, found, offset):
-    with pytest.raises(ValueError, match=f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_OFFSET}"):
-        search_documents(user=org.anna, query="Standsicherheit", offset=offset)
+    with pytest.raises(ValueError, match=rf"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - 10} "
+                                         rf"\(offset \+ limit höchstens {MAX_WINDOW}\)"):
+        search_documents(user=org.anna, query="Standsicherheit", offset=offset, limit=10)
 
 
 def test_deepest_allowed_offset_still_answers(org, found):
-    result = search_documents(user=org.anna, query="Standsicherheit", offset=MAX_OFFSET, limit=MAX_LIMIT)
+    result = search_documents(user=org.anna, query="Standsicherheit", offset=MAX_WINDOW - MAX_LIMIT, limit=MAX_LIMIT)
     assert result.total == 3 and result.hits == []
 
 
@@ -48,12 +50,12 @@ def test_api_answers_400_with_the_field_for_out_of_range_paging(org, found, clie
         or "keine ganze Zahl" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("page", ["9" * 30, str(10**6), "502"])
+@pytest.mark.parametrize("page", ["9" * 30, str(10**6), "501"])
 def test_search_page_past_the_last_reachable_page_shows_that_page_with_a_note(org, found, client_for, page):
     response = client_for(org.anna).get("/suche/", {"q": "Standsicherheit", "page": page})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Weiter als bis Seite 501 wird nicht geblättert" in html and "weiter</a>" not in html
+    assert "Weiter als bis Seite 500 wird nicht geblättert" in html and "weiter</a>" not in html
 
 
 def test_search_command_refuses_a_huge_offset(org, found, run_command):
