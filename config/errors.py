@@ -6,7 +6,7 @@ import re
 import secrets
 import sys
 
-from django.http import HttpResponseServerError
+from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.csrf import requires_csrf_token
@@ -30,5 +30,8 @@ def server_error(request, template_name="500.html"):
     error_id = new_error_id()
     logger.error("Fehlernummer %s: %s %s", error_id, request.method, request.get_full_path()[:500],
                  exc_info=sys.exc_info())
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Interner Fehler; bitte der Administration die Fehlernummer nennen.",
+                             "error_id": error_id}, status=500)
     template = loader.get_template(template_name)
     return HttpResponseServerError(template.render({"error_id": error_id}))

@@ -14,4 +14,5 @@ def forbidden(request):
     raise PermissionDenied
 
 
-urlpatterns = [path("test-boom/", boom), path("test-forbidden/", forbidden), *project_urlpatterns]
+urlpatterns = [path("test-boom/", boom), path("api/test-boom/", boom), path("test-forbidden/", forbidden),
+               *project_urlpatterns]

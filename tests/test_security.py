@@ -65,6 +65,17 @@ def test_server_error_shows_a_german_page_with_the_error_id_that_is_logged(org, 
     assert "kaputt im Test" not in page and "Traceback" not in page
 
 
+def test_server_error_under_the_api_is_json_with_the_logged_error_id(org, settings, caplog):
+    settings.ROOT_URLCONF = "tests.error_urls"
+    client = Client(raise_request_exception=False)
+    client.force_login(org.anna)
+    response = client.get("/api/test-boom/")
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    error_id = response.json()["error_id"]
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+    assert "kaputt" not in response.content.decode()
+
+
 def test_debug_page_hides_connection_urls_with_secrets(org, settings):
     """Even with DEBUG on, the technical 500 page never shows the S3 secret or the Redis password."""
     settings.ROOT_URLCONF = "tests.error_urls"
