@@ -1,9 +1,10 @@
 """The 0503 transfer package: `{ProzessID}_Aussonderung.Aussonderung.0503.zip` with the 0503 XML and, for every
 Dokument version, the archival rendition and the original (the primary files)."""
 import hashlib
-import io
 import mimetypes
 import os
+import shutil
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from dms.storage import get_storage
 from .records import AkteRecord, FileRecord
 from .xdomea import FILE_0503_XML, FILE_0503_ZIP, TransferFile, build_0503
 
+SPOOL_BYTES = 16 * 1024 * 1024
 TRANSFERRED_ROLES = ("rendition", "original")  # DESIGN.md: the archival rendition and the original
 
 # xdomea code list Dateiformat 1.0
@@ -25,9 +27,8 @@ PDF, PDFA, OTHER = "018", "044", "100"
 
 
 def _pdf_format(stream) -> tuple[str, str]:
-    """(code, version): 044 with the PDF/A part and conformance (`2b`) when the XMP claims PDF/A, else 018."""
-    if not stream.seekable():
-        stream = io.BytesIO(stream.read())
+    """(code, version): 044 with the PDF/A part and conformance (`2b`) when the XMP claims PDF/A, else 018.
+    `stream` must be seekable: it is read from the start again afterwards."""
     try:
         with pikepdf.open(stream) as pdf:
             status = pdf.open_metadata().pdfa_status
@@ -43,7 +44,13 @@ def _extension(media_type: str) -> str:
 
 
 def _add_file(zf: zipfile.ZipFile, name: str, f: FileRecord, stamp: tuple) -> TransferFile:
-    with get_storage().open(f.key) as src:
+    with get_storage().open(f.key) as stored, tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+        src = stored
+        if f.media_type == "application/pdf" and not stored.seekable():
+            # An S3 body streams once; the PDF is looked at and then copied, so keep it (on disk past SPOOL_BYTES).
+            shutil.copyfileobj(stored, spool, 1024 * 1024)
+            spool.seek(0)
+            src = spool
         if f.media_type == "application/pdf":
             code, version = _pdf_format(src)
         else:

@@ -299,3 +299,27 @@ def test_execute_command_reports(two, org, tmp_path, run_command):
     assert code != 0 and "no disposal run '999'" in err
     with transaction.atomic():
         assert DisposalRun.objects.get(pk=run.pk).state == "done"
+
+
+def test_transfer_from_s3_carries_the_pdfs_bit_exact(org, aktenplan, tmp_path, settings, moto_s3):  # noqa: F811
+    """An S3 body streams once: the PDF looked at for its format must still be copied whole into the 0503
+    (found by the production-like smoke test: every PDF on S3 was refused as not matching its hash)."""
+    import hashlib
+    import zipfile
+
+    from dms import storage as storage_mod
+    from tests.dms.s3server import bucket_url
+
+    settings.DMS_STORAGE_URL = bucket_url(moto_s3)
+    storage_mod._cached.cache_clear()
+    try:
+        a = _closed("63.10.02-1990/0001", zda=date(1990, 6, 30), title="Neubau")  # A, 30 years: due
+        doc = make_document(a, title="Bauantrag", text="Basaltlava")
+        expected = {o.sha256 for o in doc.current_version.stored_objects()}
+        run = run_execute(run=_approved(org, tmp_path, {a: "A"}), out_dir=tmp_path / "out", by=org.archiv)
+        assert run.state == "done"
+        with zipfile.ZipFile(run.transfer_file) as zf:
+            carried = {hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if not n.endswith(".xml")}
+        assert carried == expected
+    finally:
+        storage_mod._cached.cache_clear()
