@@ -7,7 +7,7 @@ export OMP_THREAD_LIMIT := 1
 PG_URL ?= postgres://eakte:eakte@127.0.0.1:5432/eakte
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
+.PHONY: run run-cluster test test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
 
 sysdeps:
 	@missing=""; \
@@ -53,6 +53,10 @@ run: demo
 	@$(PY) manage.py search_indexer & indexer=$$!; \
 	trap 'kill $$indexer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+# The production-like run on one machine: PostgreSQL, Elasticsearch, S3 (moto), Celery on Redis, gunicorn.
+run-cluster: sysdeps venv services esdeps
+	tools/cluster.sh
 
 test-sqlite: sysdeps venv services
 	$(PY) -m pytest -q -p no:cacheprovider -m "not elasticsearch"
