@@ -6,8 +6,11 @@ Also the precision cost of compound expansion: documents it adds, and how many o
 compound part. Targets: p50 <= 5 ms, p95 <= 20 ms; reindex <= 60 s; peak RSS <= 500 MB.
 
     .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--keep DIR [--reuse]] [--json]
+                                     [--elasticsearch auto|http://127.0.0.1:9201]
 
 Runs in a throwaway DMS_DATA_DIR (SQLite unless DMS_DATABASE_URL is set), removed afterwards unless --keep.
+With --elasticsearch the same database is indexed and queried a second time on Elasticsearch (`auto` starts a
+node with tools/elasticsearch/es.sh and reports its peak RSS), and both backends are printed side by side.
 """
 import argparse
 import json
@@ -256,6 +259,80 @@ def compound_precision(user, dept_code: str) -> dict:
             "recall": round(truth_found / truth_total, 4) if truth_total else None}
 
 
+def measure(args, info, data_dir: Path, index_size_mb=None) -> dict:
+    """Full rebuild in a child process (time, CPU, peak RSS of the child), then query latency and compound
+    precision through `search_documents`, on the backend DMS_SEARCH_URL names."""
+    from dms.models import Page
+
+    report = {}
+    if index_size_mb is None:
+        def index_size_mb():
+            index_dir = data_dir / "index"
+            return round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
+    # full rebuild in a child process: time and peak RSS. The child reports its own VmHWM: the kernel's
+    # ru_maxrss of a child also counts the pages it shared with this (large) parent before exec.
+    started = time.monotonic()
+    child = subprocess.run([sys.executable, "-c", REINDEX_CHILD], check=True, capture_output=True, text=True,
+                           env=os.environ.copy(), cwd=ROOT)
+    reindex_s = time.monotonic() - started
+    report["reindex_s"] = round(reindex_s, 1)
+    report["reindex_docs_per_s"] = round(args.docs / reindex_s)
+    cpu_s, hwm_kb = child.stdout.split()[-2:]
+    report["reindex_cpu_s"] = float(cpu_s)
+    report["reindex_peak_rss_mb"] = round(int(hwm_kb) / 1024)
+    report["load_average"] = os.getloadavg()[0]
+    report["index_size_mb"] = index_size_mb()
+
+    rnd = random.Random(11)
+    visible = list(Page.objects.filter(version__document__department__code=info["dept_code"])
+                   .values_list("text", flat=True)[:500])
+    queries = make_queries(rnd, info["words"], args.queries, visible)
+    report["queries"] = time_queries(info["user"], queries)
+    report["compound_expansion"] = compound_precision(info["user"], info["dept_code"])
+    return report
+
+
+ES_SH = ROOT / "tools" / "elasticsearch" / "es.sh"
+
+
+def measure_elasticsearch(args, info, data_dir: Path) -> dict:
+    """The same database indexed and queried on Elasticsearch: a node started here (`auto`, 1 GB heap; its peak
+    RSS is reported) or the one named."""
+    from django.conf import settings
+
+    from search.backends import get_backend, reset_backends
+
+    node_dir = data_dir / "elasticsearch"
+    url = args.elasticsearch
+    if url == "auto":
+        url = subprocess.run([ES_SH, "start", node_dir], check=True, capture_output=True, text=True,
+                             env={**os.environ, "DMS_ES_HEAP": "1g"}).stdout.strip()
+    alias = f"bench-{os.getpid()}"
+    os.environ["DMS_SEARCH_URL"] = settings.DMS_SEARCH_URL = f"elasticsearch+{url.rstrip('/')}/{alias}"
+    reset_backends()
+    client = get_backend().client
+    try:
+        def index_size_mb():
+            stats = client.indices.stats(index=f"{alias}-*", metric="store")
+            return round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6, 1)
+
+        report = measure(args, info, data_dir, index_size_mb)
+        jvm = next(iter(client.nodes.stats(metric="jvm")["nodes"].values()))["jvm"]["mem"]
+        report["node_heap_used_mb"] = round(jvm["heap_used_in_bytes"] / 1e6)
+        if args.elasticsearch == "auto":
+            pid = (node_dir / "pid").read_text().strip()
+            hwm = [line.split()[1] for line in open(f"/proc/{pid}/status") if line.startswith("VmHWM")][0]
+            report["node_peak_rss_mb"] = round(int(hwm) / 1024)
+        return report
+    finally:
+        client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
+        if args.elasticsearch == "auto":
+            subprocess.run([ES_SH, "stop", node_dir], check=False)
+        os.environ.pop("DMS_SEARCH_URL", None)
+        settings.DMS_SEARCH_URL = f"tantivy://{data_dir / 'index'}"
+        reset_backends()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=100_000)
@@ -263,6 +340,7 @@ def main():
     ap.add_argument("--keep", help="use this data dir and keep it")
     ap.add_argument("--reuse", action="store_true", help="with --keep: reuse its populated database")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--elasticsearch", help="also measure Elasticsearch: `auto` (start a node) or its URL")
     args = ap.parse_args()
     data_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-search-"))
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -276,7 +354,7 @@ def main():
 
     from search.services import outbox_drain
     from search.outbox import outbox_enqueue
-    from dms.models import Document, Page
+    from dms.models import Document
 
     report = {"docs": args.docs}
     try:
@@ -302,27 +380,9 @@ def main():
             outbox_drain()
             report["outbox_drain_docs_per_s"] = round(n_drain / (time.monotonic() - started))
 
-        # full rebuild in a child process: time and peak RSS. The child reports its own VmHWM: the kernel's
-        # ru_maxrss of a child also counts the pages it shared with this (large) parent before exec.
-        started = time.monotonic()
-        child = subprocess.run([sys.executable, "-c", REINDEX_CHILD], check=True, capture_output=True, text=True,
-                               env=os.environ.copy(), cwd=ROOT)
-        reindex_s = time.monotonic() - started
-        report["reindex_s"] = round(reindex_s, 1)
-        report["reindex_docs_per_s"] = round(args.docs / reindex_s)
-        cpu_s, hwm_kb = child.stdout.split()[-2:]
-        report["reindex_cpu_s"] = float(cpu_s)
-        report["reindex_peak_rss_mb"] = round(int(hwm_kb) / 1024)
-        report["load_average"] = os.getloadavg()[0]
-        index_dir = data_dir / "index"
-        report["index_size_mb"] = round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
-
-        rnd = random.Random(11)
-        visible = list(Page.objects.filter(version__document__department__code=info["dept_code"])
-                       .values_list("text", flat=True)[:500])
-        queries = make_queries(rnd, info["words"], args.queries, visible)
-        report["queries"] = time_queries(info["user"], queries)
-        report["compound_expansion"] = compound_precision(info["user"], info["dept_code"])
+        report["tantivy"] = measure(args, info, data_dir)
+        if args.elasticsearch:
+            report["elasticsearch"] = measure_elasticsearch(args, info, data_dir)
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -332,15 +392,25 @@ def main():
     print(f"documents: {args.docs:,} (populated in {report['populate_s']} s)")
     if report["outbox_drain_docs_per_s"]:
         print(f"indexing via outbox_drain: {report['outbox_drain_docs_per_s']:,} docs/s")
-    print(f"reindex: {report['reindex_s']} s ({report['reindex_docs_per_s']:,} docs/s, "
-          f"{report['reindex_cpu_s']} s CPU), "
-          f"peak RSS {report['reindex_peak_rss_mb']} MB, index size {report['index_size_mb']} MB "
-          f"(load average {report['load_average']:.1f} on {os.cpu_count()} cores)")
+    for name in ("tantivy", "elasticsearch"):
+        if name in report:
+            print_backend(name, report[name])
+
+
+def print_backend(name: str, r: dict) -> None:
+    node = ""
+    if "node_heap_used_mb" in r:
+        node = f", node heap {r['node_heap_used_mb']} MB" + (
+            f", node peak RSS {r['node_peak_rss_mb']} MB" if "node_peak_rss_mb" in r else "")
+    print(f"\n== {name} ==")
+    print(f"reindex: {r['reindex_s']} s ({r['reindex_docs_per_s']:,} docs/s, {r['reindex_cpu_s']} s CPU), "
+          f"peak RSS {r['reindex_peak_rss_mb']} MB, index size {r['index_size_mb']} MB{node} "
+          f"(load average {r['load_average']:.1f} on {os.cpu_count()} cores)")
     print(f"{'query':10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8} {'hits':>8} {'zero':>6}")
-    for kind, r in report["queries"].items():
-        print(f"{kind:10} {r['p50_ms']:8} {r['p95_ms']:8} {r['max_ms']:8} {r['cpu_p50_ms']:8} {r['mean_hits']:8} "
-              f"{r['zero_hit_share']:6}")
-    c = report["compound_expansion"]
+    for kind, q in r["queries"].items():
+        print(f"{kind:10} {q['p50_ms']:8} {q['p95_ms']:8} {q['max_ms']:8} {q['cpu_p50_ms']:8} {q['mean_hits']:8} "
+              f"{q['zero_hit_share']:6}")
+    c = r["compound_expansion"]
     print(f"compound expansion: +{c['documents_added']} documents, {c['true_compounds']} true compounds "
           f"(precision {c['precision']}, recall of compound documents {c['recall']})")
 
