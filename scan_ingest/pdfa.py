@@ -23,6 +23,7 @@ class RenditionPage:
     path: str
     index: int = 0
     rotate: float = 0.0  # degrees counter-clockwise about the page centre (deskew without resampling)
+    overlay: str | None = None  # a text-only PDF page laid over this page (the OCR of a grafted scan page)
 
 
 @functools.cache
@@ -61,8 +62,15 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
                 src = sources[page.path] = pikepdf.open(page.path)
             pdf.pages.append(src.pages[page.index])
             normalise_page(pdf.pages[-1])
+            if page.overlay:
+                text = sources.get(page.overlay)
+                if text is None:
+                    text = sources[page.overlay] = pikepdf.open(page.overlay)
+                target = pdf.pages[-1]
+                target.add_overlay(text.pages[0], pikepdf.Rectangle(target.cropbox))
             if page.rotate:
                 _turn(pdf, pdf.pages[-1], page.rotate)
+        _share_ocr_fonts(pdf)
         stamp = pikepdf.String(_pdf_date(created))
         pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
             Title=pikepdf.String(title), Author=pikepdf.String(author), Subject=pikepdf.String(subject),
@@ -88,6 +96,32 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
         for src in sources.values():
             src.close()
     return out_path
+
+
+def _share_ocr_fonts(pdf: pikepdf.Pdf) -> None:
+    """Every tesseract page brings its own copy of the same GlyphLessFont (about 0.8 kB): all pages use the
+    first copy, the others are not written."""
+    shared: dict[bytes, pikepdf.Object] = {}
+
+    def fold(resources) -> None:
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        for name, font in list((fonts or {}).items()):
+            if str(font.get("/BaseFont")) != "/GlyphLessFont" or "/DescendantFonts" not in font:
+                continue
+            descendant = font.DescendantFonts[0]
+            key = b"\0".join(
+                [stream.read_raw_bytes() if isinstance(stream, pikepdf.Stream) else b"-"
+                 for stream in (descendant.FontDescriptor.get("/FontFile2"), descendant.get("/CIDToGIDMap"),
+                                font.get("/ToUnicode"))]
+                + [repr(descendant.get(k)).encode() for k in ("/W", "/DW", "/CIDSystemInfo")])
+            fonts[name] = shared.setdefault(key, font)
+
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        fold(resources)
+        for xobject in ((resources or {}).get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                fold(xobject.get("/Resources"))
 
 
 def _turn(pdf: pikepdf.Pdf, page: pikepdf.Page, degrees: float) -> None:

@@ -111,7 +111,8 @@ def deskew(page: PageState) -> PageState:
         if not multi_column(page.preview, page.preview_dpi, angle):
             return page.replace(skew=angle, view_rotation=angle)
         page = page.replace(notes=page.notes + ("text in columns: deskewed in the pixels before OCR",))
-    return page.with_image(rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False)
+    return page.with_image(rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False,
+                           turned=True)
 
 
 def osd_rotation(page: PageState) -> tuple[int, float]:
@@ -145,7 +146,7 @@ def orient(page: PageState) -> PageState:
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page
     return deskew(page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate,
-                                  skew=0.0, view_rotation=0.0, source_intact=False))
+                                  skew=0.0, view_rotation=0.0, source_intact=False, turned=True))
 
 
 def fix_orientation(page: PageState) -> PageState:
@@ -162,7 +163,8 @@ def fix_orientation(page: PageState) -> PageState:
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page.replace(osd_checked=True)
     turned = page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
-                             view_rotation=0.0, pdf_path=None, osd_checked=True, source_intact=False)
+                             view_rotation=0.0, pdf_path=None, osd_checked=True, source_intact=False,
+                             turned=True, graft=False)
     turned = ocr(deskew(turned))
     if (turned.confidence or 0) > (page.confidence or 0):
         os.unlink(page.pdf_path)

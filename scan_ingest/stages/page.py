@@ -34,6 +34,8 @@ class PageState:
     pdf_path: str | None = None
     warnings: tuple[str, ...] = ()  # each flags the document for review
     notes: tuple[str, ...] = ()  # for the scan record only (why a page with text was OCR'd)
+    turned: bool = False  # the pixels were rotated (deskew, orientation): they no longer match the source page
+    graft: bool = False  # the rendition page is the source PDF page with pdf_path's text-only layer on top
     layer_text: str = ""  # the page's own text when it was OCR'd only for PDF/A: stored instead of the OCR's
 
     def replace(self, **changes) -> PageState:
@@ -63,4 +65,5 @@ class PageState:
             rotation=self.rotation, skew=self.skew, view_rotation=self.view_rotation, dpi=self.dpi, size_px=size,
             seconds=round(seconds, 3),
             worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings, notes=self.notes,
+            graft=self.graft,
         )

@@ -72,3 +72,22 @@ def pdfa_problems_of(path: str, index: int) -> list[str]:
         page = pdf.pages[index]
         normalise_page(page)
         return page_problems(page)
+
+
+def graftable(path: str, index: int) -> bool:
+    """Whether the source page itself can carry the OCR text in the rendition: upright (/Rotate 0, no
+    UserUnit) and PDF/A-conformant once normalised, so its images go in as they are (rendition no larger
+    than the source)."""
+    import pikepdf
+
+    from ..pdfa_check import normalise_page, page_problems
+
+    try:
+        with pikepdf.open(path) as pdf:
+            page = pdf.pages[index]
+            if int(page.obj.get("/Rotate", 0)) % 360 or float(page.obj.get("/UserUnit", 1)) != 1:
+                return False
+            normalise_page(page)
+            return not page_problems(page)
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return False

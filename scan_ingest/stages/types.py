@@ -58,6 +58,7 @@ class PageResult:
     worker: str = ""  # host:pid of the process that did the page
     warnings: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    graft: bool = False  # rendition page: the source PDF page + the text-only layer in pdf_path
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -315,3 +315,45 @@ def test_two_column_page_skewed_one_degree_is_deskewed_in_the_pixels_tesseract_r
     assert result.skew == pytest.approx(-1.2, abs=0.2) and result.view_rotation == 0.0
     assert any("columns" in n for n in result.notes)
     assert cer(result.text, left + "\n" + right) < 0.01, "columns read one after the other"
+
+
+# -- rendition size -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["gray-jpeg", "rgb-jpeg", "bilevel-ccitt"])
+def test_scanned_pdf_rendition_keeps_the_source_images_and_is_not_larger_than_the_source(tmp_path, kind):
+    """The source page carries tesseract's text-only layer (grafted): its image streams go into the rendition
+    byte for byte; the rendition is at most the source plus the text layer (about 3 kB a page)."""
+    from datetime import datetime, timezone
+
+    from PIL import Image
+
+    from scan_ingest.pipeline import plan_documents
+    from scan_ingest.pdfa import rendition_problems
+    from scan_ingest.writer import rendition_write
+
+    pages = [synth.text_page(synth.german_text(i, 8), dpi=200, seed=i, point_size=11) for i in range(2)]
+    source = tmp_path / "scan.pdf"
+    if kind == "bilevel-ccitt":
+        pages = [p.convert("1", dither=Image.Dither.NONE) for p in pages]
+    elif kind == "rgb-jpeg":
+        pages = [p.convert("RGB") for p in pages]
+    extra = {} if kind == "bilevel-ccitt" else {"quality": 75}
+    pages[0].save(source, "PDF", resolution=200, save_all=True, append_images=pages[1:], **extra)
+    results = [run(source, "pdf", tmp_path, index=i) for i in range(2)]
+    assert all(r.graft and r.words > 20 for r in results)
+    (plan,), _ = plan_documents(results, aktenzeichen=AZ, title="t")
+    out = tmp_path / "r.pdf"
+    rendition_write(plan=plan, source=source, out_path=out, author="scan", subject=AZ,
+                    created=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    assert rendition_problems(out) == []
+
+    def images(path):
+        with pikepdf.open(path) as pdf:
+            return [im.read_raw_bytes() for page in pdf.pages for im in page.get_images().values()]
+
+    assert images(out) == images(source), "the scanned images are not re-encoded"
+    assert out.stat().st_size <= source.stat().st_size * 1.0 + 3500 * len(pages)
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True).stdout
+    assert similarity(text, synth.german_text(0, 8) + synth.german_text(1, 8)) > 0.9

@@ -187,12 +187,14 @@ def test_broken_and_truncated_pdfs_are_refused(tmp_path):
         assert str(tmp_path) not in info.value.reason
 
 
-def test_bilevel_pdf_scan_stays_bilevel_in_the_page_pdf(tmp_path):
-    """A black-and-white scan is rendered without smoothing and kept 1 bit deep, not re-encoded as JPEG."""
-    im = synth.text_page(synth.german_text(1, 3), dpi=150, seed=1, noise=0).convert("1", dither=Image.Dither.NONE)
+def test_bilevel_pdf_scan_turned_in_the_pixels_stays_bilevel_in_the_page_pdf(tmp_path):
+    """A black-and-white scan whose pixels must be turned (3 degrees askew, so the source page cannot carry
+    the text) is rendered without smoothing and kept 1 bit deep, not re-encoded as JPEG."""
+    im = synth.text_page(synth.german_text(1, 3), dpi=150, seed=1, noise=0, skew=3.0).convert(
+        "1", dither=Image.Dither.NONE)
     im.save(tmp_path / "bw.pdf", "PDF", resolution=150)
     result = run(tmp_path / "bw.pdf", "pdf", tmp_path)
-    assert result.error is None and result.words > 5
+    assert result.error is None and result.words > 5 and not result.graft
     with pikepdf.open(result.pdf_path) as pdf:
         (image,) = pdf.pages[0].get_images().values()
         assert int(image.BitsPerComponent) == 1 and image.Filter != "/DCTDecode"
