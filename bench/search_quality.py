@@ -95,7 +95,8 @@ def parse_entry(line: str) -> Entry:
                                              position_class(start, end, len(word))))
     for start, end, query, prefix in segments:
         if prefix:
-            entry.parts.append(TruthPart(query[0].upper() + query[1:], start, end, position_class(start, end, len(word))))
+            entry.parts.append(TruthPart(query[0].upper() + query[1:], start, end,
+                                         position_class(start, end, len(word))))
     return entry
 
 

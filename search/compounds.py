@@ -8,6 +8,7 @@ That rule keeps ordinary words whole (Verwaltung, Bescheinigung, Versicherung: n
 of its own meaning (not a derived noun such as an|Lage, ab|Schluss, mit|Teilung).
 """
 import functools
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,9 @@ def lexicon() -> Lexicon:
 
 def _cover(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, int]] | None:
     """The (start, end) of each part of the best complete cover of the folded word by two or more parts, or None:
-    each part after the first starts at one of `starts`; fewest parts, then fewest three-letter parts, then the shortest Fugenelemente, then the longest last part
-    (Wasser|stand, not Wassers|tand). Stems (Schul-, Wohn-) only before another part."""
+    each part after the first starts at one of `starts`; fewest parts, then fewest three-letter parts, then the
+    shortest Fugenelemente, then the longest last part (Wasser|stand, not Wassers|tand). Stems (Schul-, Wohn-) only
+    before another part."""
     n = len(word)
     best: list[tuple | None] = [None] * (n + 1)  # position -> (cost, parts) reaching it
     best[0] = ((0, 0, 0, 0), ())
@@ -218,3 +220,33 @@ def part_around(text: str, pos: int, wanted) -> tuple[int, int] | None:
                 return offset + p.start, offset + p.end
         offset += len(piece) + 1
     return None
+
+
+def same_word(part: str, word: str) -> bool:
+    """Is the compound part the query word in another form (Verträge ~ Vertrag, Gebühren ~ Gebühr)? Folded, one
+    is the other plus at most three letters of ending, less at most one letter (ä folded to a)."""
+    a, b = fold(part)[0], fold(word)[0]
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    return k >= MIN_PART and k >= min(len(a), len(b)) - 1 and max(len(a), len(b)) - k <= 3
+
+
+def find_part(text: str, words) -> tuple[int, int] | None:
+    """(start, end) in `text` of the first compound part that is one of `words` in some form (for highlighting)."""
+    words = list(words)
+    for m in _WORD.finditer(text):
+        if len(m.group()) >= 2 * MIN_PART:
+            hit = part_around(text, m.start(), lambda p: any(same_word(p, w) for w in words))
+            if hit is not None:
+                return hit
+    return None
+
+
+def marked_snippet(text: str, start: int, end: int, chars: int, before: int = 80) -> str:
+    """An HTML fragment of about `chars` characters around text[start:end], which is marked with <b>."""
+    left = text.rfind(" ", 0, max(0, start - before)) + 1
+    right = text.find(" ", max(end, left + chars - (end - start)))
+    right = len(text) if right < 0 else right
+    return (f"{html.escape(text[left:start])}<b>{html.escape(text[start:end])}</b>"
+            f"{html.escape(text[end:right])}")

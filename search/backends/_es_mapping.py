@@ -3,13 +3,14 @@
 from collections.abc import Callable
 
 from elasticsearch_dsl import Index, Integer, Keyword, Long, Mapping, Object, Q, Search, Text, analyzer, normalizer
-from elasticsearch_dsl import char_filter, token_filter, tokenizer
+from elasticsearch_dsl import token_filter
 
 from ..analysis import TYPO_HIGH, TYPO_LOW, looks_like_aktenzeichen
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
+from ._es_compounds import joined_word, part, part_typo, parts_field, parts_text, word_bonus
 
-TITLE_BOOST, PARTS_BOOST, TYPO_BOOST = 2.0, 0.5, 0.3
+TITLE_BOOST, TYPO_BOOST = 2.0, 0.3
 SNIPPET_CHARS = 240
 FACET_FIELDS = {"department": "department", "unit": "unit", "year": "year", "document_type": "document_type"}
 FILTER_FIELDS = {"az": "az", "dept": "department", "year": "year", "type": "type_key"}
@@ -22,17 +23,6 @@ DE = analyzer("de", tokenizer="standard",
 # `de_folded`: unstemmed, normalised words: typo tolerance compares whole words, so a typo in the ending counts
 # as one edit instead of changing the stem.
 DE_FOLDED = analyzer("de_folded", tokenizer="standard", filter=["lowercase", _stop, "german_normalization"])
-# `de_parts`: 4-grams of the words, searched with operator AND at a low boost, so `glasfaser` finds
-# `glasfaserausbau`. Precision cost: the grams may come from different words of one document. The grams come from
-# the tokenizer, one position each: the ngram token *filter* puts all grams of a word at one position, and a
-# match query then only needs any one of them (found on a real node: `Glasfaser` matched `Glasur`). Umlauts and ß
-# are folded before the tokenizer as german_normalization folds them for the other fields.
-_FOLD = char_filter("de_fold", "mapping", mappings=[
-    "Ä=>a", "ä=>a", "Ö=>o", "ö=>o", "Ü=>u", "ü=>u", "ß=>ss", "ẞ=>ss",
-    "AE=>a", "Ae=>a", "ae=>a", "OE=>o", "Oe=>o", "oe=>o", "UE=>u", "Ue=>u", "ue=>u"])
-DE_PARTS = analyzer("de_parts", char_filter=[_FOLD],
-                    tokenizer=tokenizer("de_4gram", "ngram", min_gram=4, max_gram=4, token_chars=["letter", "digit"]),
-                    filter=["lowercase"])
 LOWER = normalizer("lower", filter=["lowercase"])
 
 
@@ -42,8 +32,8 @@ def index_definition(name: str) -> Index:
     m.field("doc_id", Long())
     m.field("stamp", Long())
     m.field("title", Text(analyzer=DE, fields={"folded": Text(analyzer=DE_FOLDED)}))
-    m.field("body", Text(analyzer=DE, fields={"folded": Text(analyzer=DE_FOLDED),
-                                              "parts": Text(analyzer=DE_PARTS, search_analyzer=DE_PARTS)}))
+    m.field("parts", parts_field(DE))  # compound parts of title and body (search/compounds.py)
+    m.field("body", Text(analyzer=DE, fields={"folded": Text(analyzer=DE_FOLDED)}))
     for keyword in ("principals", "az", "department", "unit", "document_type"):
         m.field(keyword, Keyword())
     m.field("type_key", Keyword(normalizer=LOWER))
@@ -58,7 +48,7 @@ def index_definition(name: str) -> Index:
 def to_source(doc: IndexDoc, meta: dict) -> dict:
     source = {"doc_id": doc.document_id, "stamp": doc.stamp, "title": doc.title, "body": doc.body,
               "principals": list(doc.principals), "az": list(doc.az_keys), "department": doc.department,
-              "unit": doc.unit, "meta": meta}
+              "unit": doc.unit, "meta": meta, "parts": parts_text(doc.title, doc.body)}
     if doc.document_type:
         source["document_type"] = doc.document_type
         source["type_key"] = doc.document_type
@@ -91,6 +81,7 @@ class Compiler:
 
     def __init__(self, visible: Callable[[str, Q], bool]):
         self.visible = visible
+        self.part_words: list[str] = []  # words looked for as compound parts, to mark them in the snippet
 
     def permission(self, principals) -> Q:
         return Q("terms", principals=list(principals))
@@ -105,10 +96,15 @@ class Compiler:
             return Q("bool", should=[Q("term", az={"value": c.text, "boost": TITLE_BOOST}), _phrase((c.text,))],
                      minimum_should_match=1)
         should = _exact(c.text, required=expand)
+        if expand:
+            should += [word_bonus(c.text), *joined_word(c.text)]
         if expand and c.compounds:
-            should.append(Q("match", **{"body.parts": {"query": c.text, "operator": "and", "boost": PARTS_BOOST}}))
+            self.part_words.append(c.text)
+            should.append(part(c.text))
         if expand and c.typo_tolerant and not self.visible(c.text, self.perm):
             should.append(_typo(c.text, f"AUTO:{TYPO_LOW},{TYPO_HIGH}"))
+            if c.compounds:
+                should.append(part_typo(c.text, f"AUTO:{TYPO_LOW},{TYPO_HIGH}"))
         return Q("bool", should=should, minimum_should_match=1)
 
     def query(self, query: SearchQuery) -> Q:

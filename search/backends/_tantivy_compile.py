@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import tantivy as tv
 
 from ..analysis import close_words, looks_like_aktenzeichen, typo_distance
-from ..compounds import hyphen_joined, index_parts, part_around
+from ..compounds import hyphen_joined, index_parts, marked_snippet, part_around
 from ..indexdoc import IndexDoc
 from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
 
@@ -249,16 +249,8 @@ def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Patter
             return fragment, offset
     hit = parts.find(body) if parts is not None else None
     if hit is not None:
-        start, end = hit
-        left = body.rfind(" ", 0, max(0, start - PART_CONTEXT)) + 1
-        right = body.find(" ", max(end, left + SNIPPET_CHARS - (end - start)))
-        right = len(body) if right < 0 else right
-        return (f"{html.escape(body[left:start])}<b>{html.escape(body[start:end])}</b>"
-                f"{html.escape(body[end:right])}"), start
+        return marked_snippet(body, hit[0], hit[1], SNIPPET_CHARS), hit[0]
     return html.escape(body[:SNIPPET_CHARS]), None
-
-
-PART_CONTEXT = 80  # characters of text before a highlighted compound part
 
 
 @dataclass

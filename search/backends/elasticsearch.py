@@ -9,7 +9,8 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from elasticsearch_dsl import Q
 
 from . import base
-from ._es_mapping import Compiler, index_definition, to_source
+from ..compounds import find_part, marked_snippet
+from ._es_mapping import SNIPPET_CHARS, Compiler, index_definition, to_source
 
 FIRST_GENERATION = "gen-initial"
 _TAGS = re.compile(r"</?b>")
@@ -23,6 +24,14 @@ def fragment_offset(body: str, fragment_html: str) -> int | None:
         return None
     mark = fragment_html.find("<b>")
     return start + (len(html.unescape(_TAGS.sub("", fragment_html[:mark]))) if mark >= 0 else 0)
+
+
+def part_fragment(body: str, words, fragment: str, offset):
+    """A hit found only through a compound part: the part marked inside its compound (Kauf<b>vertrag</b>)."""
+    hit = find_part(body, words)
+    if hit is None:
+        return fragment, offset
+    return marked_snippet(body, hit[0], hit[1], SNIPPET_CHARS), hit[0]
 
 
 class ElasticsearchBackend(base.SearchBackend):
@@ -127,13 +136,14 @@ class ElasticsearchBackend(base.SearchBackend):
 
     # -- reads -----------------------------------------------------------------------------------------
     def _visible(self, text: str, permission: Q) -> bool:
-        q = Q("bool", filter=[permission], should=[Q("match", body=text), Q("match", title=text)],
-              minimum_should_match=1)
+        q = Q("bool", filter=[permission], should=[Q("match", body=text), Q("match", title=text),
+                                                   Q("match", parts=text)], minimum_should_match=1)
         return self.client.count(index=self.alias, body={"query": q.to_dict()})["count"] > 0
 
     def _search(self, query):
         self._ensure()
-        body = Compiler(self._visible).search(query, self.alias).to_dict()
+        compiler = Compiler(self._visible)
+        body = compiler.search(query, self.alias).to_dict()
         response = self.client.search(index=self.alias, body=body)
         raw_hits = []
         for h in response["hits"]["hits"]:
@@ -143,6 +153,8 @@ class ElasticsearchBackend(base.SearchBackend):
             fragments = [f for field in ("body", "body.folded") for f in highlight.get(field, [])]
             fragment = next((f for f in fragments if "<b>" in f), fragments[0] if fragments else "")
             offset = fragment_offset(source.get("body", ""), fragment) if fragment else None
+            if query.highlight and "<b>" not in fragment and compiler.part_words:
+                fragment, offset = part_fragment(source.get("body", ""), compiler.part_words, fragment, offset)
             raw_hits.append(base.RawHit(source["doc_id"], h["_score"] or 0.0, source["meta"], fragment, offset))
         facets = {name: [{"value": b["key"], "count": b["doc_count"]}
                          for b in response.get("aggregations", {}).get(name, {}).get("buckets", [])]

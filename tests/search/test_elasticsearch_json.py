@@ -22,20 +22,18 @@ def compiled(text, visible=lambda word, perm: True, **kwargs):
 
 def test_mapping_has_the_german_analysis_chain():
     """Stopwords, german_normalization (umlauts, ae/oe/ue, ß), light German stemming; an unstemmed subfield for
-    typos and a 4-gram subfield (grams from the tokenizer, one position each) for compound parts; keywords for
+    typos; the compound parts (search/compounds.py) in a field of their own, analysed like the body; keywords for
     principals and filters."""
     d = index_definition("eakte-gen-1").to_dict()
     analysis = d["settings"]["analysis"]
     assert analysis["analyzer"]["de"]["filter"] == ["lowercase", "de_stop", "german_normalization", "de_stem"]
     assert analysis["filter"]["de_stop"] == {"type": "stop", "stopwords": "_german_"}
     assert analysis["filter"]["de_stem"] == {"type": "stemmer", "language": "light_german"}
-    assert analysis["tokenizer"]["de_4gram"] == {"type": "ngram", "min_gram": 4, "max_gram": 4,
-                                                 "token_chars": ["letter", "digit"]}
     assert "de_stem" not in analysis["analyzer"]["de_folded"]["filter"]
     props = d["mappings"]["properties"]
     assert props["body"]["analyzer"] == "de"
     assert props["body"]["fields"]["folded"]["analyzer"] == "de_folded"
-    assert props["body"]["fields"]["parts"]["analyzer"] == "de_parts"
+    assert props["parts"] == {"type": "text", "analyzer": "de"} and "parts" not in props["body"]["fields"]
     assert props["principals"] == {"type": "keyword"}
     assert props["type_key"] == {"type": "keyword", "normalizer": "lower"}
     assert props["meta"] == {"type": "object", "enabled": False}
@@ -53,8 +51,10 @@ def test_word_compiles_to_stemmed_title_boosted_and_compound_parts():
     should = compiled("Glasfaser")["query"]["bool"]["must"][0]["bool"]["should"]
     assert should[0] == {"match": {"body": {"query": "Glasfaser", "operator": "and", "zero_terms_query": "all"}}}
     assert should[1]["match"]["title"]["boost"] == 2.0
-    assert should[2] == {"match": {"body.parts": {"query": "Glasfaser", "operator": "and", "boost": 0.5}}}
-    assert len(should) == 3  # the word occurs in a visible document: no typo expansion
+    assert should[2]["constant_score"]["boost"] == 1.0  # the word itself: above any compound holding it
+    assert should[3] == {"constant_score": {"boost": 0.5, "filter": {"bool": {"minimum_should_match": 1, "should": [
+        {"match": {"parts": {"query": "Glasfaser", "operator": "and"}}}]}}}}
+    assert len(should) == 4  # the word occurs in a visible document: no typo expansion
 
 
 def test_typo_expansion_only_when_the_word_is_absent_from_visible_documents():
@@ -65,8 +65,10 @@ def test_typo_expansion_only_when_the_word_is_absent_from_visible_documents():
         return False
 
     should = compiled("Digitalisierng", visible)["query"]["bool"]["must"][0]["bool"]["should"]
-    assert should[-1] == {"match": {"body.folded": {"query": "Digitalisierng", "fuzziness": "AUTO:4,8",
+    assert should[-2] == {"match": {"body.folded": {"query": "Digitalisierng", "fuzziness": "AUTO:4,8",
                                                      "boost": 0.3}}}
+    assert should[-1]["constant_score"]["filter"] == {"match": {"parts": {"query": "Digitalisierng",
+                                                                          "fuzziness": "AUTO:4,8"}}}
     assert asked == [("Digitalisierng", {"terms": {"principals": ["g:1", "u:7"]}})]
 
 
