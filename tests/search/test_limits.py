@@ -82,3 +82,20 @@ def test_other_departments_documents_change_nothing_a_user_sees(org, akten, foun
     outbox_drain()
     assert search_documents(user=org.bernd, query="Standsicherheit").total == 20
     assert seen() == before
+
+
+def test_no_integer_paging_value_causes_a_server_error(org, found, client_for):
+    """Any integer the schema allows for limit and offset (search API and the document list) gets 200 or 400."""
+    from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+    client = client_for(org.anna)
+    numbers = st.one_of(st.integers(-10, 12_000), st.integers(-(2**70), 2**70))
+
+    @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(limit=numbers, offset=numbers)
+    def check(limit, offset):
+        for url in ("/api/search/", "/api/documents/"):
+            response = client.get(url, {"q": "Standsicherheit", "limit": limit, "offset": offset})
+            assert response.status_code in (200, 400), (url, limit, offset, response.status_code)
+
+    check()
