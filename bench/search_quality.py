@@ -238,6 +238,18 @@ def queries_and_truth(entries: list[Entry]):
     return queries, matches
 
 
+def all_ids(backend, query) -> set[int]:
+    """Every matching document id. Elasticsearch pages at most 10,000 hits: there the compiled query is scrolled."""
+    if getattr(backend, "name", "") != "elasticsearch":
+        return {h["document_id"] for h in backend.search(query).hits}
+    from elasticsearch.helpers import scan
+
+    from search.backends._es_mapping import Compiler
+
+    body = {"query": Compiler(backend._visible).query(query).to_dict(), "_source": ["doc_id"]}
+    return {h["_source"]["doc_id"] for h in scan(backend.client, index=backend.alias, query=body, size=5000)}
+
+
 def search_quality(backend, docs: list[list[str]], queries, matches, *, batch: int = 5000) -> dict:
     from search.compounds import fold
     from search.query import SearchQuery, Term
@@ -258,7 +270,7 @@ def search_quality(backend, docs: list[list[str]], queries, matches, *, batch: i
     for s, text in queries.items():
         q = SearchQuery(principals=("g:1",), must=(Term(text, typo_tolerant=False),), limit=len(docs) + 1,
                         highlight=False, facets=())
-        found = {h["document_id"] for h in backend.search(q).hits}
+        found = all_ids(backend, q)
         truth = by_stem.get(s, {})
         for doc_id, cls in truth.items():
             (tp if doc_id in found else fn)[cls] += 1
@@ -284,6 +296,7 @@ def _backends(args, tmp: Path) -> dict:
     out = {"tantivy": backend_from_url(f"tantivy://{tmp / 'index'}")}
     if args.elasticsearch:
         out["elasticsearch"] = backend_from_url(f"elasticsearch+{args.elasticsearch.rstrip('/')}/eakte-bench-quality")
+        out["elasticsearch"].count()  # creates the index and its alias
     return out
 
 

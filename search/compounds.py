@@ -71,14 +71,17 @@ def fold(word: str) -> tuple[str, list[int]]:
 class Lexicon:
     parts: frozenset[str]
     stems: frozenset[str]
+    short: frozenset[str]  # the three-letter parts as listed (Amt, Ort, Rat), not folded from four (Haue -> hau)
 
 
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The folded word lists (read once)."""
     def load(path):
-        return frozenset(fold(w)[0] for w in path.read_text(encoding="utf-8").split())
-    return Lexicon(load(PARTS_FILE), load(STEMS_FILE))
+        return path.read_text(encoding="utf-8").split()
+    parts = load(PARTS_FILE)
+    return Lexicon(frozenset(fold(w)[0] for w in parts), frozenset(fold(w)[0] for w in load(STEMS_FILE)),
+                   frozenset(fold(w)[0] for w in parts if len(w) == MIN_PART))
 
 
 def _cover(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, int]] | None:
@@ -146,6 +149,10 @@ def _spans(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, i
         rest = _prefix_rest(word[s:e], lex)
         if rest is not None:
             found[(s + rest, e)] = None
+    for s, e in list(found):  # Verkehrs|zeichen: also Verkehr, for stemmers that keep a genitive s
+        if e < len(word) and word[e - 1] == "s" and (word[s:e - 1] in lex.short or (
+                e - 1 - s > MIN_PART and word[s:e - 1] in lex.parts)):
+            found[(s, e - 1)] = None
     return list(found)
 
 
