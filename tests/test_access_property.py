@@ -1,7 +1,7 @@
 """The one access rule, property-based, end to end. Hypothesis generates users of every role combination (none,
 scan-only, caseworker, archivist, admin and mixes; zero to several departments; creators of documents in other
 departments), then grants (view, change), revokes, moves of the Federführung, membership and role changes and
-(de)activations, all through the audited services. A small specification written here in plain Python (not the
+(de)activations, each either through the audited service or through the admin page that uses it. A small specification written here in plain Python (not the
 code under test) says what each user may see; the web pages (Akten list, Akte page, document download), the API
 (Akten and documents: list, detail, content), search (web and API: hits, totals, department facets), and
 `akten.access` (visible, changeable, Löschsperre) must all agree with it."""
@@ -19,7 +19,7 @@ from dms.models import Department, Document
 from dms.services import department_upsert, role_group, user_set_active, user_upsert
 from search.outbox import outbox_enqueue
 from search.services import outbox_drain
-from tests import factories
+from tests import admin_pages, factories
 
 DEPTS = ["10", "20", "30"]
 ROLES = ["scan", "caseworker", "archivist", "admin"]
@@ -47,13 +47,14 @@ users_st = st.lists(st.fixed_dictionaries({
     "roles": st.sets(st.sampled_from(ROLES)),
     "depts": st.sets(st.sampled_from(DEPTS)),
 }), min_size=N_USERS, max_size=N_USERS)
+via_st = st.sampled_from(["service", "admin"])  # the audited service directly, or the admin page that uses it
 op_st = st.one_of(
-    st.tuples(st.just("access"), st.integers(0, N_AKTEN - 1), st.sampled_from(GRANTEES),
+    st.tuples(st.just("access"), via_st, st.integers(0, N_AKTEN - 1), st.sampled_from(GRANTEES),
               st.sampled_from(["view", "change", "none"])),
-    st.tuples(st.just("move"), st.integers(0, N_AKTEN - 1), st.sampled_from(DEPTS)),
-    st.tuples(st.just("member"), st.integers(0, N_USERS - 1), st.sets(st.sampled_from(DEPTS)),
+    st.tuples(st.just("move"), via_st, st.integers(0, N_AKTEN - 1), st.sampled_from(DEPTS)),
+    st.tuples(st.just("member"), via_st, st.integers(0, N_USERS - 1), st.sets(st.sampled_from(DEPTS)),
               st.sets(st.sampled_from(ROLES))),
-    st.tuples(st.just("active"), st.integers(0, N_USERS - 1), st.booleans()),
+    st.tuples(st.just("active"), via_st, st.integers(0, N_USERS - 1), st.booleans()),
 )
 scenario_st = st.fixed_dictionaries({
     "users": users_st,
@@ -72,15 +73,16 @@ class Spec:
         self.creator = dict(enumerate(s["creators"]))
 
     def apply(self, op):
-        if op[0] == "access":
-            _, a, grantee, level = op
+        kind, _via, *args = op
+        if kind == "access":
+            a, grantee, level = args
             self.grants[(a, grantee)] = level
-        elif op[0] == "move":
-            self.lead[op[1]] = op[2]
-        elif op[0] == "member":
-            self.users[op[1]].update(depts=set(op[2]), roles=set(op[3]))
+        elif kind == "move":
+            self.lead[args[0]] = args[1]
+        elif kind == "member":
+            self.users[args[0]].update(depts=set(args[1]), roles=set(args[2]))
         else:
-            self.users[op[1]]["active"] = op[2]
+            self.users[args[0]]["active"] = args[1]
 
     def groups(self, u) -> set[str]:
         user = self.users[u]
@@ -117,21 +119,38 @@ class Spec:
             "caseworker" in user["roles"] and self.lead[a] in user["depts"]))
 
 
-def apply_op(op, users, akten, admin):
-    if op[0] == "access":
-        _, a, grantee, level = op
+def apply_op(op, users, akten, admin, admin_client):
+    """Carry out one change of access through the service or through the admin page (as an administrator)."""
+    kind, via, *args = op
+    if kind == "access":
+        a, grantee, level = args
         target = ({"user": users[int(grantee[4:])]} if grantee.startswith("user")
-                  else {"department": Department.objects.get(code=grantee[5:])} if grantee.startswith("dept:")
+                  else {"group": Department.objects.get(code=grantee[5:]).group} if grantee.startswith("dept:")
                   else {"group": role_group(grantee[5:])})
-        akte_set_access(akte=akten[a], by=admin, level=level, **target)
-    elif op[0] == "move":
-        akte_change_department(akte=Akte.objects.get(pk=akten[op[1]].pk),
-                               department=Department.objects.get(code=op[2]), by=admin)
-    elif op[0] == "member":
-        users[op[1]] = user_upsert(username=f"user{op[1]}", departments=sorted(op[2]), roles=sorted(op[3]),
-                                   by=admin)
+        if via == "admin":
+            assert admin_pages.set_access(admin_client, akten[a], level=level, **target).status_code == 302
+        else:
+            akte_set_access(akte=akten[a], by=admin, level=level, **target)
+    elif kind == "move":
+        akte, dept = Akte.objects.get(pk=akten[args[0]].pk), Department.objects.get(code=args[1])
+        if via == "admin":
+            assert admin_pages.change_akte(admin_client, akte, lead_department=dept.pk).status_code == 302
+        else:
+            akte_change_department(akte=akte, department=dept, by=admin)
+    elif kind == "member":
+        u, depts, roles = args
+        if via == "admin":
+            groups = [Department.objects.get(code=d).group for d in depts] + [role_group(r) for r in roles]
+            assert admin_pages.change_user(admin_client, users[u], groups=groups).status_code == 302
+        else:
+            user_upsert(username=f"user{u}", departments=sorted(depts), roles=sorted(roles), by=admin)
     else:
-        users[op[1]] = user_set_active(user=users[op[1]], active=op[2], by=admin)
+        u, active = args
+        if via == "admin":
+            assert admin_pages.change_user(admin_client, users[u], active=active).status_code == 302
+        else:
+            user_set_active(user=users[u], active=active, by=admin)
+    users[:] = [type(user).objects.get(pk=user.pk) for user in users]
 
 
 def items(response):
@@ -194,10 +213,13 @@ def test_every_channel_agrees_with_the_rule(db, s):
             if creator is not None:
                 Document.objects.filter(pk=doc.pk).update(created_by=users[creator])
         outbox_enqueue(document_ids=[d.pk for d in docs])
+        admin_client = Client()
+        admin_client.force_login(admin)
         for op in s["ops"]:
-            apply_op(op, users, akten, admin)
+            apply_op(op, users, akten, admin, admin_client)
             spec.apply(op)
         outbox_drain()
+        akten = [Akte.objects.get(pk=akte.pk) for akte in akten]
         docs = list(Document.objects.filter(pk__in=[d.pk for d in docs]).order_by("akte_id", "title"))
         for u, user in enumerate(users):
             want_akten, want_docs = spec.akten(u), spec.docs(u)

@@ -13,7 +13,7 @@ from dms.services import user_set_active, user_upsert
 from search.indexdoc import index_docs_for
 from search.models import OutboxEntry
 from search.services import outbox_drain, search_documents
-from tests import factories
+from tests import admin_pages, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -191,17 +191,7 @@ def test_admin_records_are_for_the_admin_role_only(client, org, bau):
 def test_the_user_admin_deactivates_through_the_service(admin_client_, org):
     from django.contrib.auth import get_user_model
 
-    url = f"/admin/auth/user/{org.bernd.pk}/change/"
-    page = admin_client_.get(url)
-    form = page.context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("password", "groups",
-                                                                               "user_permissions")}
-    data.update({"groups": [g.pk for g in org.bernd.groups.all()], "last_login_0": "", "last_login_1": "",
-                 "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00"})
-    data.pop("is_active")
-    data.pop("last_login", None)
-    data.pop("date_joined", None)
-    response = admin_client_.post(url, data)
+    response = admin_pages.change_user(admin_client_, org.bernd, active=False)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert not get_user_model().objects.get(pk=org.bernd.pk).is_active
     assert AuditEvent.objects.filter(action="user.deactivate", object_id=str(org.bernd.pk), actor="admin").exists()
