@@ -154,6 +154,7 @@ def rendition_write(*, plan: DocumentPlan, source: Path, out_path: Path, author:
     """The document's rendition at out_path: (its sha256, or None for a plan without pages; the PDF/A
     problems found). A rendition the check rejects is written again without the PDF/A claim."""
     pages = [RenditionPage(str(source), p.index, rotate=p.view_rotation, overlay=p.pdf_path) if p.graft
+             else RenditionPage(p.image_pdf, rotate=p.view_rotation, overlay=p.pdf_path) if p.image_pdf
              else RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
              else RenditionPage(str(source), p.index) for p in plan.rendition_pages]
     if not pages:  # a PDF without pages is stored as the original alone

@@ -10,12 +10,12 @@ from ..errors import IngestError
 from .blank import detect_blank
 from .decode import decode
 from .geometry import deskew, fix_orientation, orient
-from .ocr import ocr
+from .ocr import ocr, prepare_ocr
 from .page import PageState
 from .separator import detect_separator
 from .types import PageResult, PageTask, PipelineConfig
 
-PAGE_STAGES = (decode, detect_separator, detect_blank, deskew, orient, ocr, fix_orientation)
+PAGE_STAGES = (decode, detect_separator, detect_blank, deskew, orient, prepare_ocr, ocr, fix_orientation)
 
 
 def result_path(out_dir: str, index: int) -> str:
@@ -30,13 +30,16 @@ def process_page(task: PageTask) -> PageResult:
     page = PageState(task=task)
     try:
         for stage in PAGE_STAGES:
-            page = stage(page)
+            page = stage(page)  # rebinding frees the previous state (prepare_ocr drops the page's pixels)
     except IngestError as exc:
         return PageResult(index=task.index, error=exc.reason)
     except MemoryError:
         return PageResult(index=task.index, error="page too large to process (out of memory)")
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch; the reason is recorded
         return PageResult(index=task.index, error=f"page {task.index + 1}: {type(exc).__name__}: {exc}")
+    finally:
+        if page.ocr_input and os.path.exists(page.ocr_input):
+            os.unlink(page.ocr_input)
     result = page.result(time.monotonic() - started)
     path = result_path(task.out_dir, task.index)
     with open(path + ".part", "w", encoding="utf-8") as fh:
@@ -53,7 +56,7 @@ def load_result(out_dir: str, index: int) -> PageResult | None:
             result = PageResult.from_json(json.load(fh))
     except (OSError, ValueError, TypeError):
         return None
-    if result.pdf_path and not os.path.exists(result.pdf_path):
+    if any(path and not os.path.exists(path) for path in (result.pdf_path, result.image_pdf)):
         return None
     return result
 

@@ -29,6 +29,7 @@ KNOWN_OTHER = (
     (b"GIF8", "a GIF image (not a scan format: PDF, TIFF, PNG, JPEG)"),
 )
 # what Pillow raises on damaged files (a truncated TIFF directory gives TypeError "Missing dimensions")
+GRAY_CHECK_PX = 2000
 CORRUPT = (OSError, SyntaxError, ValueError, EOFError, TypeError, struct.error)
 A4_LONG_INCH = 11.69
 
@@ -156,10 +157,19 @@ def normalise_mode(im: Image.Image, *, detect_bilevel: bool = False) -> Image.Im
         im = base
     elif im.mode != "RGB":
         im = im.convert("RGB")
-    _, cb, cr = im.convert("YCbCr").split()
-    if all(lo >= 124 and hi <= 132 for lo, hi in (cb.getextrema(), cr.getextrema())):
+    if _looks_gray(im):
         return _gray(im.convert("L")) if detect_bilevel else im.convert("L")
     return im
+
+
+def _looks_gray(im: Image.Image) -> bool:
+    """No pixel with colour (chroma within 4 of neutral). A page over 2000 px is judged on a copy reduced to
+    about 2000 px (averaging 2x2 to 4x4 blocks keeps a coloured stroke coloured), so a 9000 x 9000 px page
+    does not need four more full-size copies (YCbCr and its bands)."""
+    factor = max(1, max(im.size) // GRAY_CHECK_PX)
+    small = im.reduce(factor) if factor > 1 else im
+    _, cb, cr = small.convert("YCbCr").split()
+    return all(lo >= 124 and hi <= 132 for lo, hi in (cb.getextrema(), cr.getextrema()))
 
 
 def _gray(im: Image.Image) -> Image.Image:

@@ -119,17 +119,21 @@ def osd_rotation(page: PageState) -> tuple[int, float]:
     """Tesseract OSD: (degrees clockwise to turn the page upright, confidence); (0, 0) when it cannot tell."""
     import pytesseract
 
-    path = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.osd.png")
-    gray = page.image.convert("L") if page.image.mode not in ("1", "L") else page.image
-    gray.save(path, dpi=page.dpi)
+    if page.image is None:  # after prepare_ocr: what tesseract read
+        path, own = page.ocr_input, False
+    else:
+        path, own = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.osd.png"), True
+        gray = page.image.convert("L") if page.image.mode not in ("1", "L") else page.image
+        gray.save(path, dpi=page.dpi)
     try:
-        out = pytesseract.image_to_osd(path, config="--psm 0", timeout=page.task.config.tesseract_timeout)
+        out = pytesseract.image_to_osd(path, config=f"--psm 0 --dpi {page.dpi[0]}",
+                                       timeout=page.task.config.tesseract_timeout)
     except pytesseract.TesseractError:
         return 0, 0.0  # e.g. "Too few characters": nothing to turn by
     except RuntimeError as exc:
         raise IngestError(f"orientation detection failed: {exc}") from None
     finally:
-        if os.path.exists(path):
+        if own and os.path.exists(path):
             os.unlink(path)
     rotate = re.search(r"Rotate: (\d+)", out)
     conf = re.search(r"Orientation confidence: ([\d.]+)", out)
@@ -153,7 +157,7 @@ def fix_orientation(page: PageState) -> PageState:
     """Stage (after OCR): a page whose OCR came back unsure (e.g. upside down) is checked with OSD; if OSD
     says it lies at 90/180/270 degrees it is turned, deskewed and OCR'd again, and kept only if the new pass
     is more confident. OSD costs a third to half of an OCR pass, so confident pages (nearly all) skip it."""
-    from .ocr import ocr
+    from .ocr import discard_outputs, load_image, ocr, prepare_ocr
 
     if page.finished or page.blank or page.pdf_path is None or page.osd_checked:
         return page
@@ -162,13 +166,13 @@ def fix_orientation(page: PageState) -> PageState:
     rotate, confidence = osd_rotation(page)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page.replace(osd_checked=True)
-    turned = page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate, skew=0.0,
-                             view_rotation=0.0, pdf_path=None, osd_checked=True, source_intact=False,
-                             turned=True, graft=False)
-    turned = ocr(deskew(turned))
+    turned = page.with_image(rotate_image(load_image(page), -rotate, expand=True), rotation=rotate, skew=0.0,
+                             view_rotation=0.0, pdf_path=None, image_pdf=None, osd_checked=True,
+                             source_intact=False, turned=True, graft=False)
+    turned = ocr(prepare_ocr(deskew(turned)))
     if (turned.confidence or 0) > (page.confidence or 0):
-        os.unlink(page.pdf_path)
+        discard_outputs(page)
         return turned
-    os.unlink(turned.pdf_path)
+    discard_outputs(turned)
     return page.replace(osd_checked=True,
                         warnings=page.warnings + (f"OSD suggested {rotate} degrees; OCR was not better",))

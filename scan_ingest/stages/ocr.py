@@ -1,4 +1,5 @@
-"""OCR: one tesseract pass per page gives the text, the word confidences and the page of the searchable PDF."""
+"""OCR: one tesseract pass per page gives the text, the word confidences and the invisible text layer of the
+searchable PDF page."""
 from __future__ import annotations
 
 import csv
@@ -12,17 +13,62 @@ from .page import PageState
 JPEG_QUALITY = 85
 
 
-def tesseract_input(page: PageState, base: str) -> str:
-    """Bilevel pages go in as PNG (tesseract embeds them as CCITT G4), others as JPEG (embedded as is).
-    An unchanged single-image PNG/JPEG source with its own resolution goes in as it is (no re-encoding)."""
-    im = page.image
-    if im.mode == "1":
-        path = base + ".png"
-        im.save(path, dpi=page.dpi)
+def image_page_pdf(page: PageState, path: str) -> str:
+    """The page image as a one-page PDF at its resolution: an unchanged JPEG source goes in byte for byte,
+    bilevel pages as CCITT G4, gray and colour as JPEG (Pillow's PDF writer)."""
+    if page.source_intact and page.task.kind == "image" and page.image.format == "JPEG":
+        import pikepdf
+
+        pdf = pikepdf.new()
+        width, height = page.image.size
+        with open(page.task.path, "rb") as fh:
+            image = pikepdf.Stream(pdf, fh.read())
+        image.Type, image.Subtype, image.Filter = pikepdf.Name.XObject, pikepdf.Name.Image, pikepdf.Name.DCTDecode
+        image.Width, image.Height, image.BitsPerComponent = width, height, 8
+        image.ColorSpace = pikepdf.Name.DeviceGray if page.image.mode == "L" else pikepdf.Name.DeviceRGB
+        w_pt, h_pt = width * 72 / page.dpi[0], height * 72 / page.dpi[1]
+        pdf.add_blank_page(page_size=(w_pt, h_pt))
+        pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        pdf.pages[0].Contents = pdf.make_stream(f"q {w_pt:.4f} 0 0 {h_pt:.4f} 0 0 cm /Im0 Do Q".encode())
+        pdf.save(path)
     else:
-        path = base + ".jpg"
-        im.save(path, quality=JPEG_QUALITY, dpi=page.dpi)
+        extra = {} if page.image.mode == "1" else {"quality": JPEG_QUALITY}  # bilevel: CCITT G4
+        page.image.save(path, "PDF", resolution=page.dpi[0], **extra)
     return path
+
+
+def prepare_ocr(page: PageState) -> PageState:
+    """Stage: write what tesseract reads (gray or bilevel, uncompressed: tesseract on a 9000 x 9000 px colour
+    page needed 0.9 GB, on gray about half) and, unless the source PDF page itself is kept (grafted), the
+    page image PDF for the rendition; then drop the image, so the page's pixels are not held in this process
+    while tesseract runs."""
+    from .textlayer import graftable
+
+    if page.finished:
+        return page
+    base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
+    graft = page.task.kind == "pdf" and not page.turned and graftable(page.task.path, page.task.index)
+    image_pdf = None if graft else image_page_pdf(page, base + ".img.pdf")
+    im = page.image if page.image.mode in ("1", "L") else page.image.convert("L")
+    ocr_input = base + (".pbm" if im.mode == "1" else ".pgm")
+    im.save(ocr_input)
+    return page.replace(image=None, ocr_input=ocr_input, image_pdf=image_pdf, graft=graft)
+
+
+def discard_outputs(page: PageState) -> None:
+    """Remove the files an OCR pass left (a pass that lost against a better one)."""
+    for path in (page.pdf_path, page.image_pdf, page.ocr_input):
+        if path and os.path.exists(path):
+            os.unlink(path)
+
+
+def load_image(page: PageState):
+    """The page's pixels again (gray or bilevel), from what tesseract read."""
+    from PIL import Image
+
+    with Image.open(page.ocr_input) as im:
+        im.load()
+        return im
 
 
 def parse_tsv(tsv: str) -> tuple[str, list[float]]:
@@ -74,33 +120,13 @@ def _tesseract(image_path: str, base: str, page: PageState, *, text_only: bool) 
     return pdf, tsv
 
 
-def lossless_input(page: PageState, base: str) -> str:
-    """For a grafted page tesseract's image is not kept: hand it over uncompressed (PBM/PGM/PPM)."""
-    ext = {"1": ".pbm", "L": ".pgm"}.get(page.image.mode, ".ppm")
-    path = base + ext
-    page.image.save(path)
-    return path
-
-
 def ocr(page: PageState) -> PageState:
-    """Stage: run tesseract once with pdf+tsv output. A PDF page whose pixels were not turned and that can be
-    part of a PDF/A file is grafted: the rendition keeps the source page (its images as they are, no
-    re-encoding) and gets tesseract's text-only layer on top; other pages get tesseract's image+text page."""
-    from .textlayer import graftable
-
+    """Stage: run tesseract once (text-only PDF + TSV) on what prepare_ocr wrote. The rendition page is the
+    source PDF page (graft) or the page image PDF, with this invisible text layer on top."""
     if page.finished:
         return page
     base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
-    graft = page.task.kind == "pdf" and not page.turned and graftable(page.task.path, page.task.index)
-    if graft:
-        image_path = lossless_input(page, base)
-    else:
-        image_path = page.task.path if page.source_intact else tesseract_input(page, base)
-    try:
-        pdf, tsv = _tesseract(image_path, base + ".out", page, text_only=graft)
-    finally:
-        if image_path != page.task.path:
-            os.unlink(image_path)
+    pdf, tsv = _tesseract(page.ocr_input, base + ".out", page, text_only=True)
     if isinstance(tsv, bytes):
         tsv = tsv.decode("utf-8")
     text, confidences = parse_tsv(tsv)
@@ -108,7 +134,6 @@ def ocr(page: PageState) -> PageState:
     with open(pdf_path + ".part", "wb") as fh:
         fh.write(pdf)
     os.replace(pdf_path + ".part", pdf_path)
-    page = page.replace(graft=graft)
     if page.blank:
         if not text_overrules_blank(page, confidences):  # specks read as letters are not the page's text
             return page.replace(text="", confidence=None, words=0, pdf_path=pdf_path)

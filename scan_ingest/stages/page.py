@@ -16,7 +16,10 @@ PREVIEW_DPI = 150
 @dataclass(frozen=True)
 class PageState:
     task: PageTask
-    image: Any = None  # PIL.Image.Image while the page is being worked on
+    image: Any = None  # PIL.Image.Image while the page is being worked on; dropped before tesseract runs
+    size_px: tuple[int, int] | None = None
+    ocr_input: str | None = None  # the gray or bilevel file tesseract reads (PBM/PGM), kept until the page is done
+    image_pdf: str | None = None  # the page image as a one-page PDF (the rendition page under the OCR text)
     preview: Any = None  # the page in gray at about 150 dpi, for the analyses (separator, blank, skew)
     dpi: tuple[int, int] | None = None
     text_layer: bool = False
@@ -45,11 +48,12 @@ class PageState:
         """A new page image, and its preview made from it."""
         gray = image if image.mode == "L" else image.convert("L")
         factor = max(1, round(self.dpi[0] / PREVIEW_DPI))
-        return self.replace(image=image, preview=gray.reduce(factor) if factor > 1 else gray, **changes)
+        return self.replace(image=image, preview=gray.reduce(factor) if factor > 1 else gray, size_px=image.size,
+                            **changes)
 
     @property
     def preview_dpi(self) -> int:
-        return round(self.dpi[0] * self.preview.width / self.image.width)
+        return round(self.dpi[0] * self.preview.width / self.size_px[0])
 
     @property
     def finished(self) -> bool:
@@ -58,12 +62,12 @@ class PageState:
         return bool(self.separator) or self.text_layer
 
     def result(self, seconds: float = 0.0) -> PageResult:
-        size = self.image.size if self.image is not None else None
+        size = self.size_px
         return PageResult(
             index=self.task.index, separator=self.separator, blank=self.blank, text=self.text,
             confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
             rotation=self.rotation, skew=self.skew, view_rotation=self.view_rotation, dpi=self.dpi, size_px=size,
             seconds=round(seconds, 3),
             worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings, notes=self.notes,
-            graft=self.graft,
+            graft=self.graft, image_pdf=self.image_pdf,
         )

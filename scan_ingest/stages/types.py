@@ -59,6 +59,7 @@ class PageResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
     graft: bool = False  # rendition page: the source PDF page + the text-only layer in pdf_path
+    image_pdf: str | None = None  # else: this page image PDF + the text-only layer in pdf_path
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

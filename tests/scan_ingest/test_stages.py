@@ -195,6 +195,6 @@ def test_bilevel_pdf_scan_turned_in_the_pixels_stays_bilevel_in_the_page_pdf(tmp
     im.save(tmp_path / "bw.pdf", "PDF", resolution=150)
     result = run(tmp_path / "bw.pdf", "pdf", tmp_path)
     assert result.error is None and result.words > 5 and not result.graft
-    with pikepdf.open(result.pdf_path) as pdf:
+    with pikepdf.open(result.image_pdf) as pdf:
         (image,) = pdf.pages[0].get_images().values()
         assert int(image.BitsPerComponent) == 1 and image.Filter != "/DCTDecode"
