@@ -5,6 +5,7 @@ through the Aussonderung. Records are shown to the admin role only (`akten.acces
 created and changed, and grants set on the object-permission page, through the audited services."""
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
@@ -129,7 +130,7 @@ class AccessLevelForm(forms.Form):
         self.fields["level"].initial = akte_access_level(akte=obj, grantee=grantee)
 
     def save_obj_perms(self) -> None:
-        target = {"group": self.grantee} if hasattr(self.grantee, "user_set") else {"user": self.grantee}
+        target = {"group": self.grantee} if isinstance(self.grantee, Group) else {"user": self.grantee}
         akte_set_access(akte=self.obj, by=self.by, level=self.cleaned_data["level"], **target)
 
 
