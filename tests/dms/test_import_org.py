@@ -142,3 +142,21 @@ def test_membership_change_in_the_user_admin_is_audited(client, tmp_path, run_co
     event = AuditEvent.objects.filter(action="user.update", actor="root").get()
     assert event.before == {"groups": ["dept:63", "role:caseworker"]}
     assert event.after == {"groups": ["dept:10", "role:caseworker"]}
+
+
+def test_active_false_deactivates_through_the_audited_service(tmp_path, run_command):
+    run_command("import_org", write(tmp_path, ORG))
+    off = {"users": [{"username": "meier", "departments": ["63"], "roles": ["caseworker"], "active": False}]}
+    code, out, err = run_command("import_org", write(tmp_path, off, "off.json"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["users"] == [{"username": "meier", "status": "updated"}]
+    meier = User.objects.get(username="meier")
+    assert not meier.is_active
+    assert AuditEvent.objects.filter(action="user.deactivate", object_id=str(meier.pk)).exists()
+    again = {"users": [{"username": "meier", "departments": ["63"], "roles": ["caseworker"]}]}
+    code, out, _ = run_command("import_org", write(tmp_path, again, "again.json"), "--json")
+    assert json.loads(out)["users"] == [{"username": "meier", "status": "unchanged"}]
+    assert not User.objects.get(username="meier").is_active  # absent: left as it is
+    bad = {"users": [{"username": "meier", "active": "nein"}]}
+    code, _, err = run_command("import_org", write(tmp_path, bad, "bad.json"))
+    assert code == 1 and "users[0] 'meier': active must be true or false" in err

@@ -1,5 +1,6 @@
-"""`import_org FILE.json`: departments and users (passwords, memberships, roles). Idempotent; the whole file is
-checked first and nothing is written when any entry is wrong (every error names its entry)."""
+"""`import_org FILE.json`: departments and users (passwords, memberships, roles, and optionally `"active": false`
+to deactivate an account). Idempotent; the whole file is checked first and nothing is written when any entry is
+wrong (every error names its entry)."""
 import json
 from pathlib import Path
 
@@ -9,9 +10,9 @@ from django.db import transaction
 
 from dms.management.base import JsonCommand
 from dms.models import Department, Role
-from dms.services import department_upsert, user_upsert
+from dms.services import department_upsert, user_set_active, user_upsert
 
-USER_KEYS = {"username", "password", "departments", "roles"}
+USER_KEYS = {"username", "password", "departments", "roles", "active"}
 DEPARTMENT_KEYS = {"code", "name"}
 
 
@@ -94,7 +95,11 @@ def validate(data: dict) -> tuple[list[dict], list[dict], list[str]]:
         for role in roles:
             if role not in Role.values:
                 errors.append(f"{where}: unknown role {role!r} (expected one of {', '.join(Role.values)})")
-        users.append({"username": username, "password": password, "departments": depts, "roles": roles})
+        active = entry.get("active")
+        if active is not None and not isinstance(active, bool):
+            errors.append(f"{where}: active must be true or false")
+        users.append({"username": username, "password": password, "departments": depts, "roles": roles,
+                      "active": active})
     return departments, users, errors
 
 
@@ -120,9 +125,13 @@ class Command(JsonCommand):
                 advance()
             for entry in users:
                 user = User.objects.filter(username=entry["username"]).first()
-                before = None if user is None else sorted(user.groups.values_list("name", flat=True))
+                before = None if user is None else (sorted(user.groups.values_list("name", flat=True)),
+                                                    user.is_active)
+                active = entry.pop("active")
                 user = user_upsert(**entry)
-                after = sorted(user.groups.values_list("name", flat=True))
+                if active is not None:  # absent: left as it is
+                    user = user_set_active(user=user, active=active)
+                after = (sorted(user.groups.values_list("name", flat=True)), user.is_active)
                 status = "created" if before is None else ("updated" if before != after else "unchanged")
                 result["users"].append({"username": entry["username"], "status": status})
                 advance()
