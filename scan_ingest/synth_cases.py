@@ -139,3 +139,42 @@ def two_column_page(left: str, right: str, *, dpi: int = 150, skew: float = 0.0,
 
 def column_texts(seed: int = 11, sentences: int = 9) -> tuple[str, str]:
     return synth.german_text(seed, sentences), synth.german_text(seed + 1, sentences)
+
+
+REGRESSION_SET = {  # file name: what went wrong once (issue 15)
+    "negativ.png": "white text on black taken for blank",
+    "bleistift.png": "faint note taken for blank",
+    "leer.png": "all-blank file refused",
+    "gesperrt.pdf": "owner-password PDF refused",
+    "ohne_seiten.pdf": "PDF without pages refused",
+    "formular_xfa.pdf": "XFA form refused as blank",
+    "digital_link.pdf": "link annotation without print flag in the PDF/A",
+    "digital_helvetica.pdf": "font not embedded in the PDF/A",
+    "scan_mit_stempel.pdf": "scan with a text stamp not OCR'd",
+    "zweispaltig.png": "two-column page skewed 1.2 degrees",
+    "scan_grau.pdf": "rendition 1.26x the scanned source",
+}
+
+
+def write_regression_set(folder: str | Path, dpi: int = 150) -> Path:
+    """Write every case of REGRESSION_SET into `folder` (small: about 1 MB in all)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["Bescheid über die Genehmigung Nr. 4711", "Der Bauantrag vom 12. März 1999 wird genehmigt."]
+    negative_page(dpi=dpi).save(folder / "negativ.png", dpi=(dpi, dpi))
+    faint_page(dpi=dpi).save(folder / "bleistift.png", dpi=(dpi, dpi))
+    synth.blank_page(dpi=dpi, seed=4).save(folder / "leer.png", dpi=(dpi, dpi))
+    owner_password_pdf(folder / "gesperrt.pdf", synth.text_page(synth.german_text(1, 2), dpi=dpi, seed=1), dpi)
+    empty_pdf(folder / "ohne_seiten.pdf")
+    xfa_form_pdf(folder / "formular_xfa.pdf")
+    born_digital_pdf(folder / "digital_link.pdf", lines, link=True)
+    born_digital_pdf(folder / "digital_helvetica.pdf", lines, embed=False)
+    born_digital_pdf(folder / "scan_mit_stempel.pdf", ["Eingegangen am 14.03.1999 Stadt Musterhausen"],
+                     scan=synth.text_page(synth.german_text(8, 5), dpi=dpi, seed=8))
+    left, right = column_texts(sentences=10)
+    two_column_page(left, right, dpi=dpi, skew=1.2, gutter_inch=0.05, offset=0.5).save(
+        folder / "zweispaltig.png", dpi=(dpi, dpi))
+    pages = [synth.text_page(synth.german_text(20 + i, 6), dpi=dpi, seed=20 + i) for i in range(2)]
+    pages[0].save(folder / "scan_grau.pdf", "PDF", resolution=dpi, save_all=True, append_images=pages[1:],
+                  quality=75)
+    return folder

@@ -357,3 +357,22 @@ def test_scanned_pdf_rendition_keeps_the_source_images_and_is_not_larger_than_th
 
     text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True).stdout
     assert similarity(text, synth.german_text(0, 8) + synth.german_text(1, 8)) > 0.9
+
+
+@pytest.mark.django_db
+def test_the_whole_regression_set_is_stored_without_loss_and_flagged_where_it_must_be(aktenplan, org, tmp_path):
+    """Every case of scan_ingest.synth_cases.REGRESSION_SET in one batch: each file stored (none refused), the
+    cases that need a person flagged for review, every rendition checked (autouse fixture)."""
+    from scan_ingest.services import ingest_run
+
+    folder = synth_cases.write_regression_set(tmp_path / "set")
+    result = ingest_run(path=folder, akte=AZ, workers=2, user=org.scan)
+    assert result["errors"] == []
+    assert sorted(d["source"] for d in result["documents"] if d["status"] == "stored") == \
+        sorted(synth_cases.REGRESSION_SET)
+    flagged = {f["source"] for f in result["report"]["needs_review"]}
+    assert {"leer.png", "ohne_seiten.pdf", "formular_xfa.pdf"} <= flagged
+    assert "negativ.png" not in flagged and "scan_grau.pdf" not in flagged
+    texts = {d["source"]: Document.objects.get(pk=d["id"]).current_version.pages.values_list("text", flat=True)
+             for d in result["documents"]}
+    assert "geprüft" in texts["bleistift.png"][0] and "Stadt Musterhausen" in texts["scan_mit_stempel.pdf"][0]
