@@ -126,10 +126,14 @@ def test_outbox_keeps_every_change_while_the_node_is_down(org, akten, settings, 
     applied, failure = [], []
 
     def drain():
+        from django.db import connection
+
         try:
             applied.append(outbox_drain(batch_size=5))
         except Exception as exc:  # noqa: BLE001 — the node going away is what the test does
             failure.append(exc)
+        finally:
+            connection.close()  # this thread's own connection; left open it keeps the test database busy
 
     drainer = threading.Thread(target=drain)
     drainer.start()
