@@ -122,14 +122,18 @@ class AuditedUserAdmin(UserAdmin):
         return False  # deactivated (audited), never deleted: the audit trail and grants name the user
 
     def save_model(self, request, obj, form, change):
-        if change and "is_active" in form.changed_data:
-            active = obj.is_active
-            obj.is_active = not active  # saved as it was; the service changes it (audited, re-indexed)
-            with transaction.atomic():
+        flags = [f for f in ("is_staff", "is_superuser") if change and f in form.changed_data]
+        with transaction.atomic():
+            if change and "is_active" in form.changed_data:
+                active = obj.is_active
+                obj.is_active = not active  # saved as it was; the service changes it (audited, re-indexed)
                 super().save_model(request, obj, form, change)
                 obj.is_active = user_set_active(user=obj, active=active, by=request.user).is_active
-        else:
-            super().save_model(request, obj, form, change)
+            else:
+                super().save_model(request, obj, form, change)
+            if flags:  # the superuser flag opens the admin's records (akten.access.may_administer)
+                audit_record(actor=request.user, action="user.update", obj=obj,
+                             before={f: not getattr(obj, f) for f in flags}, after={f: getattr(obj, f) for f in flags})
 
     def save_related(self, request, form, formsets, change):
         user = form.instance

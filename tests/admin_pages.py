@@ -17,15 +17,18 @@ def change_akte(client, akte, **changes):
     return client.post(f"/admin/akten/akte/{akte.pk}/change/", data)
 
 
-def change_user(client, user, *, groups=None, active=None):
-    """The user form with the user's current values; `groups` (Group objects) and `active` replace theirs."""
+def change_user(client, user, *, groups=None, active=None, superuser=None):
+    """The user form with the user's current values; `groups` (Group objects), `active` and `superuser` (the
+    superuser flag) replace theirs."""
     url = f"/admin/auth/user/{user.pk}/change/"
     form = client.get(url).context["adminform"].form
-    skip = {"password", "groups", "user_permissions", "last_login", "date_joined", "is_active"}
+    skip = {"password", "groups", "user_permissions", "last_login", "date_joined", "is_active", "is_superuser"}
     data = {k: v for k, v in form.initial.items() if v is not None and k not in skip}
     data.update({"last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01",
                  "date_joined_1": "10:00:00",
                  "groups": [g.pk for g in (user.groups.all() if groups is None else groups)]})
     if active if active is not None else user.is_active:
         data["is_active"] = "on"
+    if superuser if superuser is not None else user.is_superuser:
+        data["is_superuser"] = "on"
     return client.post(url, data)

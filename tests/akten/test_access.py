@@ -289,3 +289,10 @@ def test_the_admin_cannot_change_access_by_renaming_or_deleting_groups_or_users(
     assert admin_client_.post(f"/admin/auth/user/{org.bernd.pk}/delete/", {"post": "yes"}).status_code == 403
     assert "delete_selected" not in admin_client_.get("/admin/auth/group/").content.decode()
     assert Group.objects.filter(pk=team.pk).exists() and type(org.bernd).objects.filter(pk=org.bernd.pk).exists()
+
+
+def test_the_superuser_flag_set_in_the_user_admin_is_audited(admin_client_, org):
+    response = admin_pages.change_user(admin_client_, org.anna, superuser=True)
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="user.update", object_id=str(org.anna.pk))
+    assert event.actor == "admin" and event.after == {"is_superuser": True}
