@@ -151,3 +151,20 @@ def test_missing_or_empty_file_is_a_clear_error(db, tmp_path, run_command):
     assert code == 1 and "nope.csv: cannot read" in err
     code, _, err = run_command("import_aktenplan", write(tmp_path, ""))
     assert code == 1 and "empty file or missing header line" in err
+
+
+def test_importer_module_works_without_the_command(org, tmp_path):
+    """Workspaces and the API call akten.importers.aktenplan directly: a file without a required column raises
+    ImportFileError; a bad row is kept with its line while the good rows import, parents first."""
+    from akten.importers import aktenplan
+    from dms.importers import ImportFileError
+
+    with pytest.raises(ImportFileError, match="missing column"):
+        aktenplan.read(write(tmp_path, "Kennzeichen;Titel\n1;A\n", name="short.csv"))
+    text = "Kennzeichen;Titel;Aufbewahrung;Aussonderungsart\n7.1;Kind;5;V\n7;Eltern;5;V\n8;;5;V\n"
+    plan = aktenplan.read(write(tmp_path, text))
+    assert [u.kennzeichen for u in plan.units] == ["7", "7.1"]
+    result = aktenplan.apply(plan)
+    assert result["imported"] == ["7", "7.1"]
+    assert result["errors"] == [{"line": 4, "kennzeichen": "8", "reason": "Titel is empty"}]
+    assert AktenplanUnit.objects.get(kennzeichen="7.1").parent.kennzeichen == "7"

@@ -160,3 +160,20 @@ def test_active_false_deactivates_through_the_audited_service(tmp_path, run_comm
     bad = {"users": [{"username": "meier", "active": "nein"}]}
     code, _, err = run_command("import_org", write(tmp_path, bad, "bad.json"))
     assert code == 1 and "users[0] 'meier': active must be true or false" in err
+
+
+def test_importer_module_works_without_the_command(tmp_path):
+    """Workspaces and the API call dms.importers.org directly: a wrong file raises ImportFileError naming the
+    entry and writes nothing; a good one is applied with the same statuses the command prints."""
+    from dms.importers import ImportFileError, org
+
+    with pytest.raises(ImportFileError, match=r"users\[0\] 'a': unknown department '98'"):
+        org.read(write(tmp_path, {"users": [{"username": "a", "departments": ["98"]}]}, "bad.json"))
+    assert not User.objects.exists()
+    plan = org.read(write(tmp_path, ORG))
+    steps = []
+    result = org.apply(plan, advance=lambda: steps.append(1))
+    assert len(steps) == len(plan) == 6
+    assert [u["status"] for u in result["users"]] == ["created"] * 4
+    assert org.apply(org.read(write(tmp_path, ORG)))["departments"] == [
+        {"code": "10", "status": "unchanged"}, {"code": "63", "status": "unchanged"}]

@@ -1,0 +1,1 @@
+"""Importers of the records domain (the Aktenplan); see dms/importers for the shared error type."""
