@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "akten",
     "search",
     "scan_ingest",
+    "demo",
 ]
 
 MIDDLEWARE = [
