@@ -173,6 +173,7 @@ DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eA
 DMS_XDOMEA_ARCHIV = os.environ.get("DMS_XDOMEA_ARCHIV", "Archiv")
 DMS_XDOMEA_XSD = os.environ.get("DMS_XDOMEA_XSD") or None
 DMS_XDOMEA_MAX_BYTES = int(os.environ.get("DMS_XDOMEA_MAX_BYTES", 64 * 1024**2))  # a 0502 file or ZIP member
+DMS_AUSSONDERUNG_BATCH = int(os.environ.get("DMS_AUSSONDERUNG_BATCH", 100))  # Akten per destruction batch
 
 # Audit chain anchor (dms.audit_anchor): checkpoints of the chain head, HMAC-signed with a key kept outside the
 # database (a file of at least 32 random bytes, e.g. on another volume); unset = no anchoring.

@@ -82,7 +82,7 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
 def _store(document, version, plan, work, source, info, by, started) -> DocumentVersion:
     operator = by.get_username()
     finished = timezone.now()
-    threshold = float(getattr(settings, "DMS_OCR_QA_THRESHOLD", 70.0))
+    threshold = settings.DMS_OCR_QA_THRESHOLD
     rendition_path = work / "rendition.pdf"
     rendition_sha, problems = rendition_write(plan=plan, source=source, out_path=rendition_path, author=operator,
                                               created=finished, subject=document.akte.aktenzeichen)

@@ -42,20 +42,20 @@ class IngestRunError(Exception):
 def pipeline_config(*, force_ocr: bool = False) -> PipelineConfig:
     return PipelineConfig(
         lang=settings.DMS_OCR_LANG, max_pixels=settings.DMS_MAX_IMAGE_PIXELS,
-        render_dpi=getattr(settings, "DMS_INGEST_RENDER_DPI", 300),
-        osd_below_confidence=getattr(settings, "DMS_OCR_OSD_BELOW", 60.0), force_ocr=force_ocr,
+        render_dpi=settings.DMS_INGEST_RENDER_DPI,
+        osd_below_confidence=settings.DMS_OCR_OSD_BELOW, force_ocr=force_ocr,
     )
 
 
 def ingest_area() -> Path:
-    return Path(getattr(settings, "DMS_INGEST_DIR", settings.DATA_DIR / "ingest"))
+    return Path(settings.DMS_INGEST_DIR)
 
 
 def zip_limits() -> ZipLimits:
     return ZipLimits(
-        max_members=getattr(settings, "DMS_ZIP_MAX_MEMBERS", ZipLimits.max_members),
-        max_total_bytes=getattr(settings, "DMS_ZIP_MAX_BYTES", ZipLimits.max_total_bytes),
-        max_ratio=getattr(settings, "DMS_ZIP_MAX_RATIO", ZipLimits.max_ratio),
+        max_members=settings.DMS_ZIP_MAX_MEMBERS,
+        max_total_bytes=settings.DMS_ZIP_MAX_BYTES,
+        max_ratio=settings.DMS_ZIP_MAX_RATIO,
     )
 
 
@@ -351,7 +351,7 @@ class _Run:
             sha256=item.sha256, size=stat.st_size,
             mtime=datetime.fromtimestamp(stat.st_mtime, tz=dt_timezone.utc), row=row, department=self.dept,
             user=self.user, lang=self.config.lang,
-            qa_threshold=float(getattr(settings, "DMS_OCR_QA_THRESHOLD", 70.0)), work_dir=work.out_dir,
+            qa_threshold=settings.DMS_OCR_QA_THRESHOLD, work_dir=work.out_dir,
             started=work.started, finished=timezone.now(), notes=work.notes, review=work.review,
         )
         for plan in plans:

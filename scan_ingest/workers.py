@@ -126,6 +126,6 @@ def executor_for(workers: int | None):
     workers = workers or os.cpu_count() or 1
     if settings.DMS_BROKER_URL:
         return CeleryExecutor(settings.DMS_BROKER_URL, window=workers * 2,
-                              queue=getattr(settings, "DMS_INGEST_QUEUE", "celery"),
-                              timeout=getattr(settings, "DMS_INGEST_TASK_TIMEOUT", 3600))
+                              queue=settings.DMS_INGEST_QUEUE,
+                              timeout=settings.DMS_INGEST_TASK_TIMEOUT)
     return InlineExecutor() if workers == 1 else LocalExecutor(workers)

@@ -2,9 +2,9 @@
 database (run.transfer_sha256, DisposalItem.state), so a run killed at any point and re-run ends in exactly the
 same final state: the 0503 ZIP is rewritten until it is recorded; each batch of Akten is destroyed in the
 steps of `destroy.py`; the protocol is built from the database and rewritten on every call."""
-import os
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,9 +18,6 @@ from .protocol import protocol_build, protocol_digest, protocol_write
 from .selectors import akte_records
 from .services import assert_run_state, require_archivist
 from .transfer import transfer_remove_partial, transfer_write
-
-BATCH_ENV = "DMS_AUSSONDERUNG_BATCH"  # Akten per destruction batch (default 100)
-
 
 def run_execute(*, run: DisposalRun, out_dir: Path, by, progress=None) -> DisposalRun:
     """A: write the 0503 transfer, then remove locally; V: destroy. Held Akten are skipped. Resumable."""
@@ -85,7 +82,7 @@ def _transfer(run: DisposalRun, out_dir: Path, by) -> None:
 def _destroy_all(run: DisposalRun, by, progress) -> None:
     pending = list(run.items.filter(state__in=[S.EVALUATED, S.REMOVING]).order_by("aktenzeichen")
                    .values_list("pk", flat=True))
-    batch = int(os.environ.get(BATCH_ENV) or 100)
+    batch = settings.DMS_AUSSONDERUNG_BATCH
     for i in range(0, len(pending), batch):
         destroy_batch(pending[i:i + batch], run, by)
         progress(len(pending[i:i + batch]))

@@ -1,7 +1,6 @@
 """xdomea 3.0.0 Aussonderung messages: 0501 Anbieteverzeichnis and 0503 Aussonderung (written), 0502
 Bewertungsverzeichnis (read). Every message is checked against the official schema (xdomea.xsd)."""
 import functools
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,8 +38,8 @@ class TransferFile:
 
 
 def schema_path() -> Path:
-    """The official schema: settings/env DMS_XDOMEA_XSD, else the copy shipped in `akten/xdomea/schemes/`."""
-    configured = getattr(settings, "DMS_XDOMEA_XSD", None) or os.environ.get("DMS_XDOMEA_XSD")
+    """The official schema: setting DMS_XDOMEA_XSD, else the copy shipped in `akten/xdomea/schemes/`."""
+    configured = settings.DMS_XDOMEA_XSD
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parent.parent / "xdomea/schemes/xdomea_3.0.0/xdomea.xsd"
@@ -94,8 +93,8 @@ def _kopf(root, *, prozess_id: str, typ: str, created: datetime, nk_aussonderung
     _el(kopf, "ProzessID", prozess_id)
     _code(kopf, "Nachrichtentyp", typ)
     _el(kopf, "Erstellungszeitpunkt", timezone.localtime(created).replace(microsecond=0).isoformat())
-    _kontakt(kopf, "Absender", getattr(settings, "DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eAkte)"))
-    _kontakt(kopf, "Empfaenger", getattr(settings, "DMS_XDOMEA_ARCHIV", "Archiv"))
+    _kontakt(kopf, "Absender", settings.DMS_XDOMEA_ABSENDER)
+    _kontakt(kopf, "Empfaenger", settings.DMS_XDOMEA_ARCHIV)
     system = _el(kopf, "SendendesSystem")
     _el(system, "Produktname", PRODUCT)
     _el(system, "Version", PRODUCT_VERSION)
