@@ -220,6 +220,9 @@ def part_around(text: str, pos: int, wanted) -> tuple[int, int] | None:
     m = _WORD.match(text, start)
     if m is None:
         return None
+    joined = hyphen_joined(m.group())
+    if joined and wanted(joined):  # Online-Dienst for Onlinedienst: the whole hyphenated word
+        return m.start(), m.end()
     offset = m.start()
     for piece in m.group().split("-"):
         for p in split(piece):

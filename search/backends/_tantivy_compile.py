@@ -273,4 +273,11 @@ class PartFinder:
             hit = part_around(text, m.start(), self.wanted)
             if hit is not None:
                 return hit
+        for m in _HYPHENATED.finditer(text):  # Onlinedienst written Online-Dienst: the pattern cannot see it
+            hit = part_around(text, m.start(), self.wanted)
+            if hit is not None:
+                return hit
         return None
+
+
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")

@@ -177,6 +177,8 @@ class SearchBackendTests:
         assert "<b>Vertrag</b> ist" in snippets[9]
         snippet = self.search(compounds, "Wasser").hits[0]["snippet"]
         assert "Ab<b>wasser</b>gebührenbescheid" in snippet
+        snippets = {h["document_id"]: h["snippet"] for h in self.search(compounds, "Onlinedienst").hits}
+        assert "<b>Online-Dienst</b>" in snippets[8] and "<b>Onlinedienst</b>" in snippets[10]
 
     # -- syntax ----------------------------------------------------------------------------------------
     def test_all_words_must_match(self, backend):
