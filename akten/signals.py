@@ -1,5 +1,7 @@
 """Löschsperre wins over every delete path: services, admin, cascades, and queryset bulk deletes (which send
 pre_delete per object because receivers are connected). One delete operation checks each Akte once."""
+import threading
+
 from django.db import connection
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -47,18 +49,29 @@ def assert_not_held(akte_id) -> None:
         raise HeldError(f"Akte {az} is under Löschsperre ({reasons}) and cannot be deleted")
 
 
+_memo = threading.local()  # (atomic block, memo) of this thread's current delete operation
+
+
 def _delete_cache() -> dict:
     """Memo for one delete operation: Django runs each delete in its own atomic block and sends every pre_delete
     inside it, so the memo lives exactly as long as that block (a new block, a new memo; nothing survives a
     rollback to skip a later check)."""
-    if not connection.in_atomic_block:
+    block = _current_atomic_block()
+    if block is None:
         return {}
-    block = connection.atomic_blocks[-1]
-    state = getattr(connection, "_hold_guard_memo", None)
+    state = getattr(_memo, "state", None)
     if state is None or state[0] is not block:
-        state = (block, {})
-        connection._hold_guard_memo = state
+        state = _memo.state = (block, {})
     return state[1]
+
+
+def _current_atomic_block():
+    """The innermost `transaction.atomic` block of the default connection, None outside one. Django has no public
+    way to tell one atomic block from the next, so this reads `connection.atomic_blocks` (a private list, stable
+    since Django 1.6); it is the only use of it in the project."""
+    if not connection.in_atomic_block:
+        return None
+    return connection.atomic_blocks[-1]
 
 
 @receiver(pre_delete, sender=Akte)

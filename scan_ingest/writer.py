@@ -4,8 +4,6 @@ transaction never committed (crash, kill -9, error) are removed again, on the sp
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from akten.models import Akte, AkteState
 from akten.selectors import aktenplan_unit_for
 from akten.services import akte_create, akte_retention_refresh
 from dms.audit import audit_record
+from dms.faults import fault_point
 from dms.models import Department, Document, DocumentVersion, Page, StoredObject
 from dms.services import stored_object_put
 from dms.storage import get_storage, key_for
@@ -32,7 +31,6 @@ from .sources.manifest import ManifestRow
 
 MEDIA_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
 WRITABLE_STATES = (AkteState.OFFEN, AkteState.ZDA)  # Bestandsakten are mostly closed (z.d.A.) already
-_fault_counter = 0
 
 
 @dataclass(frozen=True)
@@ -69,17 +67,6 @@ def objects_discard(shas: list[str]) -> None:
     for sha in shas:
         if sha and not StoredObject.objects.filter(sha256=sha).exists():
             storage.delete(key_for(sha))
-
-
-def _maybe_fault() -> None:
-    """Test hook: DMS_INGEST_FAULT=after_put:N kills the process (SIGKILL) after the objects of the N-th
-    document are put and before its transaction commits, to prove resume leaves no half document."""
-    global _fault_counter
-    spec = os.environ.get("DMS_INGEST_FAULT", "")
-    if spec.startswith("after_put:"):
-        _fault_counter += 1
-        if _fault_counter >= int(spec.split(":", 1)[1]):
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _department_for_new_akte(ctx: ItemContext) -> Department | None:
@@ -217,7 +204,7 @@ def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mea
     rendition = (stored_object_put(path=rendition_path, media_type="application/pdf")
                  if rendition_path.exists() else None)
     scan = stored_object_put(data=record, media_type="application/json")
-    _maybe_fault()
+    fault_point("ingest_after_put")  # the crash test kills here: objects put, rows not committed
     row = ctx.row
     document = Document(
         akte=akte, department=akte.lead_department, title=plan.title[:500],

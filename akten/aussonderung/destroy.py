@@ -13,13 +13,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dms.audit import AuditEntry, audit_record, audit_record_many
+from dms.faults import fault_point
 from dms.models import Document, DocumentVersion, Page, StoredObject
 from dms.storage import ObjectLocked, get_storage
 from search.outbox import outbox_enqueue
 
 from ..models import Akte, AkteState, DisposalItem, DisposalItemState as S, DisposalRun, Hold, Tombstone, Vorgang
 from . import DisposalError
-from .crashpoints import step
 from .records import AkteRecord
 from .selectors import akte_records
 
@@ -54,6 +54,15 @@ def _bulk_deletable() -> bool:
     """Pages and versions may skip the ORM's collector only while nothing but Page.version points at them."""
     return ([r.field for r in _reverse_relations(DocumentVersion)] == [Page._meta.get_field("version")]
             and not _reverse_relations(Page))
+
+
+def _delete_rows(model, field: str, ids: list) -> None:
+    """`DELETE FROM <model> WHERE <field> IN ids` in SQL, past the ORM's collector, which would load every row to
+    send its pre_delete (the hold guard's receivers are connected); the hold check was done for the batch."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(ids))})", ids)
 
 
 def _contents(rec: AkteRecord) -> dict:
@@ -99,11 +108,11 @@ def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
     if _bulk_deletable():
         version_ids = list(DocumentVersion.objects.filter(document__akte_id__in=akte_ids).values_list("pk", flat=True))
         for i in range(0, len(version_ids), 500):
-            Page.objects.filter(version_id__in=version_ids[i:i + 500])._raw_delete(Page.objects.db)
-            DocumentVersion.objects.filter(pk__in=version_ids[i:i + 500])._raw_delete(DocumentVersion.objects.db)
+            _delete_rows(Page, "version", version_ids[i:i + 500])
+            _delete_rows(DocumentVersion, "id", version_ids[i:i + 500])
     Document.objects.filter(akte_id__in=akte_ids).delete()
     Vorgang.objects.filter(akte_id__in=akte_ids).delete()
-    step("rows_removing")  # killed here: the transaction rolls back, every Akte of the batch is untouched
+    fault_point("rows_removing")  # killed here: the transaction rolls back, every Akte of the batch is untouched
     doc_ids = {i.pk: [d.id for d in records[i.akte_id].all_dokumente()] for i in items}
     outbox_enqueue(document_ids=[d for ids in doc_ids.values() for d in ids], op="delete")
     for decision, state in (("A", AkteState.ABGEGEBEN), ("V", AkteState.VERNICHTET)):
@@ -166,10 +175,10 @@ def remove_objects(keys: list[str]) -> dict[str, str]:
         results.update({k: "shared" for k in chunk if rows.get(k) in used})
         with ThreadPoolExecutor(STORAGE_THREADS) as pool:
             results.update(zip(todo, pool.map(_delete_from_store, todo)))
-        step("object_deleting")  # killed here: objects gone, rows kept; the re-run deletes the rows
+        fault_point("object_deleting")  # killed here: objects gone, rows kept; the re-run deletes the rows
         gone = [rows[k] for k in todo if results[k] == "deleted" and k in rows]
         StoredObject.objects.filter(pk__in=gone).delete()
-        step("object_removed")
+        fault_point("object_removed")
     return results
 
 
@@ -180,7 +189,7 @@ def remove_index(items: list[DisposalItem]) -> None:
     doc_ids = [doc_id for item in items for doc_id in item.document_ids]
     if doc_ids:
         index_remove_documents(document_ids=doc_ids)
-    step("index_removed")
+    fault_point("index_removed")
 
 
 @transaction.atomic
@@ -195,12 +204,12 @@ def finish_items(items: list[DisposalItem], run: DisposalRun, by) -> None:
     locked = {sha: r for item in items for sha, r in item.object_results.items() if r.startswith("locked")}
     audit_record(actor=by, action="aussonderung.objects_removed", obj=run,
                  after={"akten": [i.aktenzeichen for i in items], "objects": dict(results), "locked": locked})
-    step("items_finished")
+    fault_point("items_finished")
 
 
 def destroy_batch(item_ids: list[int], run: DisposalRun, by) -> None:
     remove_rows(item_ids, run, by)
-    step("rows_removed")
+    fault_point("rows_removed")
     items = list(DisposalItem.objects.filter(pk__in=item_ids, state=S.REMOVING).order_by("aktenzeichen"))
     if not items:
         return

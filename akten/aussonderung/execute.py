@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from dms.audit import audit_record
+from dms.faults import fault_point
 
 from ..models import Akte, AkteState, DisposalItem, DisposalItemState as S, DisposalRun, DisposalRunState, Hold
 from . import DisposalError
-from .crashpoints import step
 from .destroy import destroy_batch, hold_notes, skip_held
 from .protocol import protocol_build, protocol_digest, protocol_write
 from .selectors import akte_records
@@ -32,7 +32,7 @@ def run_execute(*, run: DisposalRun, out_dir: Path, by, progress=None) -> Dispos
             _transfer(run, out_dir, by)
         _destroy_all(run, by, progress or (lambda n=1: None))
         run = _finish(run, by)
-        step("done")
+        fault_point("done")
     protocol_write(run, out_dir)
     return run
 
@@ -47,7 +47,7 @@ def _start(run: DisposalRun, by) -> DisposalRun:
                      after={"state": run.state})
     else:
         audit_record(actor=by, action="aussonderung.resume", obj=run, after={"state": run.state})
-    step("started")
+    fault_point("started")
     return run
 
 
@@ -66,11 +66,11 @@ def _transfer(run: DisposalRun, out_dir: Path, by) -> None:
     items = list(run.items.filter(state=S.EVALUATED, decision="A").order_by("aktenzeichen"))
     if not items:
         return
-    step("transfer_writing")
+    fault_point("transfer_writing")
     path, sha = transfer_write(prozess_id=str(run.uuid), created=timezone.now(),
                                akten=akte_records([i.akte_id for i in items]), out_dir=out_dir,
-                               on_file=lambda: step("transfer_file"))
-    step("transfer_written")
+                               on_file=lambda: fault_point("transfer_file"))
+    fault_point("transfer_written")
     with transaction.atomic():
         run.transfer_file, run.transfer_sha256 = str(path), sha
         run.save(update_fields=["transfer_file", "transfer_sha256"])

@@ -2,7 +2,8 @@
 the state of a run that was never interrupted: no Akte half destroyed, none destroyed twice, protocol complete.
 
 Each scenario runs real processes against its own database (a copy of a prepared template: SQLite file, or a
-PostgreSQL database created from a template) and its own object store and index directories."""
+PostgreSQL database created from a template) and its own object store and index directories. The processes run
+manage.py through tests/crash_manage.py, which installs the fault hook the environment asks for."""
 import hashlib
 import json
 import os
@@ -148,7 +149,7 @@ class Scenario:
         return env
 
     def manage(self, *args, check=True, **env) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env(**env),
+        proc = subprocess.run([sys.executable, "-m", "tests.crash_manage", *args], cwd=REPO, env=self.env(**env),
                               capture_output=True, text=True, timeout=300)
         if check and proc.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
@@ -243,7 +244,7 @@ def test_killed_from_outside_at_an_arbitrary_moment(crash_base, after):
     base, template, reference_state, made = crash_base
     scenario = Scenario(base, f"ext_{after}").copy_from(template)
     made.append(scenario)
-    proc = subprocess.Popen([sys.executable, "manage.py", "aussonderung", "execute", "1", "--out", str(scenario.out),
+    proc = subprocess.Popen([sys.executable, "-m", "tests.crash_manage", "aussonderung", "execute", "1", "--out", str(scenario.out),
                              "--user", "archiv"], cwd=REPO, env=scenario.env(DMS_AUSSONDERUNG_STEP_DELAY="0.05"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(after)

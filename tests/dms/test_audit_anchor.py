@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from dms.audit import _canonical, audit_anchor_head, audit_record, audit_verify
 from dms.models import AuditEvent, AuditHead
-from tests.dms.test_audit import bypass_trigger
+from tests.dms.test_audit import bypass_trigger, delete_events
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def rechain(start: int, events: list[AuditEvent]) -> None:
     """What a database owner could do: replace the rows from `start` on by `events`, re-numbered and re-hashed
     into a consistent chain, and point the head at the new end (triggers bypassed)."""
     bypass_trigger()
-    AuditEvent.objects.filter(seq__gte=start)._raw_delete(AuditEvent.objects.db)
+    delete_events("seq >= %s", start)
     prev = AuditEvent.objects.get(seq=start - 1).hash if start > 1 else "0" * 64
     for offset, event in enumerate(events):
         event.seq, event.prev_hash = start + offset, prev
@@ -59,7 +59,7 @@ def test_each_committed_append_writes_a_signed_checkpoint(chain, anchored):
 
 def test_deleting_the_tail_and_resetting_the_head_is_named(chain, settings):
     bypass_trigger()
-    AuditEvent.objects.filter(seq__gte=4)._raw_delete(AuditEvent.objects.db)
+    delete_events("seq >= %s", 4)
     AuditHead.objects.filter(pk=1).update(last_hash=chain[2].hash)
     checked, broken = audit_verify()
     assert (checked, broken.seq) == (3, 4)
@@ -125,7 +125,7 @@ def test_audit_anchor_command_checkpoints_an_existing_trail(anchored, run_comman
     code, out, _ = run_command("audit_verify")
     assert code == 0 and "agrees with 1 external checkpoints" in out
     bypass_trigger()
-    AuditEvent.objects.filter(seq=events[-1].seq)._raw_delete(AuditEvent.objects.db)
+    delete_events("seq = %s", events[-1].seq)
     AuditHead.objects.filter(pk=1).update(last_hash=events[-2].hash)
     assert audit_verify()[1].seq == events[-1].seq
 
@@ -143,7 +143,7 @@ def test_flush_empties_the_trail_and_puts_the_delete_guard_back():
     assert AuditEvent.objects.count() == 0
     audit_record(actor="anna", action="test.write", object_type="test")
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+        delete_events("seq > %s", 0)
 
 
 # -- RFC 3161 time-stamps from a local TSA (OpenSSL's) -----------------------------------------------------------

@@ -1,7 +1,8 @@
 """Resume after kill -9: `manage.py ingest` runs as a subprocess on its own database and data dir, is killed
 with SIGKILL mid-batch (once between putting a document's objects and committing its rows, once from outside
 at a random moment), and re-run: the final state is exact — every file once, no half document, no orphan
-object in the store, and the batch that was interrupted is the one that finishes."""
+object in the store, and the batch that was interrupted is the one that finishes. The killed run goes through
+tests/crash_manage.py, which installs the fault hook (DMS_INGEST_FAULT)."""
 import json
 import os
 import signal
@@ -70,7 +71,7 @@ def env(tmp_path):
 
 
 def manage(environ, *args, check=True, **kw):
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tests.crash_manage", *args], cwd=ROOT, env=environ, capture_output=True,
                           text=True, **kw)
     if check and done.returncode:
         raise AssertionError(f"manage.py {' '.join(args)} exited {done.returncode}:\n{done.stderr}\n{done.stdout}")
