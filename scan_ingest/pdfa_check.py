@@ -2,11 +2,12 @@
 born-digital source brings its fonts, annotations, actions, filters and colours along. `page_problems` says
 what keeps a page from PDF/A, `normalise_page` repairs what can be repaired without changing what the page
 shows (annotation flags, forbidden actions), and `document_problems` checks a whole rendition before the
-writer lets it claim PDF/A. Not checked (needs the font programs parsed, as veraPDF does): glyph widths
-against the embedded font program."""
+writer lets it claim PDF/A. Glyph widths against the embedded font programs: `pdfa_fonts`."""
 from __future__ import annotations
 
 import pikepdf
+
+from .pdfa_fonts import used_codes, width_problems
 
 # ISO 19005-2 6.3.1 / 6.5.1 / 6.1.7.2 / 6.2.8 / 6.2.9
 FORBIDDEN_ANNOTATIONS = {"/Sound", "/Movie", "/Screen", "/3D", "/RichMedia", "/FileAttachment"}
@@ -133,6 +134,10 @@ class _Walker:
         except pikepdf.PdfError:
             self.problems.append("content stream cannot be parsed")
             return
+        resources = owner.obj.get("/Resources") if isinstance(owner, pikepdf.Page) else owner.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary) and "/Font" in resources:
+            for font, codes in used_codes(owner, resources).values():
+                self.problems.extend(width_problems(font, codes))
         for operands, operator in instructions:
             op = str(operator)
             if op in ("k", "K"):

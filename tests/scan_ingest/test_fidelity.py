@@ -376,3 +376,20 @@ def test_the_whole_regression_set_is_stored_without_loss_and_flagged_where_it_mu
     texts = {d["source"]: Document.objects.get(pk=d["id"]).current_version.pages.values_list("text", flat=True)
              for d in result["documents"]}
     assert "geprüft" in texts["bleistift.png"][0] and "Stadt Musterhausen" in texts["scan_mit_stempel.pdf"][0]
+
+
+def test_glyph_widths_that_disagree_with_the_embedded_font_are_found_and_the_page_is_rendered(tmp_path):
+    from scan_ingest.pdfa_check import page_problems
+
+    synth_cases.born_digital_pdf(tmp_path / "d.pdf", LINES)
+    with pikepdf.open(tmp_path / "d.pdf") as pdf:
+        assert page_problems(pdf.pages[0]) == []
+        font = pdf.pages[0].Resources.Font.F1
+        widths = list(font.Widths)
+        widths[ord("B") - 32] = 300  # "B" is 686/1000 em in DejaVu Sans
+        font.Widths = pikepdf.Array(widths)
+        assert any("glyph widths differ" in p and "code 66" in p for p in page_problems(pdf.pages[0]))
+        pdf.save(tmp_path / "w.pdf")
+    result = run(tmp_path / "w.pdf", "pdf", tmp_path)
+    assert not result.text_layer and "glyph widths differ" in result.notes[0]
+    assert result.text.split("\n")[0] == LINES[0]
