@@ -2,7 +2,7 @@
 as search principals. Selectors, the indexer, `search_check`, views, the API, the admin and the commands ask here;
 nothing else decides.
 
-The rule (DESIGN.md, Permissions), deny by default:
+The rule (docs/architecture.md, "Permissions"), deny by default:
 - Nobody who is not an authenticated, active user sees anything.
 - A reader (any active user who is not a pure scan account) sees an Akte whose lead department (Federführung)
   they belong to, or that was granted (`view_akte`, django-guardian) to them or to one of their groups.

@@ -269,7 +269,7 @@ class DisposalItem(models.Model):
 
 class Tombstone(models.Model):
     """What remains of a destroyed or transferred Akte: metadata, UUIDs, dates, SHA-256 of every removed object,
-    the run and who decided (DESIGN.md, Audit: survives disposal)."""
+    the run and who decided (docs/architecture.md, "Audit": survives disposal)."""
 
     item = models.OneToOneField(DisposalItem, on_delete=models.PROTECT, related_name="tombstone")
     run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="tombstones")

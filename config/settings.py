@@ -1,4 +1,5 @@
-"""Settings come from the environment (DESIGN.md, "Backends"); every default is the embedded one-machine setup."""
+"""Settings come from the environment, read here once (docs/architecture.md, "Configuration and backends");
+every default is the embedded one-machine setup."""
 import os
 from datetime import timedelta
 from pathlib import Path

@@ -54,7 +54,8 @@ class Document(models.Model):
     vorgang = models.ForeignKey(
         "akten.Vorgang", on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
     )
-    # Copy of akte.lead_department so list and search filters are plain indexed queries (DESIGN.md).
+    # Copy of akte.lead_department so list and search filters are plain indexed queries
+    # (docs/architecture.md, "Permissions").
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="documents")
     title = models.CharField(max_length=500)
     document_type = models.CharField(max_length=100, blank=True)
@@ -111,7 +112,7 @@ class Page(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained record of a write or a read of document content (DESIGN.md, Audit)."""
+    """Append-only, hash-chained record of a write or a read of document content (docs/architecture.md, "Audit")."""
 
     seq = models.BigAutoField(primary_key=True)
     at = models.DateTimeField()

@@ -1,4 +1,4 @@
-"""Reads for ingest batches: the JSON of DESIGN.md (`ingest --json`) and the per-batch report."""
+"""Reads for ingest batches: the JSON of `ingest --json` (docs/architecture.md) and the per-batch report."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
@@ -23,7 +23,8 @@ def _doc_entry(item: IngestItem, doc: IngestDocument) -> dict:
 
 
 def batch_result(batch: IngestBatch) -> dict:
-    """`{"batch", "documents": [...], "errors": [...]}` as DESIGN.md's ingest contract, plus the report."""
+    """`{"batch", "documents": [...], "errors": [...]}` as the ingest contract (docs/architecture.md), plus the
+    report."""
     documents, errors = [], []
     items = batch.items.prefetch_related("documents").order_by("seq")
     for item in items:

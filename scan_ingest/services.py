@@ -1,4 +1,4 @@
-"""`ingest_run`: bulk ingest of a folder, file or ZIP (DESIGN.md, `ingest`). Pages are worked on in parallel
+"""`ingest_run`: bulk ingest of a folder, file or ZIP (docs/architecture.md, `ingest`). Pages are worked on in parallel
 (process pool or Celery); this process is the one writer for database and object store. Idempotent: a file
 already in its Akte is a `duplicate`; an interrupted batch resumes where it stopped."""
 from __future__ import annotations
@@ -113,8 +113,8 @@ def _validate(path, manifest, akte, department, user):
 def ingest_run(*, path, manifest=None, akte: str | None = None, department: str | None = None,
                workers: int | None = None, user=None, force_ocr: bool = False,
                progress: Callable[[int, int], None] | None = None) -> dict:
-    """Ingest PATH; returns DESIGN.md's JSON (`batch`, `documents`, `errors`) plus `report`. With force_ocr
-    every page is OCR'd, also those that carry a text layer."""
+    """Ingest PATH; returns the JSON of the command-line contract (`batch`, `documents`, `errors`) plus
+    `report`. With force_ocr every page is OCR'd, also those that carry a text layer."""
     path, manifest, akte, dept, user = _validate(path, manifest, akte, department, user)
     parts = [str(path), str(manifest or ""), akte or "", department or ""] + (["force-ocr"] if force_ocr else [])
     fingerprint = _fingerprint(*parts)

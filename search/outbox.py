@@ -1,4 +1,5 @@
-"""Enqueue index changes. Call inside the transaction that makes the change (DESIGN.md: outbox)."""
+"""Enqueue index changes. Call inside the transaction that makes the change (docs/architecture.md, "Where each rule
+lives": outbox)."""
 from collections.abc import Iterable
 
 from .models import OutboxEntry

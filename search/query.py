@@ -1,4 +1,5 @@
-"""The small query tree callers build and each backend compiles (STYLE.md: callers never build native queries)."""
+"""The small query tree callers build and each backend compiles; callers never build native queries
+(docs/architecture.md, "Adding a search backend")."""
 from dataclasses import dataclass, field
 
 FACETS = ("department", "unit", "year", "document_type")

@@ -30,7 +30,7 @@ def unit_rules() -> dict:
 
 
 def due_list(*, as_of: date) -> list[dict]:
-    """The due Akten as rows of DESIGN.md's `aussonderung due`; Aussonderungsart: the Akte's override, else
+    """The due Akten as rows of `aussonderung due` (docs/architecture.md); Aussonderungsart: the Akte's override, else
     the effective rule of its Aktenplan unit."""
     arts = {pk: rule.aussonderungsart for pk, rule in unit_rules().items()}
     rows = due_akten(as_of=as_of).order_by("aufbewahrungsende", "aktenzeichen").values_list(

@@ -21,7 +21,7 @@ from .xdomea import FILE_0501, XdomeaError, build_0501, parse_0502
 
 
 def require_archivist(user, what: str) -> None:
-    """Only the archive role runs the disposal schedule (DESIGN.md: the archivist)."""
+    """Only the archive role runs the disposal schedule (docs/architecture.md, "Aussonderung")."""
     if user is None or Role.ARCHIVIST not in user_roles(user):
         name = getattr(user, "username", None) or "nobody"
         raise DisposalError(f"{what}: user {name!r} does not have the role archivist")

@@ -18,7 +18,7 @@ from .records import AkteRecord, FileRecord
 from .xdomea import FILE_0503_XML, FILE_0503_ZIP, TransferFile, build_0503
 
 SPOOL_BYTES = 16 * 1024 * 1024
-TRANSFERRED_ROLES = ("rendition", "original")  # DESIGN.md: the archival rendition and the original
+TRANSFERRED_ROLES = ("rendition", "original")  # docs/architecture.md, "Aussonderung": rendition and original
 
 # xdomea code list Dateiformat 1.0
 FORMAT_CODES = {"image/tiff": "024", "image/png": "019", "image/jpeg": "010", "text/plain": "045",

@@ -1,4 +1,4 @@
-"""Base for the project's commands (DESIGN.md, command-line contract): `--json` prints one JSON document on
+"""Base for the project's commands (docs/architecture.md, "Command-line contract"): `--json` prints one JSON document on
 stdout; errors go to stderr with a non-zero exit; long work shows a progress bar on a terminal."""
 import json
 import sys

@@ -1,5 +1,6 @@
-"""Page pipeline: an explicit ordered list of pure stages over a frozen PageState (STYLE.md). A stage that
-refuses its input raises IngestError; `process_page` turns that into a result carrying the reason."""
+"""Page pipeline: an explicit ordered list of pure stages over a frozen PageState (docs/architecture.md,
+"Page pipeline"). A stage that refuses its input raises IngestError; `process_page` turns that into a result
+carrying the reason."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""Separator sheets of batch scans: a page whose QR or Code 128 payload starts with `DMS:` (DESIGN.md)."""
+"""Separator sheets of batch scans: a page whose QR or Code 128 payload starts with `DMS:` (docs/architecture.md,
+"Separator sheets")."""
 from __future__ import annotations
 
 import zxingcpp

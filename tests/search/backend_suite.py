@@ -1,5 +1,6 @@
-"""SearchBackendTests: the behaviour every search backend must show, written once (STYLE.md). Subclasses
-provide `make_backend(tmp_path)`. The suite needs no database: it indexes IndexDoc values directly."""
+"""SearchBackendTests: the behaviour every search backend must show, written once (docs/architecture.md, "Adding a
+search backend"). Subclasses provide `make_backend(tmp_path)`. The suite needs no database: it indexes IndexDoc
+values directly."""
 import pytest
 
 from search.indexdoc import IndexDoc, az_keys

@@ -1,4 +1,4 @@
-"""`aussonderung due|offer|evaluate|approve|execute` (DESIGN.md, command-line contract)."""
+"""`aussonderung due|offer|evaluate|approve|execute` (docs/architecture.md, "Command-line contract")."""
 from datetime import date
 from pathlib import Path
 

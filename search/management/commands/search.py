@@ -1,4 +1,5 @@
-"""`search QUERY --user NAME [--department CODE] [--limit N] [--offset N] [--json]` (DESIGN.md)."""
+"""`search QUERY --user NAME [--department CODE] [--limit N] [--offset N] [--json]` (docs/architecture.md,
+"Command-line contract")."""
 from django.core.management.base import CommandError
 
 from dms.management.base import JsonCommand
