@@ -18,6 +18,10 @@ FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 # annotation flags (PDF 32000-1 12.5.3): Print must be set, these must not
 INVISIBLE, HIDDEN, PRINT, NOVIEW, TOGGLENOVIEW = 1, 2, 4, 32, 256
 NO_APPEARANCE_NEEDED = {"/Link", "/Popup"}
+STANDARD_14 = {f"{family}{style}" for family, styles in (
+    ("Times", ("-Roman", "-Bold", "-Italic", "-BoldItalic")),
+    ("Helvetica", ("", "-Bold", "-Oblique", "-BoldOblique")),
+    ("Courier", ("", "-Bold", "-Oblique", "-BoldOblique"))) for style in styles} | {"Symbol", "ZapfDingbats"}
 
 
 def _name(obj) -> str:
@@ -38,6 +42,16 @@ class _Walker:
     def __init__(self):
         self.problems: list[str] = []
         self.seen: set[tuple[int, int]] = set()
+        self.unembedded: dict[tuple[int, int], str] = {}  # font -> problem, kept back until its use is known
+        self.visible: set[tuple[int, int]] = set()
+        self.invisible: set[tuple[int, int]] = set()
+
+    def finish(self) -> list[str]:
+        """Fonts used only for invisible text (render mode 3) need not be embedded (ISO 19005-2 6.2.11.4.1)."""
+        for key, problem in self.unembedded.items():
+            if key in self.visible or key not in self.invisible:
+                self.problems.append(problem)
+        return list(dict.fromkeys(self.problems))
 
     def _first_visit(self, obj) -> bool:
         if not obj.is_indirect:
@@ -92,10 +106,10 @@ class _Walker:
                 self.problems.append(f"font {base}: CIDFontType2 without CIDToGIDMap")
         else:
             descriptor = font.get("/FontDescriptor")
-            if "/Widths" not in font:
+            if "/Widths" not in font and base not in STANDARD_14:  # ISO 32000-1 9.6.2.1
                 self.problems.append(f"font {base}: no /Widths")
         if descriptor is None or not any(key in descriptor for key in FONT_FILES):
-            self.problems.append(f"font {base} not embedded")
+            self.unembedded[font.objgen if font.is_indirect else (id(font), 0)] = f"font {base} not embedded"
 
     def xobject(self, xobject) -> None:
         if not isinstance(xobject, pikepdf.Stream) or not self._first_visit(xobject):
@@ -136,7 +150,8 @@ class _Walker:
             return
         resources = owner.obj.get("/Resources") if isinstance(owner, pikepdf.Page) else owner.get("/Resources")
         if isinstance(resources, pikepdf.Dictionary) and "/Font" in resources:
-            for font, codes in used_codes(owner, resources).values():
+            for key, (font, codes) in used_codes(owner, resources).items():
+                (self.visible if codes else self.invisible).add(key)
                 self.problems.extend(width_problems(font, codes))
         for operands, operator in instructions:
             op = str(operator)
@@ -205,7 +220,7 @@ def page_problems(page: pikepdf.Page) -> list[str]:
     walker.resources(obj.get("/Resources"))
     for annot in obj.get("/Annots") or []:
         walker.annotation(annot)
-    return list(dict.fromkeys(walker.problems))
+    return walker.finish()
 
 
 def normalise_page(page: pikepdf.Page) -> None:

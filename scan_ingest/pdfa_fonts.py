@@ -13,7 +13,8 @@ WIDTH_TOLERANCE = 1.0  # in 1/1000 em, as veraPDF allows
 
 
 def used_codes(owner, resources) -> dict[tuple[int, int], tuple[object, set[int]]]:
-    """{font objgen: (font, codes shown visibly)} for one content stream (page or form XObject)."""
+    """{font objgen: (font, codes shown visibly)} for one content stream (page or form XObject); a font used
+    only for invisible text (render mode 3) has an empty set."""
     fonts = (resources or {}).get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     used: dict[tuple[int, int], tuple[object, set[int]]] = {}
     current, mode, stack = None, 0, []
@@ -27,14 +28,17 @@ def used_codes(owner, resources) -> dict[tuple[int, int], tuple[object, set[int]
             current = fonts.get(str(operands[0]))
         elif op == "Tr" and operands:
             mode = int(operands[0])
-        elif op in ("Tj", "'", '"', "TJ") and current is not None and mode != 3:
+        elif op in ("Tj", "'", '"', "TJ") and current is not None:
+            key = current.objgen if current.is_indirect else (id(current), 0)
+            entry = used.setdefault(key, (current, set()))
+            if mode == 3:  # invisible (an OCR layer): used, but no glyph is drawn
+                continue
             strings = operands[-1] if op == "TJ" else [operands[-1]]
             data = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
             wide = current.get("/Subtype") == pikepdf.Name.Type0
             codes = ({int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)} if wide
                      else set(data))
-            key = current.objgen if current.is_indirect else (id(current), 0)
-            used.setdefault(key, (current, set()))[1].update(codes)
+            entry[1].update(codes)
     return used
 
 

@@ -57,11 +57,12 @@ def xfa_form_pdf(path: str | Path) -> Path:
 
 
 def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, link: bool = False,
-                     scan: Image.Image | None = None, dpi: int = 150) -> Path:
+                     scan: Image.Image | None = None, dpi: int = 150, invisible: bool = False) -> Path:
     """A born-digital page: `lines` typeset in DejaVu Sans embedded as TrueType with /Widths from the font's
     own advances (Pillow at 1000 px per em), or in Helvetica not embedded (`embed=False`, as office exports
     and old scanner software write it). `link` adds a link annotation without the print flag; `scan` puts a
-    full-page scanned image under the text (a scan with a stamp)."""
+    full-page scanned image under the text (a scan with a stamp); `invisible` writes the text in render mode 3
+    (a scanner's own OCR layer over its scan)."""
     import pikepdf
 
     pdf = pikepdf.new()
@@ -96,7 +97,7 @@ def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, 
         image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 8
         resources.XObject = pikepdf.Dictionary(Im0=image)
         content += b"q 595 0 0 842 0 0 cm /Im0 Do Q\n"
-    content += b"BT /F1 11 Tf 72 770 Td 14 TL\n"
+    content += b"BT /F1 11 Tf 72 770 Td 14 TL\n" + (b"3 Tr\n" if invisible else b"")
     for line in lines:
         escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         content += b"(" + escaped.encode("cp1252") + b") Tj T*\n"

@@ -232,7 +232,7 @@ def _decode_pdf_page(page: PageState) -> PageState:
     notes = (verdict.why_ocr,) if verdict.why_ocr else ()
     return page.replace(dpi=(dpi, dpi), notes=page.notes + notes).with_image(
         im, text_layer=text_layer, text=own_text if text_layer else "",
-        layer_text=own_text if verdict.conformance else "")
+        layer_text=own_text if verdict.conformance else "", graft_ok=verdict.graft_ok)
 
 
 def _scan_images(pdf_page, default: int) -> tuple[int, bool]:

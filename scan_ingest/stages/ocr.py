@@ -47,7 +47,8 @@ def prepare_ocr(page: PageState) -> PageState:
     if page.finished:
         return page
     base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
-    graft = page.task.kind == "pdf" and not page.turned and graftable(page.task.path, page.task.index)
+    graft = (page.task.kind == "pdf" and not page.turned and page.graft_ok
+             and graftable(page.task.path, page.task.index))
     image_pdf = None if graft else image_page_pdf(page, base + ".img.pdf")
     im = page.image if page.image.mode in ("1", "L") else page.image.convert("L")
     ocr_input = base + (".pbm" if im.mode == "1" else ".pgm")

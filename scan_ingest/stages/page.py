@@ -39,6 +39,7 @@ class PageState:
     notes: tuple[str, ...] = ()  # for the scan record only (why a page with text was OCR'd)
     turned: bool = False  # the pixels were rotated (deskew, orientation): they no longer match the source page
     graft: bool = False  # the rendition page is the source PDF page with pdf_path's text-only layer on top
+    graft_ok: bool = True  # decode: the source page has no text layer of its own that the OCR replaces
     layer_text: str = ""  # the page's own text when it was OCR'd only for PDF/A: stored instead of the OCR's
 
     def replace(self, **changes) -> PageState:

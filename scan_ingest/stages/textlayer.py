@@ -17,6 +17,8 @@ class TextLayerVerdict:
     keep: bool
     why_ocr: str = ""  # for the scan record: why a page with text was OCR'd anyway
     conformance: bool = False  # OCR'd only because the page could not be PDF/A: its own text stays the text
+    graft_ok: bool = True  # the source page may carry the new OCR layer (not when it has a text layer of its
+    # own that the OCR replaces: the text would be there twice)
 
 
 def _area(box, page_w: float, page_h: float) -> float:
@@ -51,14 +53,15 @@ def text_layer_verdict(path: str, index: int, pdf_page, textpage, text: str, *, 
     if printable < TEXT_LAYER_MIN_CHARS:
         return TextLayerVerdict(False)
     if force_ocr:
-        return TextLayerVerdict(False, "OCR forced (--force-ocr or redo)")
+        return TextLayerVerdict(False, "OCR forced (--force-ocr or redo)", graft_ok=False)
     text_share, image_share = coverage(pdf_page, textpage)
     if image_share >= SCAN_COVERS and text_share < TEXT_COVERS_SCAN_BELOW:
         return TextLayerVerdict(False, f"scan with little text ({printable} characters covering "
                                        f"{text_share:.1%} of the page): OCR'd")
     problems = pdfa_problems_of(path, index)
     if problems:
-        return TextLayerVerdict(False, "rendered and OCR'd for PDF/A: " + "; ".join(problems), conformance=True)
+        return TextLayerVerdict(False, "rendered and OCR'd for PDF/A: " + "; ".join(problems), conformance=True,
+                                graft_ok=False)
     return TextLayerVerdict(True)
 
 

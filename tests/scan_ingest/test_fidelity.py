@@ -393,3 +393,16 @@ def test_glyph_widths_that_disagree_with_the_embedded_font_are_found_and_the_pag
     result = run(tmp_path / "w.pdf", "pdf", tmp_path)
     assert not result.text_layer and "glyph widths differ" in result.notes[0]
     assert result.text.split("\n")[0] == LINES[0]
+
+
+def test_scanners_own_invisible_ocr_layer_in_a_font_not_embedded_is_kept_as_it_is(tmp_path):
+    """Text in render mode 3 draws no glyph: its font need not be embedded (ISO 19005-2 6.2.11.4.1), so a
+    scanner's searchable PDF keeps its layer; with --force-ocr it is OCR'd on a rendered page, not on the
+    source page (the text would be there twice)."""
+    scan = synth.text_page(synth.german_text(8, 5), dpi=150, seed=8)
+    lines = synth.german_text(8, 5).split("\n")
+    synth_cases.born_digital_pdf(tmp_path / "s.pdf", lines, embed=False, invisible=True, scan=scan)
+    kept = run(tmp_path / "s.pdf", "pdf", tmp_path)
+    assert kept.text_layer and kept.pdf_path is None and kept.notes == ()
+    forced = run(tmp_path / "s.pdf", "pdf", tmp_path, force_ocr=True)
+    assert not forced.text_layer and not forced.graft and forced.image_pdf
