@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from akten import access
-from akten.models import Akte
+from akten.models import Akte, Vorgang
 from akten.selectors import akte_list_for
 from akten.services import AccessDenied, akte_grant, hold_place, hold_release
 from dms.models import AuditEvent, Document
@@ -168,13 +168,16 @@ def test_no_admin_delete_for_records_with_content(admin_client_, org, bau):
     assert admin_client_.get(f"/admin/akten/akte/{a63.pk}/delete/").status_code == 403
     assert admin_client_.post(f"/admin/akten/akte/{a63.pk}/delete/", {"post": "yes"}).status_code == 403
     assert admin_client_.post(f"/admin/dms/document/{doc.pk}/delete/", {"post": "yes"}).status_code == 403
+    vorgang = Vorgang.objects.create(akte=a63, title="Widerspruch")
+    Document.objects.filter(pk=doc.pk).update(vorgang=vorgang)
+    assert admin_client_.post(f"/admin/akten/vorgang/{vorgang.pk}/delete/", {"post": "yes"}).status_code == 403
     for listing in ("/admin/akten/akte/", "/admin/dms/document/", "/admin/akten/vorgang/"):
         assert "delete_selected" not in admin_client_.get(listing).content.decode()
     admin_client_.post("/admin/dms/document/", {"action": "delete_selected", "_selected_action": [doc.pk],
                                                  "post": "yes"})
     assert f'/admin/akten/akte/{a63.pk}/delete/' not in admin_client_.get(
         f"/admin/akten/akte/{a63.pk}/change/").content.decode()
-    assert Akte.objects.filter(pk=a63.pk).exists() and Document.objects.filter(pk=doc.pk).exists()
+    assert Akte.objects.filter(pk=a63.pk).exists() and Document.objects.filter(pk=doc.pk, vorgang=vorgang).exists()
 
 
 def test_admin_records_are_for_the_admin_role_only(client, org, bau):
