@@ -11,10 +11,10 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
     reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed (apt-get install chromium chromium-driver)",
-)
+)]
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+pytestmark = pytest.mark.slow  # dozens of killed subprocesses: left out by `make test-fast`
+
 REPO = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("DMS_DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgres")

@@ -17,7 +17,7 @@ from scan_ingest.sources.names import escaped
 from .conftest import page
 
 AZ = "63.10.02-1998/0042"
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # OCR-heavy: left out by `make test-fast`
 
 
 def reasons(result) -> dict:

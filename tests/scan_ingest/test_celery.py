@@ -18,6 +18,8 @@ from scan_ingest.services import ingest_run
 
 from .conftest import page
 
+pytestmark = pytest.mark.slow  # OCR-heavy: left out by `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/11"
 

@@ -15,6 +15,7 @@ from .conftest import page
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow  # OCR
 def test_ingest_command_prints_the_json_and_feeds_the_index(aktenplan, org, scans, capsys):
     synth.save_pdf([page(1)], scans / "a.pdf", 150)
     call_command("ingest", str(scans), "--akte", "63.10.02-1998/0042", "--user", "scan", "--workers", "1", "--json")
@@ -40,6 +41,7 @@ def test_ingest_command_refuses_unknown_department_before_any_work(aktenplan, sc
         call_command("ingest", str(scans), "--department", "77")
 
 
+@pytest.mark.slow  # OCR of the demo archive, twice
 def test_demo_ingest_needs_demo_setup_then_is_idempotent(db, tmp_path, capsys):
     with pytest.raises(CommandError, match="demo_setup"):
         call_command("demo_ingest", "--out", str(tmp_path / "demo"))

@@ -15,6 +15,8 @@ from scan_ingest.stages.blank import BLANK_BELOW, ink_ratio
 
 from .conftest import page
 
+pytestmark = pytest.mark.slow  # OCR-heavy: left out by `make test-fast`
+
 AZ = "63.10.02-1998/0042"
 
 

@@ -21,7 +21,7 @@ from search.models import OutboxEntry
 from .conftest import page
 
 AZ = "63.10.02-1998/0042"
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # OCR-heavy: left out by `make test-fast`
 
 
 def sha(path) -> str:

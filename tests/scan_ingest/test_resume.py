@@ -17,6 +17,8 @@ import pytest
 
 from .conftest import page
 
+pytestmark = pytest.mark.slow  # OCR and killed subprocesses: left out by `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 AZ = "63.10.02-1998/0042"
 PAGES = 8

@@ -47,6 +47,7 @@ def test_one_tesseract_pass_gives_text_confidences_and_the_page_pdf(tmp_path):
     assert result.words > 5 and 0 < result.confidence <= 100
 
 
+@pytest.mark.slow  # OSD: three full OCR passes
 @pytest.mark.parametrize("turn", [90, 180, 270])
 def test_page_lying_sideways_or_upside_down_is_turned_upright_by_osd(tmp_path, turn):
     """Orientation rule: a page scanned at 90/180/270 degrees is fixed; the text is read correctly."""
@@ -60,6 +61,7 @@ def test_page_lying_sideways_or_upside_down_is_turned_upright_by_osd(tmp_path, t
         assert box[3] > box[2], "the rendition page is upright (portrait)"
 
 
+@pytest.mark.slow
 def test_skewed_page_is_straightened(tmp_path):
     im = synth.text_page(synth.german_text(2, 4), dpi=150, seed=2, skew=3.0)
     assert skew_angle(im, 150) == pytest.approx(-3.0, abs=0.35)
@@ -187,6 +189,7 @@ def test_broken_and_truncated_pdfs_are_refused(tmp_path):
         assert str(tmp_path) not in info.value.reason
 
 
+@pytest.mark.slow
 def test_bilevel_pdf_scan_turned_in_the_pixels_stays_bilevel_in_the_page_pdf(tmp_path):
     """A black-and-white scan whose pixels must be turned (3 degrees askew, so the source page cannot carry
     the text) is rendered without smoothing and kept 1 bit deep, not re-encoded as JPEG."""
