@@ -96,3 +96,15 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
         "seconds": round(duration, 1) if duration is not None else None,
         "pages_per_minute": pages_per_minute,
     }
+
+
+def review_queue(*, user):
+    """Stored ingest documents flagged for review (pages left out as blank, low OCR confidence, no pages, an XFA
+    form, a rendition that is not PDF/A; `review_reasons` says which), newest first; only documents the user
+    may see (akten.access, the one access rule). What the scanning team's review queue lists."""
+    from akten.access import documents_visible
+
+    return (IngestDocument.objects
+            .filter(status=IngestDocument.Status.STORED, qa_state="needs_review",
+                    document__in=documents_visible(user))
+            .select_related("item", "document").order_by("-pk"))

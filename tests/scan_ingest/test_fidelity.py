@@ -408,3 +408,19 @@ def test_scanners_own_invisible_ocr_layer_in_a_font_not_embedded_is_kept_as_it_i
     assert kept.text_layer and kept.pdf_path is None and kept.notes == ()
     forced = run(tmp_path / "s.pdf", "pdf", tmp_path, force_ocr=True)
     assert not forced.text_layer and not forced.graft and forced.image_pdf
+
+
+@pytest.mark.django_db
+def test_review_queue_lists_flagged_documents_with_reasons_for_those_who_may_see_them(aktenplan, org, scans):
+    from scan_ingest.selectors import review_queue
+    from scan_ingest.services import ingest_run
+
+    synth.save_pdf([page(1), synth.blank_page(dpi=150)], scans / "mit_leerseite.pdf", 150)
+    page(2).save(scans / "gut.png", dpi=(150, 150))
+    result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
+    flagged = stored(result, "mit_leerseite.pdf")
+    queue = list(review_queue(user=org.scan))
+    assert [entry.document for entry in queue] == [flagged], "the clean document is not in the queue"
+    assert any("page 2: looks blank" in r for r in queue[0].review_reasons)
+    assert list(review_queue(user=org.anna)) == queue and list(review_queue(user=org.bernd)) == [], \
+        "department 63's caseworker sees it, department 32's does not"
