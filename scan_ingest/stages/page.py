@@ -18,7 +18,7 @@ class PageState:
     task: PageTask
     image: Any = None  # PIL.Image.Image while the page is being worked on; dropped before tesseract runs
     size_px: tuple[int, int] | None = None
-    ocr_input: str | None = None  # the gray or bilevel file tesseract reads (PBM/PGM), kept until the page is done
+    ocr_input: str | None = None  # the gray or bilevel file tesseract reads (uncompressed TIFF), kept until done
     image_pdf: str | None = None  # the page image as a one-page PDF (the rendition page under the OCR text)
     preview: Any = None  # the page in gray at about 150 dpi, for the analyses (separator, blank, skew)
     dpi: tuple[int, int] | None = None
