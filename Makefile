@@ -86,6 +86,7 @@ bench: sysdeps venv
 	$(PY) bench/verify.py
 	$(PY) bench/ingest.py
 	$(PY) bench/search.py
+	$(PY) bench/search_quality.py
 	$(PY) bench/aussonderung.py
 
 clean:
