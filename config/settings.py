@@ -29,7 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens for Fachverfahren (dms.api.tokens)
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here: no CDN, no network at run time
     "axes",
     "dms",
     "akten",
@@ -143,11 +145,23 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated API call is a 401 naming the Token scheme. Session for the browser (the API
+    # docs page), basic auth for scripts; both go through authenticate() and so through django-axes.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["dms.api.authentication.AuditedTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication",
+                                       "rest_framework.authentication.BasicAuthentication"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dms.api.pagination.BoundedLimitOffsetPagination",  # every list is paged
 }
-SPECTACULAR_SETTINGS = {"TITLE": "eAkte API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eAkte API",
+    "DESCRIPTION": "Schnittstelle der E-Akte für andere Fachverfahren: Akten, Dokumente und Suche, jeweils nur, "
+                   "was der angemeldete Benutzer sehen darf. Anmeldung mit API-Token: Kopfzeile "
+                   "`Authorization: Token <key>` (Token vom Administrator: `manage.py api_token create BENUTZER`).",
+    "VERSION": "0.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+}
 
 # Celery: only used when DMS_BROKER_URL is set; otherwise ingest uses a local process pool.
 CELERY_BROKER_URL = DMS_BROKER_URL or "memory://"

@@ -10,6 +10,7 @@ from akten.admin import HoldGuardAdmin, ReadOnlyAdmin
 
 from search.outbox import outbox_enqueue
 
+from .api import token_admin  # noqa: F401  (registers the audited API token admin)
 from .audit import audit_record
 from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, AuditEvent, Department, Document, StoredObject
 from .services import _reindex_user_documents, department_upsert, user_set_active

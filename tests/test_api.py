@@ -28,7 +28,7 @@ def _client(user):
 
 
 def test_anonymous_is_refused(setup):
-    assert APIClient().get("/api/akten/").status_code == 403
+    assert APIClient().get("/api/akten/").status_code == 401  # 401 with `WWW-Authenticate: Token`
 
 
 def test_caseworker_lists_only_own_departments_akten(org, setup):
