@@ -58,9 +58,9 @@ def _bulk_deletable() -> bool:
 
 def _delete_rows(model, field: str, ids: list) -> None:
     """`DELETE FROM <model> WHERE <field> IN ids` in SQL, past the ORM's collector, which would load every row to
-    send its pre_delete (the hold guard's receivers are connected); the hold check was done for the batch."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    send its pre_delete (the hold guard's receivers are connected); the hold check was done for the batch. The
+    table and column names are plain identifiers (`dms_page.version_id`), so they need no quoting."""
+    table, column = model._meta.db_table, model._meta.get_field(field).column
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(ids))})", ids)
 
