@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="akten:my_akten", permanent=False)),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("akten/", include("akten.urls")),
     path("suche/", include("search.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI with its init script as a file of its own (?script): no inline script under the CSP
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", title="eAkte API – Dokumentation"),
+         name="api-docs"),
     path("api/", include("config.api")),
     path("api/", include("search.api.urls")),
 ]
