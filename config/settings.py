@@ -150,7 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dms.api.authentication.AuditedTokenAuthentication",
                                        "rest_framework.authentication.SessionAuthentication",
                                        "rest_framework.authentication.BasicAuthentication"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dms.api.schema.ApiAutoSchema",  # documents 400/401/404/429 where they occur
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dms.api.pagination.BoundedLimitOffsetPagination",  # every list is paged
 }

@@ -83,3 +83,46 @@ def test_lists_are_paged_and_their_offset_bounded(org, setup, url):
     for offset in (MAX_OFFSET + 1, 10**30, -1, "viele"):
         response = client.get(url, {"offset": offset})
         assert response.status_code == 400 and "offset" in response.json()
+
+
+@pytest.mark.parametrize("url", ["/api/akten/", "/api/documents/"])
+def test_a_limit_that_is_no_positive_number_is_a_400_naming_it(org, setup, url):
+    """A bad `limit` is refused (it used to fall back to the default silently); above 1000 it counts as 1000."""
+    client = _client(org.anna)
+    for limit in (0, -5, "alle"):
+        response = client.get(url, {"limit": limit})
+        assert response.status_code == 400 and "limit" in response.json()
+
+
+def test_akten_state_filter_takes_only_known_states(org, setup):
+    client = _client(org.anna)
+    assert client.get("/api/akten/", {"state": "offen"}).json()["count"] == 1
+    assert client.get("/api/akten/", {"state": "zdA"}).json()["count"] == 0
+    response = client.get("/api/akten/", {"state": "geschlossen"})
+    assert response.status_code == 400 and "'geschlossen' ist kein Zustand" in response.json()["state"]
+
+
+def test_content_with_an_unknown_which_is_a_400_naming_it(org, setup):
+    _a63, _a32, d63, _d32 = setup
+    response = _client(org.anna).get(f"/api/documents/{d63.pk}/content/", {"which": "scan"})
+    assert response.status_code == 400 and "'scan' ist nicht erlaubt" in response.json()["which"]
+
+
+@pytest.mark.parametrize("url", ["/api/akten/0.5/", "/api/documents/x/", "/api/documents/null,null/content/",
+                                 "/api/documents/-1e-5/content/"])
+def test_a_malformed_id_is_the_apis_json_404_not_a_500_or_an_html_page(org, setup, url):
+    response = _client(org.anna).get(url)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_schema_documents_the_error_answers_of_each_operation():
+    """401 and 429 everywhere, 404 where the path names an object, 400 where query parameters are checked."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert set(paths["/api/akten/"]["get"]["responses"]) == {"200", "400", "401", "429"}
+    assert set(paths["/api/akten/{id}/"]["get"]["responses"]) == {"200", "401", "404", "429"}
+    assert set(paths["/api/documents/{id}/content/"]["get"]["responses"]) == {"200", "400", "401", "404", "429",
+                                                                             "500"}
+    offset = next(p for p in paths["/api/documents/"]["get"]["parameters"] if p["name"] == "offset")
+    assert offset["schema"] == {"type": "integer", "minimum": 0, "maximum": 1_000_000}

@@ -1,38 +1,40 @@
 """Documents: metadata list/detail and the audited, streamed and hash-checked download of their content."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, ValidationError
 
 from dms.content import ContentRefused
 from dms.downloads import content_response
-from dms.models import Document
 from dms.selectors import document_list_for
 
 from .serializers import DocumentSerializer
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "akte", str, description="nur Dokumente der Akte mit diesem Aktenzeichen")]))
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[^/]+"  # any id reaches the view, so a malformed one is the API's JSON 404 too
     serializer_class = DocumentSerializer
 
     def get_queryset(self):
         qs = document_list_for(user=self.request.user).select_related("akte", "department").order_by("id")
         akte = self.request.query_params.get("akte")
-        return qs.filter(akte__aktenzeichen=akte) if akte else qs
+        return qs.filter(akte__aktenzeichen=akte) if akte and self.action == "list" else qs
 
-    @extend_schema(parameters=[OpenApiParameter("which", str, enum=["rendition", "original"])],
-                   responses={(200, "application/pdf"): bytes})
+    @extend_schema(parameters=[OpenApiParameter("which", str, enum=["rendition", "original"],
+                                                description="rendition: das PDF/A (Vorgabe); original: wie erfasst")],
+                   responses={(200, "application/pdf"): bytes, (200, "*/*"): bytes,
+                              500: OpenApiResponse(description="Inhalt fehlt im Speicher oder wurde verändert; "
+                                                               "nicht ausgeliefert, der Vorfall ist protokolliert")})
     @action(detail=True, methods=["get"])
     def content(self, request, pk=None):
         """The archival PDF/A (default) or the original, streamed (HTTP Range supported) and re-checked against its
         SHA-256; every read is written to the audit trail, and missing or altered content is refused."""
         which = request.query_params.get("which", "rendition")
         if which not in ("rendition", "original"):
-            raise NotFound("which must be 'rendition' or 'original'")
-        try:
-            document = self.get_queryset().get(pk=pk)
-        except Document.DoesNotExist:
-            raise NotFound() from None
+            raise ValidationError({"which": f"{which[:40]!r} ist nicht erlaubt, erlaubt sind rendition und original"})
+        document = self.get_object()  # a 404 also for an id that is no number (it was a 500)
         try:
             return content_response(request, document=document, which=which)
         except ContentRefused:

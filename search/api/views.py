@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.services import search_documents
+from search.services import MAX_LIMIT, MAX_WINDOW, search_documents
 
 
 HIT = inline_serializer("SearchHit", {
@@ -23,9 +23,12 @@ RESULT = inline_serializer("SearchResult", {
 
 
 class SearchAPIView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("department", str),
-                               OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-                   responses={200: RESULT})
+    @extend_schema(parameters=[
+        OpenApiParameter("q", str, description="Suchtext: Wörter, \"Phrasen\", -Ausschluss, az: dept: year: type:"),
+        OpenApiParameter("department", str, description="nur Dokumente dieses Amts (Kennziffer, z. B. 63)"),
+        OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, description=f"Treffer je Seite (Vorgabe 10, höchstens {MAX_LIMIT})"),
+        OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}, description=f"zu überspringende Treffer; offset + limit höchstens {MAX_WINDOW}")],
+        responses={200: RESULT})
     def get(self, request):
         """Documents the user may see that match `q` (words, "phrases", -exclusion, az: dept: year: type:)."""
         params = request.query_params
