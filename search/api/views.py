@@ -26,8 +26,10 @@ class SearchAPIView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("q", str, description="Suchtext: Wörter, \"Phrasen\", -Ausschluss, az: dept: year: type:"),
         OpenApiParameter("department", str, description="nur Dokumente dieses Amts (Kennziffer, z. B. 63)"),
-        OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, description=f"Treffer je Seite (Vorgabe 10, höchstens {MAX_LIMIT})"),
-        OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}, description=f"zu überspringende Treffer; offset + limit höchstens {MAX_WINDOW}")],
+        OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT},
+                         description=f"Treffer je Seite (Vorgabe 10, höchstens {MAX_LIMIT})"),
+        OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW},
+                         description=f"zu überspringende Treffer; offset + limit höchstens {MAX_WINDOW}")],
         responses={200: RESULT})
     def get(self, request):
         """Documents the user may see that match `q` (words, "phrases", -exclusion, az: dept: year: type:)."""
