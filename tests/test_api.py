@@ -126,3 +126,23 @@ def test_schema_documents_the_error_answers_of_each_operation():
                                                                              "500"}
     offset = next(p for p in paths["/api/documents/"]["get"]["parameters"] if p["name"] == "offset")
     assert offset["schema"] == {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+
+
+def test_document_detail_shows_filing_versions_and_page_counts_to_those_who_may_see_it(org, setup):
+    """A Fachverfahren follows a document: Akte, Vorgang, every version with its files and page count; another
+    department's document stays a 404 (the one access rule)."""
+    from akten.models import Vorgang
+
+    a63, _a32, _d63, d32 = setup
+    vorgang = Vorgang.objects.create(akte=a63, title="Baugenehmigungsverfahren")
+    doc = factories.document(a63, "Bauantrag mit Plänen", vorgang=vorgang, pages=3)
+    second = DocumentVersion.objects.create(document=doc, number=2, original=doc.versions.get().original)
+    body = _client(org.anna).get(f"/api/documents/{doc.pk}/").json()
+    assert (body["akte_id"], body["vorgang"], body["aktenzeichen"]) == (a63.pk, "Baugenehmigungsverfahren",
+                                                                      a63.aktenzeichen)
+    assert [(v["number"], v["pages"], v["has_scan_record"]) for v in body["versions"]] == [(1, 3, False),
+                                                                                          (2, 0, False)]
+    assert body["pages"] == 0  # the current version is the newest
+    first = body["versions"][0]
+    assert first["original"]["sha256"] == second.original.sha256 and first["rendition"] is None
+    assert _client(org.anna).get(f"/api/documents/{d32.pk}/").status_code == 404

@@ -1,4 +1,5 @@
 """Documents: metadata list/detail and the audited, streamed and hash-checked download of their content."""
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -6,9 +7,10 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from dms.content import ContentRefused
 from dms.downloads import content_response
+from dms.models import DocumentVersion
 from dms.selectors import document_list_for
 
-from .serializers import DocumentSerializer
+from .serializers import DocumentDetailSerializer, DocumentSerializer
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
@@ -17,8 +19,15 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"  # any id reaches the view, so a malformed one is the API's JSON 404 too
     serializer_class = DocumentSerializer
 
+    def get_serializer_class(self):
+        return DocumentDetailSerializer if self.action == "retrieve" else DocumentSerializer
+
     def get_queryset(self):
         qs = document_list_for(user=self.request.user).select_related("akte", "department").order_by("id")
+        if self.action == "retrieve":
+            versions = DocumentVersion.objects.select_related("original", "rendition").annotate(
+                page_count=Count("pages")).order_by("number")
+            qs = qs.select_related("vorgang").prefetch_related(Prefetch("versions", queryset=versions))
         akte = self.request.query_params.get("akte")
         return qs.filter(akte__aktenzeichen=akte) if akte and self.action == "list" else qs
 
