@@ -4,7 +4,8 @@ run, SQLite or PostgreSQL) holding the demo municipality, authenticated with a c
 check runs — no 500, no undocumented status code, content type, header or response shape, unauthenticated calls
 refused, schema-violating requests rejected — except `positive_data_acceptance`: the search's offset bound
 depends on `limit` (offset + limit at most 10,000), which OpenAPI cannot state, so a schema-valid offset of 9,999
-with the default limit is rightly a 400. Bounded (fixed seed, 60 examples per operation and phase): ~30 s."""
+with the default limit is rightly a 400. Bounded (fixed seed, 60 examples per operation and phase): ~60 s."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,11 @@ def test_schemathesis_finds_no_500_and_nothing_undocumented(live_server, demo_to
         [str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/", "--header", f"Authorization: Token {demo_token}",
          "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", "60", "--seed", "1",
          "--workers", "1", "--request-timeout", "30", "--no-color"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)  # cwd: its .schemathesis/ cache stays out of the tree
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)  # its .schemathesis/ cache stays out of the tree
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-2000:]
-    assert "Operations:       6 selected / 6 total" in run.stdout  # every operation was exercised
-    assert "No issues found" in run.stdout
+    assert "Tested: 7" in run.stdout  # every operation was exercised
+    assert re.search(r"(\d+) generated, \1 passed", run.stdout)
+    # The one warning allowed: the demo has no ingested document, so /scan/ answers its documented 404 only
+    # (its 200 is tested in tests/scan_ingest/test_api_scan.py).
+    warnings = run.stdout.split("WARNINGS", 1)[1].split("SUMMARY", 1)[0] if "WARNINGS" in run.stdout else ""
+    assert re.findall(r"  - (.+)", warnings) in ([], ["GET /api/documents/{id}/scan/"])
