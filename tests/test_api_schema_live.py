@@ -28,6 +28,7 @@ def demo_token(transactional_db, settings):
     return api_token_create(user=get_user_model().objects.get(username="sb63"), by=None)
 
 
+@pytest.mark.slow  # a minute of generated requests: `make test` runs it, `make test-fast` leaves it out
 def test_schemathesis_finds_no_500_and_nothing_undocumented(live_server, demo_token, tmp_path):
     run = subprocess.run(
         [str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/", "--header", f"Authorization: Token {demo_token}",
