@@ -45,5 +45,6 @@ def test_swagger_ui_renders_the_operations_in_chromium_without_csp_violations(br
     paths = {e.text.replace("\u200b", "") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/api/akten/", "/api/documents/{id}/content/", "/api/search/"} <= paths
     assert "eAkte API" in browser.find_element(By.CSS_SELECTOR, ".info .title").text
-    refused = [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+    refused = [entry["message"] for entry in browser.get_log("browser")
+               if "Content Security Policy" in entry["message"]]
     assert refused == []

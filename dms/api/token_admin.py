@@ -25,7 +25,8 @@ class AuditedTokenAdmin(TokenAdmin):
         key = api_token_create(user=obj.user, by=request.user)
         obj.key = ""  # the admin log and its "added" message name the object by str(token), which is the key
         self.message_user(request, f"Neues API-Token für {obj.user.get_username()}: {key} — es wird nur jetzt "
-                                   "angezeigt. Senden als Kopfzeile „Authorization: Token <key>“.", messages.WARNING)
+                                   "angezeigt. Senden als Kopfzeile „Authorization: Token <key>“.",
+                          messages.WARNING)
 
     def get_object(self, request, object_id, from_field=None):
         token = super().get_object(request, object_id, from_field)
