@@ -37,3 +37,15 @@ def akten(aktenplan, org):
         bau=factories.akte("63.10.02-2020/0001", title="Neubau Wohnhaus Lindenstraße 4"),
         ordnung=factories.akte("32-2020/0001", title="Sondernutzung Marktplatz"),
     )
+
+
+@pytest.fixture
+def client_for(client, settings):
+    """A test client logged in as the given user, on the search URLs."""
+    settings.ROOT_URLCONF = "tests.search.urls"
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -11,17 +11,6 @@ from .conftest import make_document
 
 
 @pytest.fixture
-def client_for(client, settings):
-    settings.ROOT_URLCONF = "tests.search.urls"
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
 def found(org, akten):
     docs = [make_document(akten.bau, title=f"Bescheid {n}", pages=[f"Standsicherheit Nachweis {n}"]) for n in range(3)]
     outbox_drain()

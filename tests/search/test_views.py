@@ -6,17 +6,6 @@ from search.services import outbox_drain
 from .conftest import make_document
 
 
-@pytest.fixture
-def client_for(client, settings):
-    settings.ROOT_URLCONF = "tests.search.urls"
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 def test_search_page_shows_visible_hits_with_page_snippet_and_facet_links(org, akten, client_for):
     make_document(akten.bau, title="Prüfbericht",
                   pages=["Deckblatt", "Der <Prüfstatiker> bestätigt die Standsicherheit."])
