@@ -12,7 +12,6 @@ from search.backends._es_mapping import Compiler, index_definition
 from search.backends.elasticsearch import fragment_offset
 from search.parser import query_from_text
 
-from .backend_suite import doc
 
 
 def compiled(text, visible=lambda word, perm: True, **kwargs):

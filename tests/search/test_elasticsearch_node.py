@@ -14,7 +14,7 @@ from search.indexdoc import IndexDoc, az_keys
 from search.parser import query_from_text
 
 from .backend_suite import doc
-from .es import ES_URL, drop_indices, fresh_search_url, needs_elasticsearch
+from .es import drop_indices, fresh_search_url, needs_elasticsearch
 
 pytestmark = needs_elasticsearch
 ES_SH = Path(__file__).resolve().parents[2] / "tools" / "elasticsearch" / "es.sh"

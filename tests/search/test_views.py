@@ -1,6 +1,4 @@
 """The search page and the search API: logged-in users only, trimmed like the command, snippets stay escaped."""
-import pytest
-
 from search.services import outbox_drain
 
 from .conftest import make_document
