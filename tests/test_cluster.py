@@ -85,9 +85,8 @@ def test_ingest_search_and_disposal_on_the_production_like_cluster(cluster, tmp_
     # served by gunicorn, DEBUG off: static files through whitenoise, a German 404 without internals
     status, _, body = get(cluster, "/login/")
     assert status == 200 and b"Anmelden" in body
-    css = re.search(rb'href="(/static/[^"]+\.css)"', body)
-    if css:
-        assert get(cluster, css.group(1).decode())[0] == 200
+    status, headers, _ = get(cluster, "/static/admin/css/base.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
     with pytest.raises(urllib.error.HTTPError) as missing:
         get(cluster, "/gibt-es-nicht/")
     assert missing.value.code == 404 and b"Traceback" not in missing.value.read()
@@ -102,7 +101,6 @@ def test_ingest_search_and_disposal_on_the_production_like_cluster(cluster, tmp_
     result = manage(cluster, "ingest", scans, "--akte", "63.10.02-1998/0042", "--user", "scan")
     assert result["errors"] == [] and {d["status"] for d in result["documents"]} == {"stored"}
     assert "s3://" in cluster["env"]["DMS_STORAGE_URL"] and "elasticsearch+" in cluster["env"]["DMS_SEARCH_URL"]
-    assert (cluster["data"] / "celery.log").exists()
 
     deadline, hits = time.monotonic() + 120, {}
     while time.monotonic() < deadline:
