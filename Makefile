@@ -7,7 +7,7 @@ export OMP_THREAD_LIMIT := 1
 PG_URL ?= postgres://eakte:eakte@127.0.0.1:5432/eakte
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
-.PHONY: run run-cluster test test-fast test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
+.PHONY: run run-cluster test lint test-fast test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
 
 sysdeps:
 	@missing=""; \
@@ -59,7 +59,7 @@ run-cluster: sysdeps venv services esdeps
 	tools/cluster.sh
 
 # The inner loop: SQLite only, without the OCR-heavy, crash, browser and Elasticsearch tests.
-test-fast: sysdeps venv
+test-fast: sysdeps venv lint
 	env -u DMS_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider -n 2 -m "not slow and not browser and not elasticsearch"
 
 test-sqlite: sysdeps venv services
@@ -80,7 +80,12 @@ test-elasticsearch: sysdeps venv services esdeps
 	DMS_TEST_ELASTICSEARCH_URL=$$url DMS_TEST_FAIL_ON_SKIP=1 DMS_DATABASE_URL=$(PG_URL) \
 	  $(PY) -m pytest -q -p no:cacheprovider -m elasticsearch
 
-test: test-sqlite test-postgres test-elasticsearch
+test: lint test-sqlite test-postgres test-elasticsearch
+
+# ruff (configured in pyproject.toml): the tree is linted and formatted; `.venv/bin/ruff format .` fixes the format.
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bench: sysdeps venv
 	$(PY) bench/verify.py

@@ -20,6 +20,7 @@ Search principals: a user is `u:<id>` plus `g:<group id>` for each of their grou
 `u:<id>`); a document carries `g:<lead department group>`, `g:<group>` per group grant, `u:<user>` per user grant
 to an active reader, and `u:<creator>` while its creator is active and holds the scan role. A user sees a document
 exactly when the two sets meet (tests/test_access_property.py)."""
+
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -45,7 +46,7 @@ def user_roles(user) -> set[str]:
     if not _is_user(user):
         return set()
     names = user.groups.filter(name__startswith=ROLE_GROUP_PREFIX).values_list("name", flat=True)
-    return {n[len(ROLE_GROUP_PREFIX):] for n in names}
+    return {n[len(ROLE_GROUP_PREFIX) :] for n in names}
 
 
 def is_scan_only(user) -> bool:
@@ -59,8 +60,11 @@ def _role_group_names(roles) -> list[str]:
 
 def scan_only_users() -> QuerySet:
     """Users holding the scan role and no reading role."""
-    return get_user_model().objects.filter(groups__name=f"{ROLE_GROUP_PREFIX}{Role.SCAN}").exclude(
-        groups__name__in=_role_group_names(READING_ROLES))
+    return (
+        get_user_model()
+        .objects.filter(groups__name=f"{ROLE_GROUP_PREFIX}{Role.SCAN}")
+        .exclude(groups__name__in=_role_group_names(READING_ROLES))
+    )
 
 
 def readers() -> QuerySet:
@@ -77,9 +81,11 @@ def akten_visible(user) -> QuerySet[Akte]:
         return Akte.objects.none()
     group_ids = user.groups.values("id")
     user_grant = AkteUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=VIEW)
+        content_object=OuterRef("pk"), user=user, permission__codename=VIEW
+    )
     group_grant = AkteGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), group__in=group_ids, permission__codename=VIEW)
+        content_object=OuterRef("pk"), group__in=group_ids, permission__codename=VIEW
+    )
     return Akte.objects.filter(Q(lead_department__group__in=group_ids) | Exists(user_grant) | Exists(group_grant))
 
 
@@ -114,9 +120,11 @@ def akten_changeable(user) -> QuerySet[Akte]:
     group_ids = user.groups.values("id")
     own = Q(lead_department__group__in=group_ids) if Role.CASEWORKER in user_roles(user) else Q(pk__in=[])
     user_grant = AkteUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=CHANGE)
+        content_object=OuterRef("pk"), user=user, permission__codename=CHANGE
+    )
     group_grant = AkteGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), group__in=group_ids, permission__codename=CHANGE)
+        content_object=OuterRef("pk"), group__in=group_ids, permission__codename=CHANGE
+    )
     return akten_visible(user).filter(own | Exists(user_grant) | Exists(group_grant))
 
 
@@ -166,10 +174,11 @@ def principals_by_akte(akte_ids: Iterable[int], lead_groups: dict[int, int] | No
         lead_groups = dict(Akte.objects.filter(pk__in=akte_ids).values_list("pk", "lead_department__group_id"))
     result: dict[int, set[str]] = {a: {f"g:{lead_groups[a]}"} for a in akte_ids}
     for akte_id, group_id in AkteGroupObjectPermission.objects.filter(
-            content_object_id__in=akte_ids, permission__codename=VIEW).values_list("content_object_id", "group_id"):
+        content_object_id__in=akte_ids, permission__codename=VIEW
+    ).values_list("content_object_id", "group_id"):
         result[akte_id].add(f"g:{group_id}")
     for akte_id, user_id in AkteUserObjectPermission.objects.filter(
-            content_object_id__in=akte_ids, permission__codename=VIEW, user__in=readers().values("pk")
+        content_object_id__in=akte_ids, permission__codename=VIEW, user__in=readers().values("pk")
     ).values_list("content_object_id", "user_id"):
         result[akte_id].add(f"u:{user_id}")
     return result
@@ -180,8 +189,11 @@ def scanning_creators(user_ids: Iterable[int]) -> set[int]:
     ids = {u for u in user_ids if u}
     if not ids:
         return set()
-    return set(get_user_model().objects.filter(
-        pk__in=ids, is_active=True, groups__name=f"{ROLE_GROUP_PREFIX}{Role.SCAN}").values_list("pk", flat=True))
+    return set(
+        get_user_model()
+        .objects.filter(pk__in=ids, is_active=True, groups__name=f"{ROLE_GROUP_PREFIX}{Role.SCAN}")
+        .values_list("pk", flat=True)
+    )
 
 
 def document_principals_bulk(rows: Iterable[tuple[int, int, int | None, int]]) -> dict[int, tuple[str, ...]]:

@@ -3,6 +3,7 @@ protected on the admin's delete pages, so the admin never offers a delete that m
 (an Akte or Vorgang with documents, a document with versions) can be deleted here at all: content leaves only
 through the Aussonderung. Records are shown to the admin role only (`akten.access.may_administer`); Akten are
 created and changed, and grants set on the object-permission page, through the audited services."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
@@ -12,8 +13,17 @@ from guardian.admin import GuardedModelAdmin
 from . import access
 from .models import Akte, AktenplanUnit, DisposalRun, Hold, Tombstone, Vorgang
 from .services import (
-    AKTE_EDITABLE, AkteError, akte_access_level, akte_change_department, akte_create, akte_delete, akte_set_access,
-    akte_update, aktenplan_unit_upsert, hold_place, hold_release,
+    AKTE_EDITABLE,
+    AkteError,
+    akte_access_level,
+    akte_change_department,
+    akte_create,
+    akte_delete,
+    akte_set_access,
+    akte_update,
+    aktenplan_unit_upsert,
+    hold_place,
+    hold_release,
 )
 from .signals import HeldError, _akte_id_of
 
@@ -26,8 +36,10 @@ def held_reasons(objs) -> list[str]:
         holds = list(Hold.objects.filter(akte_id=akte_id, released_at__isnull=True).select_related("akte"))
         if holds:
             reasons = "; ".join(f"#{h.pk} {h.reason}" for h in holds)
-            lines.append(f"{obj._meta.verbose_name} „{obj}“: Akte {holds[0].akte.aktenzeichen} steht unter "
-                         f"Löschsperre ({reasons})")
+            lines.append(
+                f"{obj._meta.verbose_name} „{obj}“: Akte {holds[0].akte.aktenzeichen} steht unter "
+                f"Löschsperre ({reasons})"
+            )
     return lines
 
 
@@ -83,21 +95,42 @@ class HoldGuardAdmin(admin.ModelAdmin):
 class AktenplanUnitAdmin(admin.ModelAdmin):
     """Saved through the audited service: the parent follows the Kennzeichen, closed Akten below are recomputed."""
 
-    list_display = ["kennzeichen", "title", "retention_years", "retention_permanent", "retention_start",
-                    "aussonderungsart", "department"]
+    list_display = [
+        "kennzeichen",
+        "title",
+        "retention_years",
+        "retention_permanent",
+        "retention_start",
+        "aussonderungsart",
+        "department",
+    ]
     list_filter = ["aussonderungsart", "department"]
     search_fields = ["kennzeichen", "title"]
-    fields = ["kennzeichen", "title", "retention_years", "retention_permanent", "retention_start",
-              "aussonderungsart", "department", "parent"]
+    fields = [
+        "kennzeichen",
+        "title",
+        "retention_years",
+        "retention_permanent",
+        "retention_start",
+        "aussonderungsart",
+        "department",
+        "parent",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return ["parent"] + (["kennzeichen"] if obj is not None else [])
 
     def save_model(self, request, obj, form, change):
         saved = aktenplan_unit_upsert(
-            kennzeichen=obj.kennzeichen, title=obj.title, retention_years=obj.retention_years,
-            retention_permanent=obj.retention_permanent, retention_start=obj.retention_start,
-            aussonderungsart=obj.aussonderungsart, department=obj.department, by=request.user)
+            kennzeichen=obj.kennzeichen,
+            title=obj.title,
+            retention_years=obj.retention_years,
+            retention_permanent=obj.retention_permanent,
+            retention_start=obj.retention_start,
+            aussonderungsart=obj.aussonderungsart,
+            department=obj.department,
+            by=request.user,
+        )
         obj.pk, obj.parent = saved.pk, saved.parent
 
 
@@ -120,8 +153,9 @@ class AccessLevelForm(forms.Form):
     """The object-permission page of an Akte: one choice (no grant, view, view and change) instead of guardian's
     raw permission list, saved through `akte_set_access` (audited, re-indexed)."""
 
-    level = forms.ChoiceField(label="Zugriff", choices=[("none", "kein Zugriff"), ("view", "lesen"),
-                                                         ("change", "lesen und ändern")])
+    level = forms.ChoiceField(
+        label="Zugriff", choices=[("none", "kein Zugriff"), ("view", "lesen"), ("change", "lesen und ändern")]
+    )
     by = None  # set per request
 
     def __init__(self, grantee, obj, *args, **kwargs):
@@ -151,9 +185,15 @@ class AkteAdmin(HoldGuardAdmin, GuardedModelAdmin):
         the descriptive fields (audited)."""
         with transaction.atomic():
             if not change:
-                saved = akte_create(aktenzeichen=obj.aktenzeichen, title=obj.title, unit=obj.unit,
-                                    lead_department=obj.lead_department, vertraulichkeit=obj.vertraulichkeit,
-                                    opened_on=obj.opened_on, by=request.user)
+                saved = akte_create(
+                    aktenzeichen=obj.aktenzeichen,
+                    title=obj.title,
+                    unit=obj.unit,
+                    lead_department=obj.lead_department,
+                    vertraulichkeit=obj.vertraulichkeit,
+                    opened_on=obj.opened_on,
+                    by=request.user,
+                )
             else:
                 saved = Akte.objects.get(pk=obj.pk)
                 if "lead_department" in form.changed_data:
@@ -216,7 +256,8 @@ class HoldAdmin(admin.ModelAdmin):
                 if akte is not None and not access.may_hold(user, akte):
                     raise forms.ValidationError(
                         f"{user.get_username()} darf keine Löschsperre setzen: das dürfen nur das Archiv und die "
-                        f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})")
+                        f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})"
+                    )
                 return cleaned
 
         return HoldForm

@@ -1,4 +1,5 @@
 """Aktenzeichen = Aktenplan-Kennzeichen + `-` + running part, e.g. `63.10.02-1998/0042`."""
+
 import re
 from dataclasses import dataclass
 
@@ -13,9 +14,7 @@ class AktenzeichenError(ValueError):
 def validate_kennzeichen(value: str) -> str:
     value = (value or "").strip()
     if not KENNZEICHEN_RE.match(value):
-        raise AktenzeichenError(
-            f"invalid Kennzeichen {value!r}: expected numbers separated by dots, e.g. '63.10.02'"
-        )
+        raise AktenzeichenError(f"invalid Kennzeichen {value!r}: expected numbers separated by dots, e.g. '63.10.02'")
     return value
 
 

@@ -1,4 +1,5 @@
 """Aktenplan (file plan), Akte (case file), Vorgang, Hold (Löschsperre)."""
+
 import uuid
 
 from django.conf import settings
@@ -18,7 +19,7 @@ class Aussonderungsart(models.TextChoices):
 class EffectiveRule:
     """A unit's retention rule after inheritance: years (None = dauernd), start point, Aussonderungsart."""
 
-    __slots__ = ("years", "permanent", "start", "aussonderungsart", "department_id")
+    __slots__ = ("aussonderungsart", "department_id", "permanent", "start", "years")
 
     def __init__(self, years, permanent, start, aussonderungsart, department_id):
         self.years, self.permanent, self.start = years, permanent, start
@@ -36,7 +37,11 @@ class AktenplanUnit(models.Model):
     retention_start = models.CharField(max_length=30, choices=FristBeginn.CHOICES, blank=True)
     aussonderungsart = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
     department = models.ForeignKey(
-        "dms.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="aktenplan_units",
+        "dms.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aktenplan_units",
         help_text="Federführung for new Akten under this unit (inherited)",
     )
 
@@ -97,7 +102,9 @@ class Akte(models.Model):
     state = models.CharField(max_length=20, choices=AkteState.choices, default=AkteState.OFFEN, db_index=True)
     opened_on = models.DateField(null=True, blank=True)
     zda_date = models.DateField("z.d.A.", null=True, blank=True)
-    fristbeginn_event = models.DateField(null=True, blank=True, help_text="event date for rules starting at an Ereignis")
+    fristbeginn_event = models.DateField(
+        null=True, blank=True, help_text="event date for rules starting at an Ereignis"
+    )
     aussonderungsart = models.CharField(
         max_length=1, choices=Aussonderungsart.choices, blank=True, help_text="overrides the Aktenplan unit's"
     )
@@ -107,7 +114,10 @@ class Akte(models.Model):
     class Meta:
         verbose_name_plural = "Akten"
         ordering = ["aktenzeichen"]
-        indexes = [models.Index(fields=["state", "aufbewahrungsende"]), models.Index(fields=["lead_department", "state"])]
+        indexes = [
+            models.Index(fields=["state", "aufbewahrungsende"]),
+            models.Index(fields=["lead_department", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen} {self.title}"
@@ -209,15 +219,18 @@ class DisposalRun(models.Model):
     offer_file = models.CharField(max_length=1000, blank=True)
     offer_sha256 = models.CharField(max_length=64, blank=True)
     evaluated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     evaluated_at = models.DateTimeField(null=True, blank=True)
     evaluation_file = models.CharField(max_length=1000, blank=True)
     evaluation_sha256 = models.CharField(max_length=64, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     executing_at = models.DateTimeField(null=True, blank=True)
     transfer_file = models.CharField(max_length=1000, blank=True)
     transfer_sha256 = models.CharField(max_length=64, blank=True)
@@ -265,6 +278,9 @@ class DisposalItem(models.Model):
         ordering = ["run", "aktenzeichen"]
         constraints = [models.UniqueConstraint(fields=["run", "akte"], name="uniq_disposal_item")]
         indexes = [models.Index(fields=["run", "state"])]
+
+    def __str__(self):
+        return f"{self.aktenzeichen} ({self.get_state_display()})"
 
 
 class Tombstone(models.Model):

@@ -1,5 +1,6 @@
 """Retention arithmetic (pure). OKeVA / Registraturrichtlinie: the period runs from the end of the year of
 the start event, so Aufbewahrungsende = 31 Dec of (year of start + N years); `dauernd` never ends."""
+
 from datetime import date
 
 
@@ -16,9 +17,17 @@ class FristBeginn:
         (EREIGNIS, "Ereignis (an der Akte erfasst)"),
     ]
     ALIASES = {
-        "": ZDA, "zda": ZDA, "z.d.a.": ZDA, "schliessung": ZDA, "schließung": ZDA, "closing": ZDA,
-        "letztes_dokument": LETZTES_DOKUMENT, "letztes dokument": LETZTES_DOKUMENT, "last_document": LETZTES_DOKUMENT,
-        "ereignis": EREIGNIS, "event": EREIGNIS,
+        "": ZDA,
+        "zda": ZDA,
+        "z.d.a.": ZDA,
+        "schliessung": ZDA,
+        "schließung": ZDA,
+        "closing": ZDA,
+        "letztes_dokument": LETZTES_DOKUMENT,
+        "letztes dokument": LETZTES_DOKUMENT,
+        "last_document": LETZTES_DOKUMENT,
+        "ereignis": EREIGNIS,
+        "event": EREIGNIS,
     }
 
     @classmethod
@@ -38,7 +47,9 @@ def retention_end(start: date | None, years: int | None) -> date | None:
     return date(start.year + years, 12, 31)
 
 
-def retention_start(*, rule_start: str, zda: date | None, last_document: date | None, event: date | None) -> date | None:
+def retention_start(
+    *, rule_start: str, zda: date | None, last_document: date | None, event: date | None
+) -> date | None:
     """The date the period runs from, per the rule's start point; None while it has not happened."""
     if zda is None:
         return None  # an open Akte's period never runs, whatever the start point

@@ -1,4 +1,5 @@
 """Permission-filtered reads of Akten, through the one access rule (`akten.access`)."""
+
 from django.db.models import QuerySet
 
 from . import access

@@ -1,5 +1,6 @@
 """Writes for the Aktenplan, Akten, holds and grants. Each runs in a transaction, validates, audits, and
 enqueues the index change in the outbox."""
+
 from datetime import date
 
 from django.contrib.auth.models import Group
@@ -14,7 +15,7 @@ from search.outbox import outbox_enqueue
 
 from . import access
 from .aktenzeichen import Aktenzeichen, validate_kennzeichen
-from .models import Akte, AkteState, AktenplanUnit, Hold
+from .models import Akte, AktenplanUnit, AkteState, Hold
 from .retention import FristBeginn, retention_end, retention_start
 from .selectors import aktenplan_unit_for
 from .signals import HeldError, assert_not_held
@@ -37,9 +38,17 @@ def _reindex_akte(akte: Akte) -> None:
 
 
 @transaction.atomic
-def aktenplan_unit_upsert(*, kennzeichen: str, title: str, retention_years: int | None = None,
-                          retention_permanent: bool = False, retention_start: str = "",
-                          aussonderungsart: str = "", department: Department | None = None, by=None) -> AktenplanUnit:
+def aktenplan_unit_upsert(
+    *,
+    kennzeichen: str,
+    title: str,
+    retention_years: int | None = None,
+    retention_permanent: bool = False,
+    retention_start: str = "",
+    aussonderungsart: str = "",
+    department: Department | None = None,
+    by=None,
+) -> AktenplanUnit:
     """Create or update a unit; its parent is the unit with the longest matching Kennzeichen prefix."""
     kennzeichen = validate_kennzeichen(kennzeichen)
     parent_kz = kennzeichen.rsplit(".", 1)[0] if "." in kennzeichen else None
@@ -56,8 +65,9 @@ def aktenplan_unit_upsert(*, kennzeichen: str, title: str, retention_years: int 
     if created:
         _adopt_descendants(unit)
     if before != after:
-        audit_record(actor=by, action="aktenplan.create" if created else "aktenplan.update", obj=unit,
-                     before=before, after=after)
+        audit_record(
+            actor=by, action="aktenplan.create" if created else "aktenplan.update", obj=unit, before=before, after=after
+        )
         below = Q(unit__kennzeichen=kennzeichen) | Q(unit__kennzeichen__startswith=f"{kennzeichen}.")
         for akte in Akte.objects.filter(below).exclude(zda_date=None).select_related("unit"):
             akte_retention_refresh(akte=akte)
@@ -75,23 +85,36 @@ def _adopt_descendants(unit: AktenplanUnit) -> None:
 
 
 def _unit_state(unit: AktenplanUnit) -> dict:
-    return {"kennzeichen": unit.kennzeichen, "title": unit.title, "years": unit.retention_years,
-            "dauernd": unit.retention_permanent, "start": unit.retention_start,
-            "aussonderungsart": unit.aussonderungsart, "department": unit.department_id}
+    return {
+        "kennzeichen": unit.kennzeichen,
+        "title": unit.title,
+        "years": unit.retention_years,
+        "dauernd": unit.retention_permanent,
+        "start": unit.retention_start,
+        "aussonderungsart": unit.aussonderungsart,
+        "department": unit.department_id,
+    }
 
 
 def akte_next_aktenzeichen(*, unit: AktenplanUnit, year: int) -> str:
     """Next running number in the unit for the year: `<Kennzeichen>-<year>/<nnnn>`."""
     prefix = f"{unit.kennzeichen}-{year}/"
     existing = Akte.objects.filter(aktenzeichen__startswith=prefix).values_list("aktenzeichen", flat=True)
-    numbers = [int(az[len(prefix):]) for az in existing if az[len(prefix):].isdigit()]
+    numbers = [int(az[len(prefix) :]) for az in existing if az[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 @transaction.atomic
-def akte_create(*, aktenzeichen: str | None = None, title: str, unit: AktenplanUnit | None = None,
-                lead_department: Department | None = None, vertraulichkeit: str = "intern",
-                opened_on: date | None = None, by=None) -> Akte:
+def akte_create(
+    *,
+    aktenzeichen: str | None = None,
+    title: str,
+    unit: AktenplanUnit | None = None,
+    lead_department: Department | None = None,
+    vertraulichkeit: str = "intern",
+    opened_on: date | None = None,
+    by=None,
+) -> Akte:
     """Create an Akte. Its unit is the one named by the Aktenzeichen (longest Kennzeichen prefix); the lead
     department defaults to the unit's (inherited)."""
     if aktenzeichen:
@@ -106,14 +129,26 @@ def akte_create(*, aktenzeichen: str | None = None, title: str, unit: AktenplanU
     if lead_department is None:
         dept_id = unit.effective_rule().department_id
         if dept_id is None:
-            raise AkteError(f"Akte {aktenzeichen}: no department given and Aktenplan unit {unit.kennzeichen} names none")
+            raise AkteError(
+                f"Akte {aktenzeichen}: no department given and Aktenplan unit {unit.kennzeichen} names none"
+            )
         lead_department = Department.objects.get(pk=dept_id)
-    akte = Akte(aktenzeichen=str(aktenzeichen).strip(), title=title, unit=unit, lead_department=lead_department,
-                vertraulichkeit=vertraulichkeit, opened_on=opened_on or timezone.localdate())
+    akte = Akte(
+        aktenzeichen=str(aktenzeichen).strip(),
+        title=title,
+        unit=unit,
+        lead_department=lead_department,
+        vertraulichkeit=vertraulichkeit,
+        opened_on=opened_on or timezone.localdate(),
+    )
     akte.full_clean()
     akte.save()
-    audit_record(actor=by, action="akte.create", obj=akte,
-                 after={"aktenzeichen": akte.aktenzeichen, "title": title, "department": lead_department.code})
+    audit_record(
+        actor=by,
+        action="akte.create",
+        obj=akte,
+        after={"aktenzeichen": akte.aktenzeichen, "title": title, "department": lead_department.code},
+    )
     return akte
 
 
@@ -121,8 +156,9 @@ def akte_retention_refresh(*, akte: Akte) -> Akte:
     """Recompute the stored Aufbewahrungsende from the effective rule (call inside a transaction)."""
     rule = akte.unit.effective_rule()
     last_doc = akte.documents.aggregate(m=Max("date"))["m"]
-    start = retention_start(rule_start=rule.start, zda=akte.zda_date, last_document=last_doc,
-                            event=akte.fristbeginn_event)
+    start = retention_start(
+        rule_start=rule.start, zda=akte.zda_date, last_document=last_doc, event=akte.fristbeginn_event
+    )
     end = None if rule.permanent else retention_end(start, rule.years)
     if end != akte.aufbewahrungsende:
         akte.aufbewahrungsende = end
@@ -136,9 +172,11 @@ def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
     the Akte (caseworker of the lead department or a change grant); without one it is a system step."""
     akte = Akte.objects.select_for_update().get(pk=akte.pk)
     if by is not None and not access.akte_changeable(by, akte):
-        raise AccessDenied(f"{_name(by)} darf Akte {akte.aktenzeichen} nicht z.d.A. verfügen: nur die "
-                           f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code}) "
-                           "oder wer ein Änderungsrecht an der Akte hat")
+        raise AccessDenied(
+            f"{_name(by)} darf Akte {akte.aktenzeichen} nicht z.d.A. verfügen: nur die "
+            f"Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code}) "
+            "oder wer ein Änderungsrecht an der Akte hat"
+        )
     if akte.state != AkteState.OFFEN:
         raise AkteError(f"Akte {akte.aktenzeichen} is {akte.state}, only an open Akte can be closed")
     on = on or timezone.localdate()
@@ -147,8 +185,13 @@ def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
     akte.state, akte.zda_date = AkteState.ZDA, on
     akte.save(update_fields=["state", "zda_date"])
     akte_retention_refresh(akte=akte)
-    audit_record(actor=by, action="akte.close", obj=akte, before={"state": AkteState.OFFEN},
-                 after={"state": akte.state, "zda": on, "aufbewahrungsende": akte.aufbewahrungsende})
+    audit_record(
+        actor=by,
+        action="akte.close",
+        obj=akte,
+        before={"state": AkteState.OFFEN},
+        after={"state": akte.state, "zda": on, "aufbewahrungsende": akte.aufbewahrungsende},
+    )
     _reindex_akte(akte)
     return akte
 
@@ -168,7 +211,8 @@ def _check_may_hold(user, akte: Akte, verb: str) -> None:
     if not access.may_hold(user, akte):
         raise AccessDenied(
             f"{_name(user)} darf auf Akte {akte.aktenzeichen} keine Löschsperre {verb}: das dürfen nur das Archiv "
-            f"und die Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})")
+            f"und die Sachbearbeitung der federführenden Organisationseinheit ({akte.lead_department.code})"
+        )
 
 
 @transaction.atomic
@@ -196,8 +240,13 @@ def hold_release(*, akte: Akte, hold_id: int, by) -> Hold:
         raise AkteError(f"Löschsperre #{hold_id} on {akte.aktenzeichen} was already released")
     hold.released_at, hold.released_by = timezone.now(), by
     hold.save(update_fields=["released_at", "released_by"])
-    audit_record(actor=by, action="hold.release", obj=akte, before={"hold": hold.pk, "reason": hold.reason},
-                 after={"released": True})
+    audit_record(
+        actor=by,
+        action="hold.release",
+        obj=akte,
+        before={"hold": hold.pk, "reason": hold.reason},
+        after={"released": True},
+    )
     return hold
 
 
@@ -210,8 +259,9 @@ def akte_delete(*, akte: Akte, by) -> None:
     assert_not_held(akte.pk)
     n_docs = akte.documents.count()
     if n_docs:
-        raise AkteError(f"Akte {akte.aktenzeichen} enthält {n_docs} Dokument(e) und wird nur durch die "
-                        "Aussonderung gelöscht")
+        raise AkteError(
+            f"Akte {akte.aktenzeichen} enthält {n_docs} Dokument(e) und wird nur durch die Aussonderung gelöscht"
+        )
     doc_ids = list(akte.documents.values_list("id", flat=True))
     audit_record(actor=by, action="akte.delete", obj=akte, before={"aktenzeichen": akte.aktenzeichen})
     akte.delete()
@@ -237,8 +287,9 @@ def akte_access_level(*, akte: Akte, grantee) -> str:
 
 
 @transaction.atomic
-def akte_set_access(*, akte: Akte, by, level: str, user=None, department: Department | None = None,
-                    group: Group | None = None) -> str:
+def akte_set_access(
+    *, akte: Akte, by, level: str, user=None, department: Department | None = None, group: Group | None = None
+) -> str:
     """The one place that writes grants (django-guardian): set a user's, department's or group's grant on one
     Akte to `none`, `view` or `change`; audited (`akte.grant` / `akte.revoke`) and re-indexed in the same
     transaction. Returns the level before."""
@@ -251,15 +302,20 @@ def akte_set_access(*, akte: Akte, by, level: str, user=None, department: Depart
     for perm, wanted in ((access.VIEW, level != "none"), (access.CHANGE, level == "change")):
         (assign_perm if wanted else remove_perm)(f"akten.{perm}", grantee, akte)
     kind = "group" if isinstance(grantee, Group) else "user"
-    audit_record(actor=by, action="akte.revoke" if level == "none" else "akte.grant", obj=akte,
-                 before={"to": str(grantee), kind: grantee.pk, "level": before},
-                 after={"to": str(grantee), kind: grantee.pk, "level": level, "change": level == "change"})
+    audit_record(
+        actor=by,
+        action="akte.revoke" if level == "none" else "akte.grant",
+        obj=akte,
+        before={"to": str(grantee), kind: grantee.pk, "level": before},
+        after={"to": str(grantee), kind: grantee.pk, "level": level, "change": level == "change"},
+    )
     _reindex_akte(akte)
     return before
 
 
-def akte_grant(*, akte: Akte, by, user=None, department: Department | None = None, group: Group | None = None,
-               change: bool = False) -> None:
+def akte_grant(
+    *, akte: Akte, by, user=None, department: Department | None = None, group: Group | None = None, change: bool = False
+) -> None:
     """Extra view (and optionally change) right on one Akte; never lowers an existing grant."""
     grantee = _grantee(user, department, group)
     current = akte_access_level(akte=akte, grantee=grantee)
@@ -267,8 +323,7 @@ def akte_grant(*, akte: Akte, by, user=None, department: Department | None = Non
     akte_set_access(akte=akte, by=by, level=level, **_as_kwargs(grantee))
 
 
-def akte_revoke(*, akte: Akte, by, user=None, department: Department | None = None,
-                group: Group | None = None) -> None:
+def akte_revoke(*, akte: Akte, by, user=None, department: Department | None = None, group: Group | None = None) -> None:
     akte_set_access(akte=akte, by=by, level="none", user=user, department=department, group=group)
 
 
@@ -285,8 +340,13 @@ def akte_change_department(*, akte: Akte, department: Department, by) -> Akte:
     akte.lead_department = department
     akte.save(update_fields=["lead_department"])
     Document.objects.filter(akte=akte).update(department=department)
-    audit_record(actor=by, action="akte.department", obj=akte, before={"department": before},
-                 after={"department": department.code})
+    audit_record(
+        actor=by,
+        action="akte.department",
+        obj=akte,
+        before={"department": before},
+        after={"department": department.code},
+    )
     _reindex_akte(akte)
     return akte
 
@@ -314,4 +374,4 @@ def akte_update(*, akte: Akte, by, **changes) -> Akte:
     return akte
 
 
-__all__ = ["AccessDenied", "AkteError", "HeldError", "FristBeginn"]
+__all__ = ["AccessDenied", "AkteError", "FristBeginn", "HeldError"]

@@ -1,5 +1,6 @@
 """Löschsperre wins over every delete path: services, admin, cascades, and queryset bulk deletes (which send
 pre_delete per object because receivers are connected). One delete operation checks each Akte once."""
+
 import threading
 
 from django.db import connection
@@ -30,8 +31,11 @@ def _akte_id_of(instance, cache: dict | None = None):
     if isinstance(instance, Page):
         key = ("version", instance.version_id)
         if key not in cache:
-            cache[key] = (DocumentVersion.objects.filter(pk=instance.version_id)
-                          .values_list("document__akte_id", flat=True).first())
+            cache[key] = (
+                DocumentVersion.objects.filter(pk=instance.version_id)
+                .values_list("document__akte_id", flat=True)
+                .first()
+            )
         return cache[key]
     return None
 

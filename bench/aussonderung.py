@@ -8,6 +8,7 @@ Targets: due <= 1 s; execution >= 200 Akten/s.
 Runs in a throwaway DMS_DATA_DIR (SQLite unless DMS_DATABASE_URL is set: then an empty PostgreSQL database,
 ANALYZEd after the bulk load as autovacuum would), removed afterwards unless --keep. DEBUG is off (DMS_DEBUG=0).
 """
+
 import argparse
 import io
 import json
@@ -25,10 +26,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # (Kennzeichen, years or None for dauernd, Fristbeginn, Aussonderungsart): a mixed Aktenplan
-RULES = [("10", 5, "", "V"), ("10.1", 10, "", "V"), ("10.2", None, "", "A"), ("20", 6, "", "B"),
-         ("20.1", 10, "letztes_dokument", "V"), ("30", 30, "", "A"), ("30.1", 15, "", "B"), ("30.2", 50, "", "A"),
-         ("40", 10, "", "V"), ("40.1", 3, "", "V"), ("50", None, "", "A"), ("50.1", 20, "ereignis", "B"),
-         ("60", 8, "", "V"), ("60.1", 12, "", "A"), ("70", 25, "", "V"), ("80", 100, "", "A")]
+RULES = [
+    ("10", 5, "", "V"),
+    ("10.1", 10, "", "V"),
+    ("10.2", None, "", "A"),
+    ("20", 6, "", "B"),
+    ("20.1", 10, "letztes_dokument", "V"),
+    ("30", 30, "", "A"),
+    ("30.1", 15, "", "B"),
+    ("30.2", 50, "", "A"),
+    ("40", 10, "", "V"),
+    ("40.1", 3, "", "V"),
+    ("50", None, "", "A"),
+    ("50.1", 20, "ereignis", "B"),
+    ("60", 8, "", "V"),
+    ("60.1", 12, "", "A"),
+    ("70", 25, "", "V"),
+    ("80", 100, "", "A"),
+]
 
 
 def setup_django(data_dir: Path) -> None:
@@ -71,9 +86,17 @@ def populate(n_akten: int, n_run: int, rnd: random.Random) -> tuple[list[int], o
     archiv2 = user_upsert(username="archiv2", roles=["archivist"])
     units = []
     for kz, years, start, art in RULES:
-        units.append(aktenplan_unit_upsert(kennzeichen=kz, title=f"Einheit {kz}", retention_years=years,
-                                           retention_permanent=years is None, retention_start=start,
-                                           aussonderungsart=art, department=dept))
+        units.append(
+            aktenplan_unit_upsert(
+                kennzeichen=kz,
+                title=f"Einheit {kz}",
+                retention_years=years,
+                retention_permanent=years is None,
+                retention_start=start,
+                aussonderungsart=art,
+                department=dept,
+            )
+        )
     rules = {u.pk: u.effective_rule() for u in units}
     batch, ids = [], []
     for i in range(n_akten):
@@ -89,9 +112,18 @@ def populate(n_akten: int, n_run: int, rnd: random.Random) -> tuple[list[int], o
             rule = rules[unit.pk]
             event = zda if rule.start != "ereignis" or rnd.random() < 0.5 else None
             end = None if rule.permanent or zda is None or event is None else retention_end(event, rule.years)
-        batch.append(Akte(aktenzeichen=f"{unit.kennzeichen}-{(zda or date(2026, 1, 1)).year}/{i:06d}",
-                          unit=unit, title=f"Akte {i}", lead_department=dept, state=state, zda_date=zda,
-                          opened_on=zda, aufbewahrungsende=end))
+        batch.append(
+            Akte(
+                aktenzeichen=f"{unit.kennzeichen}-{(zda or date(2026, 1, 1)).year}/{i:06d}",
+                unit=unit,
+                title=f"Akte {i}",
+                lead_department=dept,
+                state=state,
+                zda_date=zda,
+                opened_on=zda,
+                aufbewahrungsende=end,
+            )
+        )
         if len(batch) == 5000:
             ids += [a.pk for a in Akte.objects.bulk_create(batch)]
             batch = []
@@ -119,11 +151,17 @@ def add_documents(akte_ids: list[int]) -> int:
             orig = stored_object_put(data=f"II*\0 original {tag}".encode() * 40, media_type="image/tiff")
             rend = stored_object_put(data=pdf + f"\n% {tag}\n".encode(), media_type="application/pdf")
             with transaction.atomic():
-                doc = Document.objects.create(akte=akte, department=akte.lead_department, title=tag,
-                                              document_type="Bescheid", source=f"scan/{tag}.tif")
+                doc = Document.objects.create(
+                    akte=akte,
+                    department=akte.lead_department,
+                    title=tag,
+                    document_type="Bescheid",
+                    source=f"scan/{tag}.tif",
+                )
                 version = DocumentVersion.objects.create(document=doc, original=orig, rendition=rend)
-                Page.objects.bulk_create([Page(version=version, number=p, text=f"Bauantrag {tag} Seite {p}")
-                                          for p in (1, 2)])
+                Page.objects.bulk_create(
+                    [Page(version=version, number=p, text=f"Bauantrag {tag} Seite {p}") for p in (1, 2)]
+                )
                 outbox_enqueue(document_ids=[doc.pk])
     return outbox_drain()
 
@@ -139,15 +177,21 @@ def time_due(as_of: date, repeat: int = 5) -> dict:
         t = time.perf_counter()
         due_akten(as_of=as_of).count()
         count_times.append(time.perf_counter() - t)
-    return {"as_of": as_of.isoformat(), "due": len(rows), "list_s_median": round(statistics.median(list_times), 4),
-            "list_s_max": round(max(list_times), 4), "count_s_median": round(statistics.median(count_times), 4)}
+    return {
+        "as_of": as_of.isoformat(),
+        "due": len(rows),
+        "list_s_median": round(statistics.median(list_times), 4),
+        "list_s_max": round(max(list_times), 4),
+        "count_s_median": round(statistics.median(count_times), 4),
+    }
 
 
 def run_disposal(out: Path, archiv, archiv2, share_a: float, rnd: random.Random) -> dict:
+    from django.utils import timezone
+
     from akten.aussonderung.execute import run_execute
     from akten.aussonderung.services import run_approve, run_evaluate, run_offer
     from akten.aussonderung.xdomea import build_0502
-    from django.utils import timezone
 
     t = time.perf_counter()
     run = run_offer(as_of=date(1961, 1, 1), out_dir=out, by=archiv)
@@ -164,11 +208,18 @@ def run_disposal(out: Path, archiv, archiv2, share_a: float, rnd: random.Random)
     run = run_execute(run=run, out_dir=out, by=archiv)
     execute_s, execute_cpu_s = time.perf_counter() - t, time.process_time() - cpu
     summary = run.protocol["summary"]
-    return {"akten": len(items), "A": summary["abgegeben"], "V": summary["vernichtet"],
-            "objects_deleted": summary["objects_deleted"], "offer_s": round(offer_s, 2),
-            "evaluate_s": round(evaluate_s, 2), "execute_s": round(execute_s, 2),
-            "execute_akten_per_s": round(len(items) / execute_s, 1), "execute_cpu_s": round(execute_cpu_s, 2),
-            "zip_mb": round(Path(run.transfer_file).stat().st_size / 1e6, 2) if run.transfer_file else 0}
+    return {
+        "akten": len(items),
+        "A": summary["abgegeben"],
+        "V": summary["vernichtet"],
+        "objects_deleted": summary["objects_deleted"],
+        "offer_s": round(offer_s, 2),
+        "evaluate_s": round(evaluate_s, 2),
+        "execute_s": round(execute_s, 2),
+        "execute_akten_per_s": round(len(items) / execute_s, 1),
+        "execute_cpu_s": round(execute_cpu_s, 2),
+        "zip_mb": round(Path(run.transfer_file).stat().st_size / 1e6, 2) if run.transfer_file else 0,
+    }
 
 
 def main() -> None:
@@ -196,27 +247,38 @@ def main() -> None:
                 cur.execute("ANALYZE")
         due = time_due(date(2031, 1, 1))
         result = {
-            "database": connection.vendor, "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "akten": args.akten, "populate_s": round(populate_s, 1),
-            "documents_indexed": indexed, "documents_s": round(docs_s, 1), "due_query": due,
+            "database": connection.vendor,
+            "cpus": os.cpu_count(),
+            "load_avg": os.getloadavg(),
+            "akten": args.akten,
+            "populate_s": round(populate_s, 1),
+            "documents_indexed": indexed,
+            "documents_s": round(docs_s, 1),
+            "due_query": due,
             "run": run_disposal(data_dir / "out", archiv, archiv2, args.share_a, rnd),
             "targets": {"due_s": 1.0, "execute_akten_per_s": 200},
         }
-        result["met"] = {"due": due["list_s_max"] <= 1.0,
-                         "execute": result["run"]["execute_akten_per_s"] >= 200}
+        result["met"] = {"due": due["list_s_max"] <= 1.0, "execute": result["run"]["execute_akten_per_s"] >= 200}
         if args.json:
             print(json.dumps(result, indent=1))
         else:
             run = result["run"]
-            print(f"{connection.vendor} on {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}: "
-                  f"{args.akten} Akten ({populate_s:.1f} s to create), "
-                  f"{indexed} documents indexed for the run ({docs_s:.1f} s)")
-            print(f"due as of {due['as_of']}: {due['due']} Akten, list {due['list_s_median']:.3f} s median "
-                  f"({due['list_s_max']:.3f} s max), count {due['count_s_median']:.3f} s  [target <= 1 s]")
-            print(f"run of {run['akten']} Akten ({run['A']} A, {run['V']} V): offer {run['offer_s']} s, "
-                  f"evaluate {run['evaluate_s']} s, execute {run['execute_s']} s = "
-                  f"{run['execute_akten_per_s']} Akten/s [target >= 200] (this process: {run['execute_cpu_s']} s CPU); "
-                  f"0503 ZIP {run['zip_mb']} MB, "
-                  f"{run['objects_deleted']} objects deleted")
+            print(
+                f"{connection.vendor} on {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}: "
+                f"{args.akten} Akten ({populate_s:.1f} s to create), "
+                f"{indexed} documents indexed for the run ({docs_s:.1f} s)"
+            )
+            print(
+                f"due as of {due['as_of']}: {due['due']} Akten, list {due['list_s_median']:.3f} s median "
+                f"({due['list_s_max']:.3f} s max), count {due['count_s_median']:.3f} s  [target <= 1 s]"
+            )
+            print(
+                f"run of {run['akten']} Akten ({run['A']} A, {run['V']} V): offer {run['offer_s']} s, "
+                f"evaluate {run['evaluate_s']} s, execute {run['execute_s']} s = "
+                f"{run['execute_akten_per_s']} Akten/s [target >= 200] (this process: {run['execute_cpu_s']} s CPU); "
+                f"0503 ZIP {run['zip_mb']} MB, "
+                f"{run['objects_deleted']} objects deleted"
+            )
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -8,6 +8,7 @@ chunks whatever the object's size: the object is never read into memory.
 
     .venv/bin/python bench/download.py [--size-mb 256]
 """
+
 import argparse
 import os
 import shutil
@@ -25,8 +26,12 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=256)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="eakte-bench-download-"))
-    os.environ.update(DMS_DATA_DIR=str(data_dir), DMS_ALLOWED_HOSTS="testserver", DMS_DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
-                      DJANGO_SETTINGS_MODULE="config.settings")
+    os.environ.update(
+        DMS_DATA_DIR=str(data_dir),
+        DMS_ALLOWED_HOSTS="testserver",
+        DMS_DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
     sys.path.insert(0, str(ROOT))
     try:
         run(data_dir, args.size_mb * 1024 * 1024)
@@ -60,8 +65,10 @@ def run(data_dir: Path, size: int) -> None:
     client = Client()
     client.force_login(org.anna)
     url = f"/akten/{akte.pk}/dokumente/{doc.pk}/"
-    for label, headers in (("whole object", {}), ("range, 1 MiB from the middle",
-                                                  {"Range": f"bytes={size // 2}-{size // 2 + 1024 * 1024 - 1}"})):
+    for label, headers in (
+        ("whole object", {}),
+        ("range, 1 MiB from the middle", {"Range": f"bytes={size // 2}-{size // 2 + 1024 * 1024 - 1}"}),
+    ):
         tracemalloc.start()
         started = time.monotonic()
         response = client.get(url, headers=headers)
@@ -69,9 +76,11 @@ def run(data_dir: Path, size: int) -> None:
         seconds = time.monotonic() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        print(f"{label}: {received / 2**20:.0f} MiB sent of a {size / 2**20:.0f} MiB object "
-              f"(status {response.status_code}) in {seconds:.2f} s, {size / 2**20 / seconds:.0f} MiB/s hashed; "
-              f"Python heap peak {peak / 2**20:.1f} MiB")
+        print(
+            f"{label}: {received / 2**20:.0f} MiB sent of a {size / 2**20:.0f} MiB object "
+            f"(status {response.status_code}) in {seconds:.2f} s, {size / 2**20 / seconds:.0f} MiB/s hashed; "
+            f"Python heap peak {peak / 2**20:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ Prints both throughputs, their ratio, CER, rendition/source size and peak RSS (w
 and per process).
 Targets: ratio >= 0.95; rendition <= 1.0x the source; the large page and the 500-page batch with peak RSS
 <= 600 MB."""
+
 from __future__ import annotations
 
 import argparse
@@ -150,8 +151,10 @@ def generate_scan_pdf(path: Path, count: int, dpi: int, kind: str) -> Path:
 
     from scan_ingest import synth
 
-    pages = [synth.text_page(page_text(i), dpi=dpi, seed=i, skew=0.7 if i % 3 == 0 else 0.0, point_size=11)
-             for i in range(count)]
+    pages = [
+        synth.text_page(page_text(i), dpi=dpi, seed=i, skew=0.7 if i % 3 == 0 else 0.0, point_size=11)
+        for i in range(count)
+    ]
     if kind == "scanpdf-bw":
         pages = [p.convert("1", dither=Image.Dither.NONE) for p in pages]
         pages[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
@@ -166,10 +169,12 @@ def generate_large_page(path: Path, size: int) -> Path:
 
     from scan_ingest import synth
 
-    im = synth.text_page(synth.german_text(1, 60), dpi=300, seed=1, point_size=30,
-                         size_inch=(size / 300, size / 300), noise=0.0005).convert("RGB")
-    ImageDraw.Draw(im).ellipse((size * 2 // 3, size * 2 // 3, size * 8 // 9, size * 7 // 9), outline=(200, 30, 30),
-                               width=40)
+    im = synth.text_page(
+        synth.german_text(1, 60), dpi=300, seed=1, point_size=30, size_inch=(size / 300, size / 300), noise=0.0005
+    ).convert("RGB")
+    ImageDraw.Draw(im).ellipse(
+        (size * 2 // 3, size * 2 // 3, size * 8 // 9, size * 7 // 9), outline=(200, 30, 30), width=40
+    )
     im.save(path, dpi=(300, 300), quality=80)
     return path
 
@@ -200,8 +205,12 @@ def run_raw(pages: list[Path], out: Path, workers: int, lang: str) -> float:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def one(page: Path):
-        subprocess.run(["tesseract", str(page), str(out / page.stem), "-l", lang, "pdf", "tsv"], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["tesseract", str(page), str(out / page.stem), "-l", lang, "pdf", "tsv"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
     started = time.monotonic()
     with ThreadPoolExecutor(workers) as pool:
@@ -222,8 +231,9 @@ def setup_django(data: Path):
     from dms.services import department_upsert, user_upsert
 
     dept = department_upsert(code="63", name="Bauordnungsamt")
-    aktenplan_unit_upsert(kennzeichen="63", title="Bauordnung", retention_years=10, aussonderungsart="V",
-                          department=dept)
+    aktenplan_unit_upsert(
+        kennzeichen="63", title="Bauordnung", retention_years=10, aussonderungsart="V", department=dept
+    )
     return user_upsert(username="scan", roles=["scan"])
 
 
@@ -251,10 +261,18 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-pages", type=int, default=500, help="0 skips the batch PDF memory run")
     parser.add_argument("--batch-dpi", type=int, default=300)
-    parser.add_argument("--pdf-pages", type=int, default=10,
-                        help="pages of the scanned PDFs (gray JPEG, bilevel CCITT) measured for rendition size; 0 skips")
-    parser.add_argument("--large-page", type=int, default=9000,
-                        help="side in px of one colour page ingested alone for peak memory; 0 skips")
+    parser.add_argument(
+        "--pdf-pages",
+        type=int,
+        default=10,
+        help="pages of the scanned PDFs (gray JPEG, bilevel CCITT) measured for rendition size; 0 skips",
+    )
+    parser.add_argument(
+        "--large-page",
+        type=int,
+        default=9000,
+        help="side in px of one colour page ingested alone for peak memory; 0 skips",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -281,8 +299,7 @@ def main():
             print(f"round {round_no}: ingest, {args.workers} workers ...", file=sys.stderr)
             with TreeRss() as tree:
                 started, cpu = time.monotonic(), cpu_seconds()
-                result = ingest_run(path=tmp / "pages", akte=f"63-2024/{round_no:04d}", workers=args.workers,
-                                    user=user)
+                result = ingest_run(path=tmp / "pages", akte=f"63-2024/{round_no:04d}", workers=args.workers, user=user)
                 ingest_seconds += time.monotonic() - started
                 ingest_cpu += cpu_seconds() - cpu
             ingest_peak = max(ingest_peak, tree.peak)
@@ -290,17 +307,33 @@ def main():
             assert stored == args.pages and not result["errors"], result["errors"]
         from dms.models import Document
 
-        rates = [cer(Document.objects.get(pk=d["id"]).current_version.pages.get().text,
-                     page_text(int(Path(d["source"]).stem.split("_")[1]) - 1)) for d in result["documents"]]
+        rates = [
+            cer(
+                Document.objects.get(pk=d["id"]).current_version.pages.get().text,
+                page_text(int(Path(d["source"]).stem.split("_")[1]) - 1),
+            )
+            for d in result["documents"]
+        ]
         total = args.pages * args.rounds
         raw_rate, ingest_rate = total / raw_seconds * 60, total / ingest_seconds * 60
         report = {
-            "pages": args.pages, "rounds": args.rounds, "dpi": args.dpi, "workers": args.workers,
+            "pages": args.pages,
+            "rounds": args.rounds,
+            "dpi": args.dpi,
+            "workers": args.workers,
             "cores": os.cpu_count(),
-            "raw_tesseract": {"seconds": round(raw_seconds, 1), "pages_per_minute": round(raw_rate, 1),
-                              "cpu_seconds_per_page": round(raw_cpu / total, 2), "peak_rss_tree_mb": mb(raw_peak)},
-            "ingest": {"seconds": round(ingest_seconds, 1), "pages_per_minute": round(ingest_rate, 1),
-                       "cpu_seconds_per_page": round(ingest_cpu / total, 2), "peak_rss_tree_mb": mb(ingest_peak)},
+            "raw_tesseract": {
+                "seconds": round(raw_seconds, 1),
+                "pages_per_minute": round(raw_rate, 1),
+                "cpu_seconds_per_page": round(raw_cpu / total, 2),
+                "peak_rss_tree_mb": mb(raw_peak),
+            },
+            "ingest": {
+                "seconds": round(ingest_seconds, 1),
+                "pages_per_minute": round(ingest_rate, 1),
+                "cpu_seconds_per_page": round(ingest_cpu / total, 2),
+                "peak_rss_tree_mb": mb(ingest_peak),
+            },
             "ratio": round(ingest_rate / raw_rate, 3),
             "cer": {"mean": round(sum(rates) / len(rates), 4), "max": round(max(rates), 4)},
             "cpu_ratio": round(raw_cpu / ingest_cpu, 3),
@@ -314,9 +347,12 @@ def main():
                 generate_in_child(kind, pdf, args.pdf_pages, args.dpi)
                 result = ingest_run(path=pdf, akte=f"63-2024/08{number:02d}", workers=args.workers, user=user)
                 source, rendition = rendition_sizes(result)
-                report["rendition_size"][kind] = {"pages": args.pdf_pages, "source_bytes": source,
-                                                  "rendition_bytes": rendition,
-                                                  "ratio": round(rendition / source, 3) if source else None}
+                report["rendition_size"][kind] = {
+                    "pages": args.pdf_pages,
+                    "source_bytes": source,
+                    "rendition_bytes": rendition,
+                    "ratio": round(rendition / source, 3) if source else None,
+                }
         if args.large_page:
             print(f"generating a {args.large_page} x {args.large_page} px colour page ...", file=sys.stderr)
             (tmp / "large").mkdir()
@@ -327,8 +363,11 @@ def main():
                 large = ingest_run(path=page, akte="63-2024/0899", workers=1, user=user)
                 seconds = time.monotonic() - started
             assert not large["errors"], large["errors"]
-            report["large_page"] = {"px": args.large_page, "seconds": round(seconds, 1),
-                                    "peak_rss_tree_mb": mb(tree.peak)}
+            report["large_page"] = {
+                "px": args.large_page,
+                "seconds": round(seconds, 1),
+                "peak_rss_tree_mb": mb(tree.peak),
+            }
         if args.batch_pages:
             print(f"generating a {args.batch_pages}-page batch PDF at {args.batch_dpi} dpi ...", file=sys.stderr)
             (tmp / "batch").mkdir()
@@ -341,37 +380,55 @@ def main():
                 seconds = time.monotonic() - started
             docs = [d for d in batch["documents"] if d["status"] == "stored"]
             report["batch_pdf"] = {
-                "pages": args.batch_pages, "dpi": args.batch_dpi, "documents": len(docs),
-                "errors": len(batch["errors"]), "seconds": round(seconds, 1),
+                "pages": args.batch_pages,
+                "dpi": args.batch_dpi,
+                "documents": len(docs),
+                "errors": len(batch["errors"]),
+                "seconds": round(seconds, 1),
                 "pages_per_minute": round(args.batch_pages / seconds * 60, 1),
-                "peak_rss_tree_mb": mb(tree.peak), "peak_rss_main_mb": mb(tree.main_peak),
+                "peak_rss_tree_mb": mb(tree.peak),
+                "peak_rss_main_mb": mb(tree.main_peak),
             }
         report["peak_rss_main_mb"] = mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     if args.json:
         print(json.dumps(report, indent=1))
         return
-    print(f"pages: {report['pages']} at {report['dpi']} dpi x {report['rounds']} alternating rounds, "
-          f"{report['workers']} workers on {report['cores']} cores")
+    print(
+        f"pages: {report['pages']} at {report['dpi']} dpi x {report['rounds']} alternating rounds, "
+        f"{report['workers']} workers on {report['cores']} cores"
+    )
     raw, ing = report["raw_tesseract"], report["ingest"]
-    print(f"raw tesseract : {raw['pages_per_minute']:7.1f} pages/min ({raw['seconds']} s), "
-          f"{raw['cpu_seconds_per_page']} CPU s/page")
-    print(f"ingest        : {ing['pages_per_minute']:7.1f} pages/min ({ing['seconds']} s), "
-          f"{ing['cpu_seconds_per_page']} CPU s/page, peak RSS (process tree) {ing['peak_rss_tree_mb']} MB")
-    print(f"ratio         : {report['ratio']:.3f} throughput, {report['cpu_ratio']:.3f} CPU  (target >= 0.95; "
-          f"load average {', '.join(f'{x:.1f}' for x in report['load_average'])})")
+    print(
+        f"raw tesseract : {raw['pages_per_minute']:7.1f} pages/min ({raw['seconds']} s), "
+        f"{raw['cpu_seconds_per_page']} CPU s/page"
+    )
+    print(
+        f"ingest        : {ing['pages_per_minute']:7.1f} pages/min ({ing['seconds']} s), "
+        f"{ing['cpu_seconds_per_page']} CPU s/page, peak RSS (process tree) {ing['peak_rss_tree_mb']} MB"
+    )
+    print(
+        f"ratio         : {report['ratio']:.3f} throughput, {report['cpu_ratio']:.3f} CPU  (target >= 0.95; "
+        f"load average {', '.join(f'{x:.1f}' for x in report['load_average'])})"
+    )
     print(f"OCR CER       : mean {report['cer']['mean']}, max {report['cer']['max']} (pages with known text)")
     for kind, size in report.get("rendition_size", {}).items():
-        print(f"rendition     : {kind} {size['pages']} pages, {size['source_bytes']:,} -> {size['rendition_bytes']:,} "
-              f"bytes = {size['ratio']}x the source (target <= 1.0)")
+        print(
+            f"rendition     : {kind} {size['pages']} pages, {size['source_bytes']:,} -> {size['rendition_bytes']:,} "
+            f"bytes = {size['ratio']}x the source (target <= 1.0)"
+        )
     if "large_page" in report:
         lp = report["large_page"]
-        print(f"large page    : {lp['px']} x {lp['px']} px colour, {lp['seconds']} s, peak RSS (ingest process and "
-              f"tesseract) {lp['peak_rss_tree_mb']} MB (target <= 600 MB)")
+        print(
+            f"large page    : {lp['px']} x {lp['px']} px colour, {lp['seconds']} s, peak RSS (ingest process and "
+            f"tesseract) {lp['peak_rss_tree_mb']} MB (target <= 600 MB)"
+        )
     if "batch_pdf" in report:
         b = report["batch_pdf"]
-        print(f"batch PDF     : {b['pages']} pages at {b['dpi']} dpi -> {b['documents']} documents in {b['seconds']} s "
-              f"({b['pages_per_minute']} pages/min), peak RSS: ingest process {b['peak_rss_main_mb']} MB, "
-              f"with workers and their tesseract processes {b['peak_rss_tree_mb']} MB (target <= 600 MB)")
+        print(
+            f"batch PDF     : {b['pages']} pages at {b['dpi']} dpi -> {b['documents']} documents in {b['seconds']} s "
+            f"({b['pages_per_minute']} pages/min), peak RSS: ingest process {b['peak_rss_main_mb']} MB, "
+            f"with workers and their tesseract processes {b['peak_rss_tree_mb']} MB (target <= 600 MB)"
+        )
     print(f"peak RSS      : this process over the whole run {report['peak_rss_main_mb']} MB")
 
 

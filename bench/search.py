@@ -12,6 +12,7 @@ Runs in a throwaway DMS_DATA_DIR (SQLite unless DMS_DATABASE_URL is set), remove
 With --elasticsearch the same database is indexed and queried a second time on Elasticsearch (`auto` starts a
 node with tools/elasticsearch/es.sh and reports its peak RSS), and both backends are printed side by side.
 """
+
 import argparse
 import json
 import os
@@ -50,10 +51,13 @@ def populate(n_docs: int, seed: int = 7) -> dict:
     blob = stored_object_put(data=b"bench original", media_type="application/pdf")
     akten = []
     for d in depts:
-        unit = AktenplanUnit.objects.create(kennzeichen=d.code, title=f"Aufgaben {d.code}", retention_years=10,
-                                            department=d)
-        akten += [Akte(aktenzeichen=f"{d.code}-{2000 + i % 20}/{i:04d}", unit=unit, title=f"Akte {i}",
-                       lead_department=d) for i in range(50)]
+        unit = AktenplanUnit.objects.create(
+            kennzeichen=d.code, title=f"Aufgaben {d.code}", retention_years=10, department=d
+        )
+        akten += [
+            Akte(aktenzeichen=f"{d.code}-{2000 + i % 20}/{i:04d}", unit=unit, title=f"Akte {i}", lead_department=d)
+            for i in range(50)
+        ]
     Akte.objects.bulk_create(akten)
     akten = list(Akte.objects.select_related("lead_department").order_by("pk"))
     made = 0
@@ -64,18 +68,31 @@ def populate(n_docs: int, seed: int = 7) -> dict:
             for i in range(made, made + n):
                 akte = akten[i % len(akten)]
                 on = f"{rnd.randint(1995, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"
-                docs.append(Document(akte=akte, department=akte.lead_department,
-                                     title=document_text(rnd, vocab, 5)[:200], document_type=rnd.choice(TYPES), date=on,
-                                     source=f"bestand/{i:06d}.pdf"))
+                docs.append(
+                    Document(
+                        akte=akte,
+                        department=akte.lead_department,
+                        title=document_text(rnd, vocab, 5)[:200],
+                        document_type=rnd.choice(TYPES),
+                        date=on,
+                        source=f"bestand/{i:06d}.pdf",
+                    )
+                )
             Document.objects.bulk_create(docs, batch_size=1000)
             versions = DocumentVersion.objects.bulk_create(
-                [DocumentVersion(document=d, number=1, original=blob) for d in docs], batch_size=1000)
+                [DocumentVersion(document=d, number=1, original=blob) for d in docs], batch_size=1000
+            )
             pages = []
             for v in versions:
                 n_pages = rnd.choice((1, 1, 2, 3))
                 for p in range(n_pages):
-                    pages.append(Page(version=v, number=p + 1,
-                                      text=document_text(rnd, vocab, 300 // n_pages + rnd.randint(-20, 20))))
+                    pages.append(
+                        Page(
+                            version=v,
+                            number=p + 1,
+                            text=document_text(rnd, vocab, 300 // n_pages + rnd.randint(-20, 20)),
+                        )
+                    )
             Page.objects.bulk_create(pages, batch_size=2000)
         made += n
     return {"user": user, "words": content, "dept_code": depts[0].code}
@@ -95,7 +112,7 @@ print(round(t.user + t.system, 1), hwm)
 
 def percentile(values, p):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) -> dict[str, list[str]]:
@@ -108,10 +125,10 @@ def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) ->
         i = rnd.randrange(1, len(w) - 1)
         op = rnd.choice(("drop", "swap", "change"))
         if op == "drop":
-            return w[:i] + w[i + 1:]
+            return w[:i] + w[i + 1 :]
         if op == "swap":
-            return w[:i] + w[i + 1] + w[i] + w[i + 2:]
-        return w[:i] + rnd.choice("aeinrst") + w[i + 1:]
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w[:i] + rnd.choice("aeinrst") + w[i + 1 :]
 
     def phrase():
         tokens = rnd.choice(visible_texts).replace(".", "").split()
@@ -123,8 +140,10 @@ def make_queries(rnd: random.Random, words, n: int, visible_texts: list[str]) ->
         "phrase": [phrase() for _ in range(n)],
         "typo": [typo(w) for w in (rnd.choice([x for x in nouns if typo_distance(x)]) for _ in range(n))],
         "compound": [rnd.choice(heads) for _ in range(n)],
-        "filtered": [f"{rnd.choice(nouns)} "
-                     + rnd.choice([f"year:{rnd.randint(1995, 2024)}", f"type:{rnd.choice(TYPES)}"]) for _ in range(n)],
+        "filtered": [
+            f"{rnd.choice(nouns)} " + rnd.choice([f"year:{rnd.randint(1995, 2024)}", f"type:{rnd.choice(TYPES)}"])
+            for _ in range(n)
+        ],
     }
 
 
@@ -142,10 +161,14 @@ def time_queries(user, queries: dict[str, list[str]]) -> dict:
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
             totals.append(result.total)
-        out[kind] = {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
-                     "cpu_p50_ms": round(percentile(cpu, 50), 2),
-                     "max_ms": round(max(times), 2), "mean_hits": round(statistics.mean(totals), 1),
-                     "zero_hit_share": round(sum(1 for x in totals if not x) / len(totals), 3)}
+        out[kind] = {
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "cpu_p50_ms": round(percentile(cpu, 50), 2),
+            "max_ms": round(max(times), 2),
+            "mean_hits": round(statistics.mean(totals), 1),
+            "zero_hit_share": round(sum(1 for x in totals if not x) / len(totals), 3),
+        }
     return out
 
 
@@ -161,8 +184,11 @@ def compound_precision(user, dept_code: str) -> dict:
     from search.query import SearchQuery, Term
 
     texts: dict[int, str] = {}
-    for doc_id, text in Page.objects.filter(version__document__department__code=dept_code).values_list(
-            "version__document_id", "text").iterator(chunk_size=5000):
+    for doc_id, text in (
+        Page.objects.filter(version__document__department__code=dept_code)
+        .values_list("version__document_id", "text")
+        .iterator(chunk_size=5000)
+    ):
         texts[doc_id] = texts.get(doc_id, "") + " " + text
     backend, principals = get_backend(), tuple(user_principals(user))
     added = true_added = truth_total = truth_found = 0
@@ -171,8 +197,13 @@ def compound_precision(user, dept_code: str) -> dict:
             continue
         ids = {}
         for compounds in (False, True):
-            q = SearchQuery(principals=principals, must=(Term(head, compounds=compounds, typo_tolerant=False),),
-                            limit=10_000, highlight=False, facets=())
+            q = SearchQuery(
+                principals=principals,
+                must=(Term(head, compounds=compounds, typo_tolerant=False),),
+                limit=10_000,
+                highlight=False,
+                facets=(),
+            )
             ids[compounds] = {h["document_id"] for h in backend.search(q).hits}
         extra = ids[True] - ids[False]
         pattern = re.compile(rf"\b{re.escape(head)}(?:{'|'.join(TAILS)})", re.IGNORECASE)
@@ -181,9 +212,12 @@ def compound_precision(user, dept_code: str) -> dict:
         true_added += len(extra & truth)
         truth_total += len(truth)
         truth_found += len(truth & ids[True])
-    return {"documents_added": added, "true_compounds": true_added,
-            "precision": round(true_added / added, 4) if added else None,
-            "recall": round(truth_found / truth_total, 4) if truth_total else None}
+    return {
+        "documents_added": added,
+        "true_compounds": true_added,
+        "precision": round(true_added / added, 4) if added else None,
+        "recall": round(truth_found / truth_total, 4) if truth_total else None,
+    }
 
 
 def measure(args, info, data_dir: Path, index_size_mb=None) -> dict:
@@ -193,14 +227,22 @@ def measure(args, info, data_dir: Path, index_size_mb=None) -> dict:
 
     report = {}
     if index_size_mb is None:
+
         def index_size_mb():
             index_dir = data_dir / "index"
             return round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
+
     # full rebuild in a child process: time and peak RSS. The child reports its own VmHWM: the kernel's
     # ru_maxrss of a child also counts the pages it shared with this (large) parent before exec.
     started = time.monotonic()
-    child = subprocess.run([sys.executable, "-c", REINDEX_CHILD], check=True, capture_output=True, text=True,
-                           env=os.environ.copy(), cwd=ROOT)
+    child = subprocess.run(
+        [sys.executable, "-c", REINDEX_CHILD],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        cwd=ROOT,
+    )
     reindex_s = time.monotonic() - started
     report["reindex_s"] = round(reindex_s, 1)
     report["reindex_docs_per_s"] = round(args.docs / reindex_s)
@@ -211,8 +253,9 @@ def measure(args, info, data_dir: Path, index_size_mb=None) -> dict:
     report["index_size_mb"] = index_size_mb()
 
     rnd = random.Random(11)
-    visible = list(Page.objects.filter(version__document__department__code=info["dept_code"])
-                   .values_list("text", flat=True)[:500])
+    visible = list(
+        Page.objects.filter(version__document__department__code=info["dept_code"]).values_list("text", flat=True)[:500]
+    )
     queries = make_queries(rnd, info["words"], args.queries, visible)
     report["queries"] = time_queries(info["user"], queries)
     report["compound_expansion"] = compound_precision(info["user"], info["dept_code"])
@@ -232,13 +275,19 @@ def measure_elasticsearch(args, info, data_dir: Path) -> dict:
     node_dir = data_dir / "elasticsearch"
     url = args.elasticsearch
     if url == "auto":
-        url = subprocess.run([ES_SH, "start", node_dir], check=True, capture_output=True, text=True,
-                             env={**os.environ, "DMS_ES_HEAP": "1g"}).stdout.strip()
+        url = subprocess.run(
+            [ES_SH, "start", node_dir],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DMS_ES_HEAP": "1g"},
+        ).stdout.strip()
     alias = f"bench-{os.getpid()}"
     os.environ["DMS_SEARCH_URL"] = settings.DMS_SEARCH_URL = f"elasticsearch+{url.rstrip('/')}/{alias}"
     reset_backends()
     client = get_backend().client
     try:
+
         def index_size_mb():
             stats = client.indices.stats(index=f"{alias}-*", metric="store")
             return round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6, 1)
@@ -248,7 +297,8 @@ def measure_elasticsearch(args, info, data_dir: Path) -> dict:
         report["node_heap_used_mb"] = round(jvm["heap_used_in_bytes"] / 1e6)
         if args.elasticsearch == "auto":
             pid = (node_dir / "pid").read_text().strip()
-            hwm = [line.split()[1] for line in open(f"/proc/{pid}/status") if line.startswith("VmHWM")][0]
+            with open(f"/proc/{pid}/status") as status:
+                hwm = next(line.split()[1] for line in status if line.startswith("VmHWM"))
             report["node_peak_rss_mb"] = round(int(hwm) / 1024)
         return report
     finally:
@@ -279,20 +329,24 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from search.services import outbox_drain
-    from search.outbox import outbox_enqueue
     from dms.models import Document
+    from search.outbox import outbox_enqueue
+    from search.services import outbox_drain
 
     report = {"docs": args.docs}
     try:
         call_command("migrate", verbosity=0)
         if args.reuse and Document.objects.count() == args.docs:
-            from dms.models import Department
             from django.contrib.auth import get_user_model
 
+            from dms.models import Department
+
             _, content, _ = vocabulary(random.Random(7))
-            info = {"user": get_user_model().objects.get(username="bench"), "words": content,
-                    "dept_code": Department.objects.order_by("code").first().code}
+            info = {
+                "user": get_user_model().objects.get(username="bench"),
+                "words": content,
+                "dept_code": Department.objects.order_by("code").first().code,
+            }
             report["populate_s"] = report["outbox_drain_docs_per_s"] = None
         else:
             started = time.monotonic()
@@ -328,18 +382,25 @@ def print_backend(name: str, r: dict) -> None:
     node = ""
     if "node_heap_used_mb" in r:
         node = f", node heap {r['node_heap_used_mb']} MB" + (
-            f", node peak RSS {r['node_peak_rss_mb']} MB" if "node_peak_rss_mb" in r else "")
+            f", node peak RSS {r['node_peak_rss_mb']} MB" if "node_peak_rss_mb" in r else ""
+        )
     print(f"\n== {name} ==")
-    print(f"reindex: {r['reindex_s']} s ({r['reindex_docs_per_s']:,} docs/s, {r['reindex_cpu_s']} s CPU), "
-          f"peak RSS {r['reindex_peak_rss_mb']} MB, index size {r['index_size_mb']} MB{node} "
-          f"(load average {r['load_average']:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"reindex: {r['reindex_s']} s ({r['reindex_docs_per_s']:,} docs/s, {r['reindex_cpu_s']} s CPU), "
+        f"peak RSS {r['reindex_peak_rss_mb']} MB, index size {r['index_size_mb']} MB{node} "
+        f"(load average {r['load_average']:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"{'query':10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8} {'hits':>8} {'zero':>6}")
     for kind, q in r["queries"].items():
-        print(f"{kind:10} {q['p50_ms']:8} {q['p95_ms']:8} {q['max_ms']:8} {q['cpu_p50_ms']:8} {q['mean_hits']:8} "
-              f"{q['zero_hit_share']:6}")
+        print(
+            f"{kind:10} {q['p50_ms']:8} {q['p95_ms']:8} {q['max_ms']:8} {q['cpu_p50_ms']:8} {q['mean_hits']:8} "
+            f"{q['zero_hit_share']:6}"
+        )
     c = r["compound_expansion"]
-    print(f"compound expansion: +{c['documents_added']} documents, {c['true_compounds']} true compounds "
-          f"(precision {c['precision']}, recall of compound documents {c['recall']})")
+    print(
+        f"compound expansion: +{c['documents_added']} documents, {c['true_compounds']} true compounds "
+        f"(precision {c['precision']}, recall of compound documents {c['recall']})"
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ inside ordinary words (Be|schein|igung, Ver|sicher|ung) and miss runs; hyphenati
 
     .venv/bin/python bench/search_quality.py [--docs 100000] [--elasticsearch http://127.0.0.1:9200] [--json]
 """
+
 import argparse
 import json
 import os
@@ -91,12 +92,14 @@ def parse_entry(line: str) -> Entry:
                     continue
                 start, end = segments[a][0] - segments[a][3], segments[b][1]
                 query = segments[a][2] if a == b and not segments[a][3] else word[start:end]
-                entry.parts.append(TruthPart(query and query[0].upper() + query[1:], start, end,
-                                             position_class(start, end, len(word))))
+                entry.parts.append(
+                    TruthPart(query and query[0].upper() + query[1:], start, end, position_class(start, end, len(word)))
+                )
     for start, end, query, prefix in segments:
         if prefix:
-            entry.parts.append(TruthPart(query[0].upper() + query[1:], start, end,
-                                         position_class(start, end, len(word))))
+            entry.parts.append(
+                TruthPart(query[0].upper() + query[1:], start, end, position_class(start, end, len(word)))
+            )
     return entry
 
 
@@ -138,7 +141,7 @@ def splitters() -> dict:
         hyp = points(lower)
         out = []
         for i, start in enumerate(hyp):
-            for end in hyp[i + 1:]:
+            for end in hyp[i + 1 :]:
                 n = end - start
                 if n > 15:
                     break
@@ -146,19 +149,27 @@ def splitters() -> dict:
                     continue
                 if fold(lower[start:end])[0] in words:
                     out.append((word[start:end], start, end))
-                elif n > 3 and fold(lower[start:end - 1])[0] in words:
-                    out.append((word[start:end - 1], start, end - 1))
+                elif n > 3 and fold(lower[start : end - 1])[0] in words:
+                    out.append((word[start : end - 1], start, end - 1))
         return out
 
     def dictionary(word):  # Lucene DictionaryCompoundWordTokenFilter, min 3, max 15 letters
         lower = word.lower()
-        return [(word[i:i + n], i, i + n) for i in range(len(lower)) for n in range(3, 16)
-                if i + n <= len(lower) and (i, i + n) != (0, len(lower)) and fold(lower[i:i + n])[0] in words]
+        return [
+            (word[i : i + n], i, i + n)
+            for i in range(len(lower))
+            for n in range(3, 16)
+            if i + n <= len(lower) and (i, i + n) != (0, len(lower)) and fold(lower[i : i + n])[0] in words
+        ]
 
     if hyphenator is None:
         return {"cover": cover, "dictionary": dictionary}
-    return {"cover": cover, "cover+hyphenation": cover_hyphenation, "hyphenation": hyphenation,
-            "dictionary": dictionary}
+    return {
+        "cover": cover,
+        "cover+hyphenation": cover_hyphenation,
+        "hyphenation": hyphenation,
+        "dictionary": dictionary,
+    }
 
 
 def _stemmer():
@@ -168,6 +179,7 @@ def _stemmer():
 
     def stem(text: str) -> str:
         return "".join(analyzer.analyze(text))
+
     return stem
 
 
@@ -182,7 +194,7 @@ def compare_splitters(entries: list[Entry]) -> dict:
     for name, splitter in splitters().items():
         tp, fn, fp = defaultdict(int), defaultdict(int), defaultdict(int)
         for e in entries:
-            truth = {stem(p.query or e.word[p.start:p.end]): p.cls for p in e.parts}
+            truth = {stem(p.query or e.word[p.start : p.end]): p.cls for p in e.parts}
             found = {}
             for text, start, end in splitter(e.word.replace("-", "")) if "-" not in e.word else []:
                 found.setdefault(stem(text), position_class(start, end, len(e.word)))
@@ -193,8 +205,14 @@ def compare_splitters(entries: list[Entry]) -> dict:
             for s, cls in found.items():
                 if s not in truth:
                     fp[cls] += 1
-        report[name] = {c: {"recall": _ratio(tp[c], tp[c] + fn[c]), "precision": _ratio(tp[c], tp[c] + fp[c]),
-                            "parts": tp[c] + fn[c]} for c in CLASSES}
+        report[name] = {
+            c: {
+                "recall": _ratio(tp[c], tp[c] + fn[c]),
+                "precision": _ratio(tp[c], tp[c] + fp[c]),
+                "parts": tp[c] + fn[c],
+            }
+            for c in CLASSES
+        }
     return report
 
 
@@ -202,9 +220,21 @@ def compare_splitters(entries: list[Entry]) -> dict:
 def _doc(doc_id: int, words: list[str]):
     from search.indexdoc import IndexDoc
 
-    return IndexDoc(document_id=doc_id, akte_id=1, aktenzeichen="10-2020/0001", az_keys=("10-2020/0001",), unit="10",
-                    title="Vorgang", department="10", document_type="Bescheid", year=2020, source="",
-                    source_pages=None, pages=((1, " ".join(words) + "."),), principals=("g:1",))
+    return IndexDoc(
+        document_id=doc_id,
+        akte_id=1,
+        aktenzeichen="10-2020/0001",
+        az_keys=("10-2020/0001",),
+        unit="10",
+        title="Vorgang",
+        department="10",
+        document_type="Bescheid",
+        year=2020,
+        source="",
+        source_pages=None,
+        pages=((1, " ".join(words) + "."),),
+        principals=("g:1",),
+    )
 
 
 def archives(entries: list[Entry], n_docs: int, seed: int = 11) -> dict[str, list[list[str]]]:
@@ -227,7 +257,7 @@ def queries_and_truth(entries: list[Entry]):
             if p.query and stem(p.query):  # not a stopword (Weg is one: such a query searches nothing)
                 queries.setdefault(stem(p.query), p.query)
                 own.setdefault(stem(p.query), p.cls)
-            own.setdefault(stem(e.word[p.start:p.end].strip("-")), p.cls)
+            own.setdefault(stem(e.word[p.start : p.end].strip("-")), p.cls)
         for t in e.not_parts:
             if stem(t):
                 queries.setdefault(stem(t), t)
@@ -257,7 +287,7 @@ def search_quality(backend, docs: list[list[str]], queries, matches, *, batch: i
     backend.clear()
     started = time.monotonic()
     for i in range(0, len(docs), batch):
-        backend.upsert([_doc(i + j + 1, words) for j, words in enumerate(docs[i:i + batch])])
+        backend.upsert([_doc(i + j + 1, words) for j, words in enumerate(docs[i : i + batch])])
     index_s = time.monotonic() - started
     by_stem: dict[str, dict[int, str]] = defaultdict(dict)  # query stem -> doc id -> class
     for doc_id, words in enumerate(docs, 1):
@@ -268,13 +298,18 @@ def search_quality(backend, docs: list[list[str]], queries, matches, *, batch: i
     tp, fn, fp = defaultdict(int), defaultdict(int), defaultdict(int)
     started = time.monotonic()
     for s, text in queries.items():
-        q = SearchQuery(principals=("g:1",), must=(Term(text, typo_tolerant=False),), limit=len(docs) + 1,
-                        highlight=False, facets=())
+        q = SearchQuery(
+            principals=("g:1",),
+            must=(Term(text, typo_tolerant=False),),
+            limit=len(docs) + 1,
+            highlight=False,
+            facets=(),
+        )
         found = all_ids(backend, q)
         truth = by_stem.get(s, {})
         for doc_id, cls in truth.items():
             (tp if doc_id in found else fn)[cls] += 1
-        needle = fold(s)[0][:max(3, len(s) - 1)]
+        needle = fold(s)[0][: max(3, len(s) - 1)]
         for doc_id in found - set(truth):
             cls = "other"
             for w in docs[doc_id - 1]:
@@ -284,10 +319,23 @@ def search_quality(backend, docs: list[list[str]], queries, matches, *, batch: i
                     break
             fp[cls] += 1
     query_s = time.monotonic() - started
-    classes = {c: {"recall": _ratio(tp[c], tp[c] + fn[c]), "precision": _ratio(tp[c], tp[c] + fp[c]),
-                   "pairs": tp[c] + fn[c], "wrong": fp[c]} for c in ("word", *CLASSES)}
-    return {"documents": len(docs), "queries": len(queries), "classes": classes, "wrong_other": fp["other"],
-            "index_s": round(index_s, 1), "query_ms": round(query_s * 1000 / max(1, len(queries)), 2)}
+    classes = {
+        c: {
+            "recall": _ratio(tp[c], tp[c] + fn[c]),
+            "precision": _ratio(tp[c], tp[c] + fp[c]),
+            "pairs": tp[c] + fn[c],
+            "wrong": fp[c],
+        }
+        for c in ("word", *CLASSES)
+    }
+    return {
+        "documents": len(docs),
+        "queries": len(queries),
+        "classes": classes,
+        "wrong_other": fp["other"],
+        "index_s": round(index_s, 1),
+        "query_ms": round(query_s * 1000 / max(1, len(queries)), 2),
+    }
 
 
 def _backends(args, tmp: Path) -> dict:
@@ -314,8 +362,13 @@ def main():
     django.setup()
     entries = load_truth()
     heldout = load_truth(HELDOUT_FILE)
-    report = {"truth_words": len(entries), "splitters": compare_splitters(entries),
-              "heldout_words": len(heldout), "heldout_splitters": compare_splitters(heldout), "search": {}}
+    report = {
+        "truth_words": len(entries),
+        "splitters": compare_splitters(entries),
+        "heldout_words": len(heldout),
+        "heldout_splitters": compare_splitters(heldout),
+        "search": {},
+    }
     queries, matches = queries_and_truth(entries)
     h_queries, h_matches = queries_and_truth(heldout)
     try:
@@ -323,16 +376,19 @@ def main():
             for archive, docs in archives(entries, args.docs).items():
                 if docs:
                     report["search"][f"{name} {archive}"] = search_quality(backend, docs, queries, matches)
-            report["search"][f"{name} held-out"] = search_quality(backend, archives(heldout, 0)["small"],
-                                                                  h_queries, h_matches)
+            report["search"][f"{name} held-out"] = search_quality(
+                backend, archives(heldout, 0)["small"], h_queries, h_matches
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(report, indent=1, ensure_ascii=False))
         return
     print(f"ground truth: {len(entries)} hand-checked words ({TRUTH_FILE.relative_to(ROOT)})")
-    for key, title in (("splitters", f"the {len(entries)} words"),
-                       ("heldout_splitters", f"{len(heldout)} held-out words ({HELDOUT_FILE.name})")):
+    for key, title in (
+        ("splitters", f"the {len(entries)} words"),
+        ("heldout_splitters", f"{len(heldout)} held-out words ({HELDOUT_FILE.name})"),
+    ):
         print(f"\nsplitters, word by word, {title} (recall / precision of parts):")
         print(f"{'splitter':18}" + "".join(f"{c:>18}" for c in CLASSES))
         for name, r in report[key].items():
@@ -340,8 +396,10 @@ def main():
     print("\nsearch (recall / precision per class; pairs = query-document pairs that should match):")
     print(f"{'backend archive':22}" + "".join(f"{c:>20}" for c in ("word", *CLASSES)) + "   index s  ms/query")
     for name, r in report["search"].items():
-        cells = "".join(f"{r['classes'][c]['recall']!s:>8}/{r['classes'][c]['precision']!s:<6}"
-                        f"({r['classes'][c]['pairs']:>5})" for c in ("word", *CLASSES))
+        cells = "".join(
+            f"{r['classes'][c]['recall']!s:>8}/{r['classes'][c]['precision']!s:<6}({r['classes'][c]['pairs']:>5})"
+            for c in ("word", *CLASSES)
+        )
         print(f"{name:22}{cells}   {r['index_s']:7} {r['query_ms']:9}")
 
 

@@ -7,6 +7,7 @@ server would), so the client's threads do not share a GIL with the server.
 
     .venv/bin/python bench/verify.py [--objects 1000] [--size-kb 100] [--workers 1,4]
 """
+
 import argparse
 import io
 import json
@@ -31,8 +32,11 @@ def free_port() -> int:
 def start_moto() -> tuple[subprocess.Popen, str]:
     """moto's S3 server in a child process on a free port; returns it once it accepts connections."""
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -86,8 +90,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     moto, endpoint = start_moto()
-    backends = {"filesystem": f"file://{data_dir}/objects",
-                "s3 (moto)": f"s3://bench:bench-secret@{endpoint}/bench-verify?region=us-east-1"}
+    backends = {
+        "filesystem": f"file://{data_dir}/objects",
+        "s3 (moto)": f"s3://bench:bench-secret@{endpoint}/bench-verify?region=us-east-1",
+    }
     total_mb = args.objects * args.size_kb / 1024
     print(f"{args.objects} objects × {args.size_kb} KB ({total_mb:.0f} MB), data dir {data_dir}")
     try:
@@ -101,8 +107,10 @@ def main() -> None:
                 result, wall = run_verify(count)
                 assert result["ok"] == args.objects and not result["missing"] and not result["altered"], result
                 per_1000 = wall / args.objects * 1000
-                print(f"{name:12} verify --workers {count}: {wall:.2f} s for {result['checked']} objects "
-                      f"= {per_1000:.2f} s per 1,000 objects ({total_mb / wall:.0f} MB/s)")
+                print(
+                    f"{name:12} verify --workers {count}: {wall:.2f} s for {result['checked']} objects "
+                    f"= {per_1000:.2f} s per 1,000 objects ({total_mb / wall:.0f} MB/s)"
+                )
     finally:
         moto.terminate()
         moto.wait(timeout=10)

@@ -1,4 +1,5 @@
 """Celery app: used only when DMS_BROKER_URL is set (production); embedded mode uses a local process pool."""
+
 import os
 
 from celery import Celery

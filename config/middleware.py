@@ -1,4 +1,5 @@
 """Request hygiene before any view runs."""
+
 from django.http import JsonResponse
 from django.shortcuts import render
 

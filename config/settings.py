@@ -1,5 +1,6 @@
 """Settings come from the environment, read here once (docs/architecture.md, "Configuration and backends");
 every default is the embedded one-machine setup."""
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -85,9 +86,7 @@ def _database(url: str) -> dict:
     return db
 
 
-DATABASES = {
-    "default": _database(os.environ.get("DMS_DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"))
-}
+DATABASES = {"default": _database(os.environ.get("DMS_DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -137,9 +136,14 @@ X_FRAME_OPTIONS = "DENY"
 # stricter `sandbox` policy, which the middleware leaves alone.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"], "object-src": ["'none'"], "frame-ancestors": ["'none'"],
-        "base-uri": ["'self'"], "form-action": ["'self'"],
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
         **({"upgrade-insecure-requests": True} if DMS_TLS else {}),
     }
 }
@@ -147,9 +151,11 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API call is a 401 naming the Token scheme. Session for the browser (the API
     # docs page), basic auth for scripts; both go through authenticate() and so through django-axes.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["dms.api.authentication.AuditedTokenAuthentication",
-                                       "rest_framework.authentication.SessionAuthentication",
-                                       "rest_framework.authentication.BasicAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dms.api.authentication.AuditedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
     "DEFAULT_SCHEMA_CLASS": "dms.api.schema.ApiAutoSchema",  # documents 400/401/404/429 where they occur
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dms.api.pagination.BoundedLimitOffsetPagination",  # every list is paged
@@ -157,10 +163,12 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "eAkte API",
     "DESCRIPTION": "Schnittstelle der E-Akte für andere Fachverfahren: Akten, Dokumente und Suche, jeweils nur, "
-                   "was der angemeldete Benutzer sehen darf. Anmeldung mit API-Token: Kopfzeile "
-                   "`Authorization: Token <key>` (Token vom Administrator: `manage.py api_token create BENUTZER`).",
+    "was der angemeldete Benutzer sehen darf. Anmeldung mit API-Token: Kopfzeile "
+    "`Authorization: Token <key>` (Token vom Administrator: `manage.py api_token create BENUTZER`).",
     "VERSION": "0.1.0",
-    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: only used when DMS_BROKER_URL is set; otherwise ingest uses a local process pool.

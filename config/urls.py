@@ -13,8 +13,11 @@ urlpatterns = [
     path("suche/", include("search.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI with its init script as a file of its own (?script): no inline script under the CSP
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", title="eAkte API – Dokumentation"),
-         name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", title="eAkte API – Dokumentation"),
+        name="api-docs",
+    ),
     path("api/", include("config.api")),
     path("api/", include("search.api.urls")),
 ]

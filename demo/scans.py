@@ -1,6 +1,7 @@
 """`demo_ingest`'s rules: render the demo archive (German letters as noisy scans, a manifest, a batch scan with
 separator sheets) and ingest it like the scanning team would. Needs the demo municipality first; idempotent (the
 files come out byte for byte the same, so a second run finds only duplicates)."""
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,9 +18,12 @@ class DemoMissing(RuntimeError):
 
 
 def _pages(texts: list[str | None], seed: int):
-    return [synth.blank_page(dpi=DPI, seed=seed + i) if text is None
-            else synth.text_page(text, dpi=DPI, seed=seed + i, skew=(0.8 if i % 2 else 0.0))
-            for i, text in enumerate(texts)]
+    return [
+        synth.blank_page(dpi=DPI, seed=seed + i)
+        if text is None
+        else synth.text_page(text, dpi=DPI, seed=seed + i, skew=(0.8 if i % 2 else 0.0))
+        for i, text in enumerate(texts)
+    ]
 
 
 def generate(root: Path) -> Path:

@@ -1,6 +1,7 @@
 """`demo_setup`'s rules: the demo municipality (departments, users, Aktenplan, Akten) for `make run`.
 Idempotent: a second run changes nothing. Some Akten were closed years ago, so they are due for Aussonderung
 today; one is held."""
+
 import io
 from datetime import date, timedelta
 
@@ -39,9 +40,15 @@ def setup(*, password: str) -> dict:
             user_upsert(username=username, password=password, departments=departments, roles=roles)
         depts = {d.code: d for d in Department.objects.all()}
         for kz, title, years, permanent, start, art, dept in AKTENPLAN:
-            aktenplan_unit_upsert(kennzeichen=kz, title=title, retention_years=years,
-                                  retention_permanent=permanent, retention_start=start,
-                                  aussonderungsart=art, department=depts.get(dept))
+            aktenplan_unit_upsert(
+                kennzeichen=kz,
+                title=title,
+                retention_years=years,
+                retention_permanent=permanent,
+                retention_start=start,
+                aussonderungsart=art,
+                department=depts.get(dept),
+            )
         created = [_akte(*row) for row in AKTEN]
     outbox_drain()
     return {
@@ -51,7 +58,8 @@ def setup(*, password: str) -> dict:
         "akten_created": [az for az in created if az],
         "akten": Akte.objects.count(),
         "due_today": Akte.objects.filter(aufbewahrungsende__lt=timezone.localdate(), state=AkteState.ZDA)
-        .exclude(Exists(Hold.objects.filter(akte=OuterRef("pk"), released_at=None))).count(),
+        .exclude(Exists(Hold.objects.filter(akte=OuterRef("pk"), released_at=None)))
+        .count(),
     }
 
 
@@ -78,13 +86,24 @@ def _document(akte: Akte, title: str, on: date, username: str) -> None:
     vorgang = None
     if akte.aktenzeichen.startswith("63.10.02"):
         vorgang = Vorgang.objects.get_or_create(akte=akte, title="Baugenehmigungsverfahren")[0]
-    doc = Document.objects.create(akte=akte, vorgang=vorgang, department=akte.lead_department, title=title,
-                                  document_type="Schreiben", date=on, source="demo_setup",
-                                  created_by=user_for(username))
+    doc = Document.objects.create(
+        akte=akte,
+        vorgang=vorgang,
+        department=akte.lead_department,
+        title=title,
+        document_type="Schreiben",
+        date=on,
+        source="demo_setup",
+        created_by=user_for(username),
+    )
     version = DocumentVersion.objects.create(document=doc, number=1, original=original)
     Page.objects.create(version=version, number=1, text=text, confidence=None)
-    audit_record(actor=username, action="document.create", obj=doc,
-                 after={"akte": akte.aktenzeichen, "title": title, "sha256": original.sha256})
+    audit_record(
+        actor=username,
+        action="document.create",
+        obj=doc,
+        after={"akte": akte.aktenzeichen, "title": title, "sha256": original.sha256},
+    )
     outbox_enqueue(document_ids=[doc.pk])
 
 

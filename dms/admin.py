@@ -1,5 +1,6 @@
 """Admin for master data. Departments are written through the audited service (which also creates the backing
 Group); documents inside a held Akte show as protected on the delete pages; the audit trail is read-only."""
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -7,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from akten.admin import HoldGuardAdmin, ReadOnlyAdmin
-
 from search.outbox import outbox_enqueue
 
 from .api import token_admin  # noqa: F401  (registers the audited API token admin)
@@ -47,19 +47,27 @@ class DocumentAdmin(HoldGuardAdmin):
         return obj.versions.exists()
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields + ["akte", "vorgang"]
+        return [*self.readonly_fields, "akte", "vorgang"]
 
     def save_model(self, request, obj, form, change):
         """Metadata edits are audited and re-indexed in the same transaction."""
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            audit_record(actor=request.user, action="document.update", obj=obj,
-                         after={f: str(form.cleaned_data[f]) for f in form.changed_data})
+            audit_record(
+                actor=request.user,
+                action="document.update",
+                obj=obj,
+                after={f: str(form.cleaned_data[f]) for f in form.changed_data},
+            )
             outbox_enqueue(document_ids=[obj.pk])
 
     def delete_one(self, request, obj):
-        audit_record(actor=request.user, action="document.delete", obj=obj,
-                     before={"akte": obj.akte.aktenzeichen, "title": obj.title})
+        audit_record(
+            actor=request.user,
+            action="document.delete",
+            obj=obj,
+            before={"akte": obj.akte.aktenzeichen, "title": obj.title},
+        )
         doc_id = obj.pk
         obj.delete()
         outbox_enqueue(document_ids=[doc_id], op="delete")
@@ -98,8 +106,10 @@ class AccessGroupAdmin(GroupAdmin):
     def _carries_access(self, obj) -> bool:
         from akten.models import AkteGroupObjectPermission
 
-        return obj.name.startswith((ROLE_GROUP_PREFIX, DEPARTMENT_GROUP_PREFIX)) or \
-            AkteGroupObjectPermission.objects.filter(group=obj).exists()
+        return (
+            obj.name.startswith((ROLE_GROUP_PREFIX, DEPARTMENT_GROUP_PREFIX))
+            or AkteGroupObjectPermission.objects.filter(group=obj).exists()
+        )
 
     def get_readonly_fields(self, request, obj=None):
         fixed = obj is not None and obj.name.startswith((ROLE_GROUP_PREFIX, DEPARTMENT_GROUP_PREFIX))
@@ -133,8 +143,13 @@ class AuditedUserAdmin(UserAdmin):
             else:
                 super().save_model(request, obj, form, change)
             if flags:  # the superuser flag opens the admin's records (akten.access.may_administer)
-                audit_record(actor=request.user, action="user.update", obj=obj,
-                             before={f: not getattr(obj, f) for f in flags}, after={f: getattr(obj, f) for f in flags})
+                audit_record(
+                    actor=request.user,
+                    action="user.update",
+                    obj=obj,
+                    before={f: not getattr(obj, f) for f in flags},
+                    after={f: getattr(obj, f) for f in flags},
+                )
 
     def save_related(self, request, form, formsets, change):
         user = form.instance
@@ -143,6 +158,11 @@ class AuditedUserAdmin(UserAdmin):
             super().save_related(request, form, formsets, change)
             after = sorted(user.groups.values_list("name", flat=True))
             if before != after:
-                audit_record(actor=request.user, action="user.update" if change else "user.create", obj=user,
-                             before=None if before is None else {"groups": before}, after={"groups": after})
+                audit_record(
+                    actor=request.user,
+                    action="user.update" if change else "user.create",
+                    obj=user,
+                    before=None if before is None else {"groups": before},
+                    after={"groups": after},
+                )
                 _reindex_user_documents(user)

@@ -1,10 +1,11 @@
 """Hash-chained audit trail: each event's hash covers its fields and the previous event's hash; the chain head
 is also checkpointed outside the database (dms.audit_anchor) once each append commits."""
+
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ def _canonical(event: AuditEvent) -> bytes:
     payload = {
         "seq": event.seq,
         "prev": event.prev_hash,
-        "at": event.at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": event.actor,
         "action": event.action,
         "object_type": event.object_type,
@@ -54,8 +55,9 @@ class AuditEntry:
     after: object = None
 
 
-def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
-                 before=None, after=None) -> AuditEvent:
+def audit_record(
+    *, actor, action: str, obj=None, object_type: str = "", object_id: str = "", before=None, after=None
+) -> AuditEvent:
     """Append one event; the head row is locked so concurrent writers chain in order."""
     entry = AuditEntry(action, obj, object_type, object_id, before, after)
     return audit_record_many(actor=actor, entries=[entry])[0]
@@ -70,10 +72,15 @@ def audit_record_many(*, actor, entries: list[AuditEntry]) -> list[AuditEvent]:
     for offset, entry in enumerate(entries, start=1):
         obj = entry.obj
         event = AuditEvent(
-            seq=last + offset, at=now, actor=name, action=entry.action,
+            seq=last + offset,
+            at=now,
+            actor=name,
+            action=entry.action,
             object_type=entry.object_type or (obj._meta.label if obj is not None else ""),
             object_id=str(entry.object_id or (obj.pk if obj is not None else "")),
-            before=_jsonable(entry.before), after=_jsonable(entry.after), prev_hash=prev,
+            before=_jsonable(entry.before),
+            after=_jsonable(entry.after),
+            prev_hash=prev,
         )
         event.hash = prev = hashlib.sha256(_canonical(event)).hexdigest()
         events.append(event)
@@ -90,7 +97,7 @@ def _anchor(event: AuditEvent) -> None:
     """Checkpoint a committed head; a failure is logged (the events are stored, only this anchor is missing)."""
     try:
         checkpoint_write(seq=event.seq, event_hash=event.hash, at=event.at.isoformat())
-    except Exception:  # noqa: BLE001 - runs after the commit; nothing to roll back, so report it
+    except Exception:
         logger.exception("audit checkpoint for event %s could not be written", event.seq)
 
 
@@ -128,9 +135,13 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, AuditBreak | None]:
             return checked, AuditBreak(event.seq, f"event {event.seq} was altered (hash mismatch)")
         for checkpoint in anchored.get(event.seq, ()):
             if checkpoint.hash != event.hash:
-                return checked, AuditBreak(event.seq, (
-                    f"event {event.seq} differs from its checkpoint of {checkpoint.at}: the trail after event "
-                    f"{agreed} (the last one a checkpoint confirms) was rewritten or re-chained"))
+                return checked, AuditBreak(
+                    event.seq,
+                    (
+                        f"event {event.seq} differs from its checkpoint of {checkpoint.at}: the trail after event "
+                        f"{agreed} (the last one a checkpoint confirms) was rewritten or re-chained"
+                    ),
+                )
         if event.seq in anchored:
             agreed = event.seq
         prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
@@ -139,8 +150,10 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, AuditBreak | None]:
         return checked, AuditBreak(expected_seq, f"event {expected_seq} and later were removed (chain head mismatch)")
     if checkpoints and checkpoints[-1].seq >= expected_seq:
         last = checkpoints[-1]
-        return checked, AuditBreak(expected_seq, (
-            f"event {expected_seq} and later were removed: the checkpoint of {last.at} anchors event {last.seq}"))
+        return checked, AuditBreak(
+            expected_seq,
+            (f"event {expected_seq} and later were removed: the checkpoint of {last.at} anchors event {last.seq}"),
+        )
     if bad:
         return checked, AuditBreak(None, f"checkpoint file line {bad[0].line}: {bad[0].reason}")
     return checked, None
@@ -152,7 +165,12 @@ def audit_anchor_status() -> dict:
         return {"enabled": False, "checkpoints": 0, "last_anchored_seq": None}
     checkpoints, bad = checkpoints_read()
     stamped = [c for c in checkpoints if c.stamped_at]
-    return {"enabled": True, "checkpoints": len(checkpoints), "bad_checkpoints": len(bad),
-            "last_anchored_seq": checkpoints[-1].seq if checkpoints else None,
-            "timestamped": len(stamped), "last_timestamped_seq": stamped[-1].seq if stamped else None,
-            "last_timestamp": stamped[-1].stamped_at if stamped else None}
+    return {
+        "enabled": True,
+        "checkpoints": len(checkpoints),
+        "bad_checkpoints": len(bad),
+        "last_anchored_seq": checkpoints[-1].seq if checkpoints else None,
+        "timestamped": len(stamped),
+        "last_timestamped_seq": stamped[-1].seq if stamped else None,
+        "last_timestamp": stamped[-1].stamped_at if stamped else None,
+    }

@@ -2,6 +2,7 @@
 event hash, time) with an HMAC-SHA256 under a key that is not in the database (DMS_AUDIT_ANCHOR_KEY_FILE).
 Someone who can rewrite the database but not the checkpoint file or the key cannot cut the tail, reset the
 head or re-chain the trail after a deleted event without `audit_verify` noticing."""
+
 import hashlib
 import hmac
 import json
@@ -40,8 +41,10 @@ def _key() -> bytes:
     except OSError as exc:
         raise ImproperlyConfigured(f"DMS_AUDIT_ANCHOR_KEY_FILE {path}: cannot be read ({exc.strerror})") from None
     if len(key) < MIN_KEY_BYTES:
-        raise ImproperlyConfigured(f"DMS_AUDIT_ANCHOR_KEY_FILE {path}: the key has {len(key)} bytes, at least "
-                                   f"{MIN_KEY_BYTES} are needed (e.g. `head -c 48 /dev/urandom | base64 > {path}`)")
+        raise ImproperlyConfigured(
+            f"DMS_AUDIT_ANCHOR_KEY_FILE {path}: the key has {len(key)} bytes, at least "
+            f"{MIN_KEY_BYTES} are needed (e.g. `head -c 48 /dev/urandom | base64 > {path}`)"
+        )
     return key
 
 
@@ -90,8 +93,13 @@ def checkpoints_read() -> tuple[list[Checkpoint], list[BadCheckpoint]]:
                 bad.append(BadCheckpoint(number, "unreadable checkpoint line"))
                 continue
             if not hmac.compare_digest(mac, _mac(key, seq, event_hash, at)):
-                bad.append(BadCheckpoint(number, f"checkpoint for event {seq} has a wrong signature (forged or "
-                                                 "altered, or signed with another key)"))
+                bad.append(
+                    BadCheckpoint(
+                        number,
+                        f"checkpoint for event {seq} has a wrong signature (forged or "
+                        "altered, or signed with another key)",
+                    )
+                )
                 continue
             stamped_at = None
             if row.get("tsr") and settings.DMS_AUDIT_TSA_ROOTS:

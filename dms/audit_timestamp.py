@@ -2,6 +2,7 @@
 checkpoint's message, so even the holder of the HMAC key cannot write a checkpoint later and date it back.
 Requests and responses are built and checked by `rfc3161-client`; the TSA is trusted through the root
 certificate(s) in DMS_AUDIT_TSA_ROOTS (PEM)."""
+
 import base64
 import urllib.error
 import urllib.request
@@ -10,8 +11,13 @@ from pathlib import Path
 from cryptography import x509
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from rfc3161_client import (HashAlgorithm, TimestampRequestBuilder, VerificationError, VerifierBuilder,
-                            decode_timestamp_response)
+from rfc3161_client import (
+    HashAlgorithm,
+    TimestampRequestBuilder,
+    VerificationError,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 TIMEOUT = 30  # seconds for one TSA request
 
@@ -27,8 +33,9 @@ def timestamping_enabled() -> bool:
 def _roots() -> list[x509.Certificate]:
     path = settings.DMS_AUDIT_TSA_ROOTS
     if not path:
-        raise ImproperlyConfigured("DMS_AUDIT_TSA_URL is set but DMS_AUDIT_TSA_ROOTS (the TSA's root certificates, "
-                                   "PEM) is not")
+        raise ImproperlyConfigured(
+            "DMS_AUDIT_TSA_URL is set but DMS_AUDIT_TSA_ROOTS (the TSA's root certificates, PEM) is not"
+        )
     try:
         return x509.load_pem_x509_certificates(Path(path).read_bytes())
     except (OSError, ValueError) as exc:
@@ -45,8 +52,12 @@ def _verifier(nonce: int | None = None):
 def timestamp_request(message: bytes) -> str:
     """Ask the TSA to time-stamp `message`; return the verified response (DER, base64) to keep."""
     request = TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA256).build()
-    http = urllib.request.Request(settings.DMS_AUDIT_TSA_URL, data=request.as_bytes(), method="POST",
-                                  headers={"Content-Type": "application/timestamp-query"})
+    http = urllib.request.Request(
+        settings.DMS_AUDIT_TSA_URL,
+        data=request.as_bytes(),
+        method="POST",
+        headers={"Content-Type": "application/timestamp-query"},
+    )
     try:
         with urllib.request.urlopen(http, timeout=TIMEOUT) as answer:
             der = answer.read(1024 * 1024)

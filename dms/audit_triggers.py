@@ -1,6 +1,7 @@
 """The database side of the append-only audit trail: triggers that refuse DELETE (and TRUNCATE on PostgreSQL) of
 AuditEvent rows, beside the UPDATE trigger of migration 0002. Used by migration 0003 and by `flush`, which
 empties every table on purpose and so lifts them for the duration (tests, `manage.py flush`)."""
+
 from contextlib import contextmanager
 
 from django.db import connections

@@ -2,10 +2,11 @@
 SHA-256 and size are re-checked on the way, and the last chunk is held back until the whole object has
 been checked. A missing object is refused before anything is sent; an altered one is refused when it fits in
 one chunk and otherwise cut off before its end (the client sees a short body). Both are logged and audited."""
+
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .audit import audit_record
 from .models import Document, StoredObject
@@ -53,13 +54,18 @@ class ContentStream:
 def _refuse(*, document, obj, user, which, reason) -> ContentRefused:
     """Log and audit a refused read; the caller raises what this returns."""
     logger.error("content refused: document %s, object %s (sha256 %s): %s", document.pk, obj.key, obj.sha256, reason)
-    audit_record(actor=user, action="document.read_refused", obj=document,
-                 after={"object": obj.sha256, "which": which, "reason": reason})
+    audit_record(
+        actor=user,
+        action="document.read_refused",
+        obj=document,
+        after={"object": obj.sha256, "which": which, "reason": reason},
+    )
     return ContentRefused(document, obj, reason)
 
 
-def document_content_open(*, document: Document, user, which: str = "rendition",
-                          part: ByteRange | None = None) -> ContentStream:
+def document_content_open(
+    *, document: Document, user, which: str = "rendition", part: ByteRange | None = None
+) -> ContentStream:
     """Open a document's content (rendition, or the original where there is none) for `user` after the
     permission check; the read is audited. Raises Document.DoesNotExist (not allowed) or ContentRefused."""
     from .selectors import document_get_for
@@ -78,11 +84,15 @@ def document_content_open(*, document: Document, user, which: str = "rendition",
         first = next(chunks)  # an object of one chunk is checked in full before any header goes out
     except _Mismatch as exc:
         raise _refuse(document=document, obj=obj, user=user, which=which, reason=str(exc)) from None
-    audit_record(actor=user, action="document.read", obj=document,
-                 after={"object": obj.sha256, "which": which} | (
-                     {"range": f"{part.first}-{part.last}"} if part else {}))
-    return ContentStream(document, obj, which, part,
-                         _reporting(first, chunks, document=document, obj=obj, user=user, which=which))
+    audit_record(
+        actor=user,
+        action="document.read",
+        obj=document,
+        after={"object": obj.sha256, "which": which} | ({"range": f"{part.first}-{part.last}"} if part else {}),
+    )
+    return ContentStream(
+        document, obj, which, part, _reporting(first, chunks, document=document, obj=obj, user=user, which=which)
+    )
 
 
 class _Mismatch(Exception):
@@ -103,7 +113,7 @@ def _checked_chunks(stream, obj: StoredObject, part: ByteRange | None) -> Iterat
             start, position = position, position + len(data)
             if position > obj.size:
                 raise _Mismatch(f"is longer than its recorded {obj.size} bytes (altered)")
-            wanted = data[max(first - start, 0):max(last + 1 - start, 0)]
+            wanted = data[max(first - start, 0) : max(last + 1 - start, 0)]
             if wanted:
                 if pending is not None:
                     yield pending

@@ -1,4 +1,5 @@
 """CSV as Excel writes it: `;` or `,`, UTF-8 with or without BOM, or Windows-1252. Used by every importer."""
+
 import csv
 import io
 from pathlib import Path

@@ -2,6 +2,7 @@
 object in memory), single HTTP byte ranges (PDF viewers fetch pages that way), a real file name
 (`Aktenzeichen_Titel.pdf`, RFC 6266 `filename*` for umlauts), and headers that keep the content inert in the
 browser (`Content-Security-Policy: sandbox`, `nosniff`; only PDFs are shown inline)."""
+
 import mimetypes
 import re
 
@@ -20,7 +21,9 @@ MAX_NAME = 150  # characters before the extension; file systems allow 255 bytes,
 
 def content_filename(document: Document, media_type: str) -> str:
     """`Aktenzeichen_Titel.ext` with path separators, control characters and other unsafe characters removed."""
-    extension = {"image/tiff": ".tif", "text/plain": ".txt"}.get(media_type) or mimetypes.guess_extension(media_type) or ""
+    extension = (
+        {"image/tiff": ".tif", "text/plain": ".txt"}.get(media_type) or mimetypes.guess_extension(media_type) or ""
+    )
     raw = f"{document.akte.aktenzeichen}_{document.title}".replace("/", "-").replace("\\", "-")
     try:
         stem = get_valid_filename(" ".join(raw.split()))[:MAX_NAME].strip("._")
@@ -29,7 +32,7 @@ def content_filename(document: Document, media_type: str) -> str:
     return f"{stem or f'dokument-{document.pk}'}{extension}"
 
 
-def requested_range(header: str | None, size: int) -> ByteRange | None | bool:
+def requested_range(header: str | None, size: int) -> ByteRange | bool | None:
     """The one byte range asked for; None to send everything (no header, several ranges, or a syntax this server
     ignores as RFC 9110 allows); False when the range lies outside the object (416)."""
     match = RANGE.match((header or "").strip())
@@ -66,7 +69,8 @@ def content_response(request, *, document: Document, which: str) -> HttpResponse
     response["ETag"] = etag
     response["X-Content-SHA256"] = obj.sha256
     response["Content-Disposition"] = content_disposition_header(
-        obj.media_type not in INLINE_TYPES, content_filename(document, obj.media_type))
+        obj.media_type not in INLINE_TYPES, content_filename(document, obj.media_type)
+    )
     response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -2,6 +2,7 @@
 (Aussonderung execution, the ingest writer). Production code only names the point; nothing happens unless a test
 installed a hook (tests/crash_manage.py kills the process there with SIGKILL or slows it down). See
 docs/architecture.md, "Crash safety"."""
+
 from collections.abc import Callable
 
 _hooks: list[Callable[[str], None]] = []

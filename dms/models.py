@@ -1,4 +1,5 @@
 """Departments, roles, documents with versions and pages, stored objects, audit events."""
+
 import uuid
 
 from django.conf import settings
@@ -85,13 +86,14 @@ class DocumentVersion(models.Model):
     number = models.PositiveIntegerField(default=1)
     original = models.ForeignKey(StoredObject, on_delete=models.PROTECT, related_name="+")
     rendition = models.ForeignKey(StoredObject, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    scan_record = models.ForeignKey(
-        StoredObject, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    scan_record = models.ForeignKey(StoredObject, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="uniq_version_number")]
+
+    def __str__(self):
+        return f"{self.document} – Version {self.number}"
 
     def stored_objects(self) -> list[StoredObject]:
         return [o for o in (self.original, self.rendition, self.scan_record) if o is not None]
@@ -109,6 +111,9 @@ class Page(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["version", "number"], name="uniq_page_number")]
+
+    def __str__(self):
+        return f"Seite {self.number} von {self.version}"
 
 
 class AuditEvent(models.Model):
@@ -129,6 +134,9 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}".rstrip()
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("AuditEvent is append-only")
@@ -143,3 +151,6 @@ class AuditHead(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return "Kopf der Audit-Kette"

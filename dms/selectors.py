@@ -1,5 +1,6 @@
 """Reads, permission-filtered through the one access rule (`akten.access`). Selectors are the only place that
 builds such querysets."""
+
 from django.db.models import QuerySet
 
 from akten import access
@@ -28,5 +29,15 @@ def document_principals(document: Document) -> list[str]:
     return access.document_principals(document)
 
 
-__all__ = ["DEPARTMENT_GROUP_PREFIX", "READING_ROLES", "is_scan_only", "scan_only_users", "user_roles",
-           "user_departments", "user_principals", "document_list_for", "document_get_for", "document_principals"]
+__all__ = [
+    "DEPARTMENT_GROUP_PREFIX",
+    "READING_ROLES",
+    "document_get_for",
+    "document_list_for",
+    "document_principals",
+    "is_scan_only",
+    "scan_only_users",
+    "user_departments",
+    "user_principals",
+    "user_roles",
+]

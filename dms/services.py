@@ -1,4 +1,5 @@
 """Writes for departments, users and roles, and audited reads of document content."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -38,8 +39,9 @@ def role_group(role: str) -> Group:
 
 
 @transaction.atomic
-def user_upsert(*, username: str, password: str | None = None, departments: list[str] = (),
-                roles: list[str] = (), by=None) -> User:
+def user_upsert(
+    *, username: str, password: str | None = None, departments: list[str] = (), roles: list[str] = (), by=None
+) -> User:
     """Create or update a user; memberships and roles are set to exactly what is given. A password given is set
     (and audited, never its hash) only when it differs from the current one, so re-imports change nothing."""
     user = User.objects.filter(username=username).first()
@@ -66,8 +68,13 @@ def user_upsert(*, username: str, password: str | None = None, departments: list
     user.groups.set(groups)
     new = sorted(g.name for g in groups)
     if created or old != new:
-        audit_record(actor=by, action="user.create" if created else "user.update", obj=user,
-                     before=None if created else {"groups": old}, after={"groups": new})
+        audit_record(
+            actor=by,
+            action="user.create" if created else "user.update",
+            obj=user,
+            before=None if created else {"groups": old},
+            after={"groups": new},
+        )
         _reindex_user_documents(user)
     if password_changed:
         audit_record(actor=by, action="user.password", obj=user, after={"password": "changed"})
@@ -94,8 +101,13 @@ def user_set_active(*, user, active: bool, by=None) -> User:
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit_record(actor=by, action="user.activate" if active else "user.deactivate", obj=user,
-                 before={"active": not active}, after={"active": active})
+    audit_record(
+        actor=by,
+        action="user.activate" if active else "user.deactivate",
+        obj=user,
+        before={"active": not active},
+        after={"active": active},
+    )
     _reindex_user_documents(user)
     return user
 

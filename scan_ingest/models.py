@@ -1,5 +1,6 @@
 """Ingest jobs: a batch (one run of `ingest` over a path), its items (one source file or manifest row each) and
 the documents each item produced. Rows are written by the one writer process only."""
+
 from django.conf import settings
 from django.db import models
 
@@ -16,8 +17,9 @@ class IngestBatch(models.Model):
     akte = models.CharField(max_length=150, blank=True)
     department = models.CharField(max_length=20, blank=True)
     fingerprint = models.CharField(max_length=64, db_index=True, help_text="hash of the run's parameters")
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     machine = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
     runs = models.PositiveIntegerField(default=0, help_text="how often the batch was started (resumes + 1)")
@@ -49,13 +51,18 @@ class IngestItem(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.TextField(blank=True)
-    skipped_blank_pages = models.JSONField(default=list, blank=True,
-                                           help_text="pages of all-blank parts between separator sheets: in no "
-                                                     "document, listed for review")
+    skipped_blank_pages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="pages of all-blank parts between separator sheets: in no document, listed for review",
+    )
 
     class Meta:
         ordering = ["batch", "seq"]
         constraints = [models.UniqueConstraint(fields=["batch", "key"], name="uniq_ingest_item_key")]
+
+    def __str__(self):
+        return self.source
 
 
 class IngestDocument(models.Model):
@@ -79,15 +86,20 @@ class IngestDocument(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.TextField(blank=True)
-    document = models.ForeignKey("dms.Document", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    document = models.ForeignKey("dms.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     pending_objects = models.JSONField(default=list, blank=True, help_text="sha256 of objects being put")
     qa_state = models.CharField(max_length=20, blank=True)
     mean_confidence = models.FloatField(null=True, blank=True)
-    review_reasons = models.JSONField(default=list, blank=True,
-                                      help_text="why the document needs review (pages left out as blank, low OCR "
-                                                "confidence, ...); what the review queue lists")
+    review_reasons = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="why the document needs review (pages left out as blank, low OCR "
+        "confidence, ...); what the review queue lists",
+    )
 
     class Meta:
         ordering = ["item__seq", "id"]
         constraints = [models.UniqueConstraint(fields=["item", "source_pages"], name="uniq_ingest_doc_pages")]
+
+    def __str__(self):
+        return f"{self.item.source} ({self.status})"

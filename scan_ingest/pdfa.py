@@ -1,5 +1,6 @@
 """The archival rendition: one searchable PDF/A-2b per document, assembled with pikepdf from the OCR'd pages
 (tesseract's image + invisible text layer) and from pages that already carried a text layer."""
+
 from __future__ import annotations
 
 import functools
@@ -38,14 +39,28 @@ def _output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     profile = pdf.make_stream(srgb_icc())
     profile.N = 3
     profile.Alternate = pikepdf.Name.DeviceRGB
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1, OutputConditionIdentifier=SRGB_INFO,
-        Info=SRGB_INFO, RegistryName="http://www.color.org", DestOutputProfile=profile,
-    ))
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFA1,
+            OutputConditionIdentifier=SRGB_INFO,
+            Info=SRGB_INFO,
+            RegistryName="http://www.color.org",
+            DestOutputProfile=profile,
+        )
+    )
 
 
-def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: str, author: str,
-                  created: datetime, subject: str = "", claim: bool = True) -> Path:
+def assemble_pdfa(
+    *,
+    pages: list[RenditionPage],
+    out_path: str | Path,
+    title: str,
+    author: str,
+    created: datetime,
+    subject: str = "",
+    claim: bool = True,
+) -> Path:
     """Write the pages as one PDF/A-2b file (identification in XMP, sRGB output intent, no encryption);
     pages copied from a source are normalised (`pdfa_check.normalise_page`). With claim=False the same file
     without the PDF/A identification (for a rendition the check rejects: never a false claim).
@@ -72,11 +87,17 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
                 _turn(pdf, pdf.pages[-1], page.rotate)
         _share_ocr_fonts(pdf)
         stamp = pikepdf.String(_pdf_date(created))
-        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
-            Title=pikepdf.String(title), Author=pikepdf.String(author), Subject=pikepdf.String(subject),
-            Creator=pikepdf.String("eAkte scan_ingest"), Producer=pikepdf.String(f"pikepdf {pikepdf.__version__}"),
-            CreationDate=stamp, ModDate=stamp,
-        ))
+        pdf.docinfo = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Title=pikepdf.String(title),
+                Author=pikepdf.String(author),
+                Subject=pikepdf.String(subject),
+                Creator=pikepdf.String("eAkte scan_ingest"),
+                Producer=pikepdf.String(f"pikepdf {pikepdf.__version__}"),
+                CreationDate=stamp,
+                ModDate=stamp,
+            )
+        )
         pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -88,8 +109,13 @@ def assemble_pdfa(*, pages: list[RenditionPage], out_path: str | Path, title: st
             meta["xmp:ModifyDate"] = created.isoformat()
             meta["xmp:MetadataDate"] = created.isoformat()
         tmp = out_path.with_suffix(out_path.suffix + ".part")
-        pdf.save(tmp, deterministic_id=True, min_version="1.7", fix_metadata_version=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(
+            tmp,
+            deterministic_id=True,
+            min_version="1.7",
+            fix_metadata_version=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
         tmp.replace(out_path)
     finally:
         pdf.close()
@@ -110,10 +136,16 @@ def _share_ocr_fonts(pdf: pikepdf.Pdf) -> None:
                 continue
             descendant = font.DescendantFonts[0]
             key = b"\0".join(
-                [stream.read_raw_bytes() if isinstance(stream, pikepdf.Stream) else b"-"
-                 for stream in (descendant.FontDescriptor.get("/FontFile2"), descendant.get("/CIDToGIDMap"),
-                                font.get("/ToUnicode"))]
-                + [repr(descendant.get(k)).encode() for k in ("/W", "/DW", "/CIDSystemInfo")])
+                [
+                    stream.read_raw_bytes() if isinstance(stream, pikepdf.Stream) else b"-"
+                    for stream in (
+                        descendant.FontDescriptor.get("/FontFile2"),
+                        descendant.get("/CIDToGIDMap"),
+                        font.get("/ToUnicode"),
+                    )
+                ]
+                + [repr(descendant.get(k)).encode() for k in ("/W", "/DW", "/CIDSystemInfo")]
+            )
             fonts[name] = shared.setdefault(key, font)
 
     for page in pdf.pages:
@@ -130,8 +162,9 @@ def _turn(pdf: pikepdf.Pdf, page: pikepdf.Page, degrees: float) -> None:
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     e, f = cx - (c * cx - s * cy), cy - (s * cx + c * cy)
-    page.contents_add(pdf.make_stream(f"q {c:.6f} {s:.6f} {-s:.6f} {c:.6f} {e:.4f} {f:.4f} cm\n".encode()),
-                      prepend=True)
+    page.contents_add(
+        pdf.make_stream(f"q {c:.6f} {s:.6f} {-s:.6f} {c:.6f} {e:.4f} {f:.4f} cm\n".encode()), prepend=True
+    )
     page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
 
 

@@ -3,6 +3,7 @@ born-digital source brings its fonts, annotations, actions, filters and colours 
 what keeps a page from PDF/A, `normalise_page` repairs what can be repaired without changing what the page
 shows (annotation flags, forbidden actions), and `document_problems` checks a whole rendition before the
 writer lets it claim PDF/A. Glyph widths against the embedded font programs: `pdfa_fonts`."""
+
 from __future__ import annotations
 
 import pikepdf
@@ -11,17 +12,33 @@ from .pdfa_fonts import used_codes, width_problems
 
 # ISO 19005-2 6.3.1 / 6.5.1 / 6.1.7.2 / 6.2.8 / 6.2.9
 FORBIDDEN_ANNOTATIONS = {"/Sound", "/Movie", "/Screen", "/3D", "/RichMedia", "/FileAttachment"}
-FORBIDDEN_ACTIONS = {"/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/JavaScript", "/Hide",
-                     "/SetOCGState", "/Rendition", "/Trans", "/GoTo3DView"}
+FORBIDDEN_ACTIONS = {
+    "/Launch",
+    "/Sound",
+    "/Movie",
+    "/ResetForm",
+    "/ImportData",
+    "/JavaScript",
+    "/Hide",
+    "/SetOCGState",
+    "/Rendition",
+    "/Trans",
+    "/GoTo3DView",
+}
 FORBIDDEN_FILTERS = {"/LZWDecode", "/LZW", "/Crypt"}
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 # annotation flags (PDF 32000-1 12.5.3): Print must be set, these must not
 INVISIBLE, HIDDEN, PRINT, NOVIEW, TOGGLENOVIEW = 1, 2, 4, 32, 256
 NO_APPEARANCE_NEEDED = {"/Link", "/Popup"}
-STANDARD_14 = {f"{family}{style}" for family, styles in (
-    ("Times", ("-Roman", "-Bold", "-Italic", "-BoldItalic")),
-    ("Helvetica", ("", "-Bold", "-Oblique", "-BoldOblique")),
-    ("Courier", ("", "-Bold", "-Oblique", "-BoldOblique"))) for style in styles} | {"Symbol", "ZapfDingbats"}
+STANDARD_14 = {
+    f"{family}{style}"
+    for family, styles in (
+        ("Times", ("-Roman", "-Bold", "-Italic", "-BoldItalic")),
+        ("Helvetica", ("", "-Bold", "-Oblique", "-BoldOblique")),
+        ("Courier", ("", "-Bold", "-Oblique", "-BoldOblique")),
+    )
+    for style in styles
+} | {"Symbol", "ZapfDingbats"}
 
 
 def _name(obj) -> str:
@@ -72,7 +89,7 @@ class _Walker:
             if isinstance(pattern, pikepdf.Object) and "/Resources" in pattern:
                 self.resources(pattern.Resources)
         for gs in (res.get("/ExtGState") or {}).values():
-            if "/TR" in gs or ("/TR2" in gs and gs.TR2 != pikepdf.Name.Default):
+            if "/TR" in gs or ("/TR2" in gs and pikepdf.Name.Default != gs.TR2):
                 self.problems.append("transfer function in a graphics state (forbidden)")
             if "/HTP" in gs:
                 self.problems.append("halftone phase in a graphics state (forbidden)")
@@ -101,8 +118,11 @@ class _Walker:
             descendants = font.get("/DescendantFonts")
             descendant = descendants[0] if descendants else None
             descriptor = descendant.get("/FontDescriptor") if descendant is not None else None
-            if (descendant is not None and descendant.get("/Subtype") == pikepdf.Name.CIDFontType2
-                    and "/CIDToGIDMap" not in descendant):
+            if (
+                descendant is not None
+                and descendant.get("/Subtype") == pikepdf.Name.CIDFontType2
+                and "/CIDToGIDMap" not in descendant
+            ):
                 self.problems.append(f"font {base}: CIDFontType2 without CIDToGIDMap")
         else:
             descriptor = font.get("/FontDescriptor")
@@ -155,9 +175,7 @@ class _Walker:
                 self.problems.extend(width_problems(font, codes))
         for operands, operator in instructions:
             op = str(operator)
-            if op in ("k", "K"):
-                self.problems.append("DeviceCMYK colour without a CMYK output intent")
-            elif op in ("cs", "CS") and operands and _name(operands[0]) == "/DeviceCMYK":
+            if op in ("k", "K") or (op in ("cs", "CS") and operands and _name(operands[0]) == "/DeviceCMYK"):
                 self.problems.append("DeviceCMYK colour without a CMYK output intent")
             elif op == "INLINE IMAGE":
                 image = operands[0].obj
@@ -175,7 +193,9 @@ class _Walker:
             self.problems.append(f"{where} (forbidden type)")
             return
         flags = int(annot.get("/F", 0))
-        if subtype != pikepdf.Name.Popup and (not flags & PRINT or flags & (INVISIBLE | HIDDEN | NOVIEW | TOGGLENOVIEW)):
+        if subtype != pikepdf.Name.Popup and (
+            not flags & PRINT or flags & (INVISIBLE | HIDDEN | NOVIEW | TOGGLENOVIEW)
+        ):
             self.problems.append(f"{where} not printable (flags {flags})")
         if "/AA" in annot:
             self.problems.append(f"{where} with additional actions")
@@ -183,15 +203,21 @@ class _Walker:
         if action is not None and str(action.get("/S")) in FORBIDDEN_ACTIONS:
             self.problems.append(f"{where} with a {str(action.S).lstrip('/')} action")
         appearance = annot.get("/AP")
-        if str(subtype) not in NO_APPEARANCE_NEEDED and _has_area(annot):
-            if appearance is None or "/N" not in appearance:
-                self.problems.append(f"{where} without a normal appearance")
+        if (
+            str(subtype) not in NO_APPEARANCE_NEEDED
+            and _has_area(annot)
+            and (appearance is None or "/N" not in appearance)
+        ):
+            self.problems.append(f"{where} without a normal appearance")
         if appearance is not None:
             if set(appearance.keys()) - {"/N"}:
                 self.problems.append(f"{where}: appearance with more than /N")
             normal = appearance.get("/N")
-            for stream in (normal.values() if isinstance(normal, pikepdf.Dictionary)
-                           and not isinstance(normal, pikepdf.Stream) else [normal]):
+            for stream in (
+                normal.values()
+                if isinstance(normal, pikepdf.Dictionary) and not isinstance(normal, pikepdf.Stream)
+                else [normal]
+            ):
                 self.xobject(stream)
 
 
@@ -214,7 +240,7 @@ def page_problems(page: pikepdf.Page) -> list[str]:
     if "/Group" in obj and "/CS" in obj.Group:
         walker.colour_space(obj.Group.CS)
     contents = obj.get("/Contents")
-    for stream in (contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []):
+    for stream in contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []:
         walker.stream(stream)
     walker.content(page)
     walker.resources(obj.get("/Resources"))
@@ -234,8 +260,7 @@ def normalise_page(page: pikepdf.Page) -> None:
         subtype = str(annot.get("/Subtype"))
         if subtype in FORBIDDEN_ANNOTATIONS:
             continue
-        if subtype not in NO_APPEARANCE_NEEDED and _has_area(annot) and (
-                "/AP" not in annot or "/N" not in annot.AP):
+        if subtype not in NO_APPEARANCE_NEEDED and _has_area(annot) and ("/AP" not in annot or "/N" not in annot.AP):
             continue  # nothing to show in print (a form field without appearance)
         if subtype != "/Popup":
             flags = int(annot.get("/F", 0))
@@ -268,8 +293,13 @@ def document_problems(pdf: pikepdf.Pdf) -> list[str]:
     if meta.get("pdfaid:part") != "2" or meta.get("pdfaid:conformance") != "B":
         problems.append("no PDF/A-2b identification in the XMP metadata")
     info = pdf.docinfo
-    for key, xmp in (("/Title", "dc:title"), ("/Author", "dc:creator"), ("/Producer", "pdf:Producer"),
-                     ("/Creator", "xmp:CreatorTool"), ("/Subject", "dc:description")):
+    for key, xmp in (
+        ("/Title", "dc:title"),
+        ("/Author", "dc:creator"),
+        ("/Producer", "pdf:Producer"),
+        ("/Creator", "xmp:CreatorTool"),
+        ("/Subject", "dc:description"),
+    ):
         if key in info and str(info[key]):
             value = meta.get(xmp)
             value = value[0] if isinstance(value, list) and value else value

@@ -2,6 +2,7 @@
 every glyph the page shows visibly (text render mode 3, invisible OCR text, is exempt). Checked with fontTools
 for TrueType and OpenType programs (FontFile2, FontFile3/OpenType), simple and CID-keyed (Identity-H); a
 visibly used font whose program cannot be read this way (Type 1, bare CFF) counts as not verifiable."""
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,7 @@ def used_codes(owner, resources) -> dict[tuple[int, int], tuple[object, set[int]
             strings = operands[-1] if op == "TJ" else [operands[-1]]
             data = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
             wide = current.get("/Subtype") == pikepdf.Name.Type0
-            codes = ({int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)} if wide
-                     else set(data))
+            codes = {int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)} if wide else set(data)
             entry[1].update(codes)
     return used
 
@@ -117,7 +117,7 @@ def _cid_widths(descendant, program: bytes, codes: set[int]) -> list[str]:
     table = mapping.read_bytes() if isinstance(mapping, pikepdf.Stream) else None
     problems = []
     for cid in sorted(codes):
-        gid = int.from_bytes(table[2 * cid:2 * cid + 2], "big") if table is not None else cid
+        gid = int.from_bytes(table[2 * cid : 2 * cid + 2], "big") if table is not None else cid
         glyph = order[gid] if gid < len(order) else order[0]
         actual = metrics[glyph][0] * 1000 / upem if glyph in metrics else 0
         if abs(stated.get(cid, default) - actual) > WIDTH_TOLERANCE:
@@ -141,9 +141,12 @@ def width_problems(font, codes: set[int]) -> list[str]:
     if stream is None:
         return [f"font {base}: glyph widths not verifiable (Type 1 or CFF program)"]
     try:
-        found = (_cid_widths(target, stream.read_bytes(), codes) if type0
-                 else _simple_widths(font, descriptor, stream.read_bytes(), codes))
-    except Exception as exc:  # noqa: BLE001 - a program fontTools cannot read cannot be vouched for
+        found = (
+            _cid_widths(target, stream.read_bytes(), codes)
+            if type0
+            else _simple_widths(font, descriptor, stream.read_bytes(), codes)
+        )
+    except Exception as exc:
         return [f"font {base}: font program unreadable ({type(exc).__name__})"]
     if found:
         more = f" and {len(found) - 3} more" if len(found) > 3 else ""

@@ -1,5 +1,6 @@
 """From processed pages to documents: separator sheets split a batch scan, each part going to the Akte the
 last `DMS:AKTE` sheet named (or the manifest's / `--akte`). Pure: no database, no storage."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,16 +43,20 @@ class _Segment:
     error: str | None = None
 
 
-def plan_documents(results: list[PageResult], *, aktenzeichen: str | None,
-                   title: str) -> tuple[list[DocumentPlan], list[int]]:
+def plan_documents(
+    results: list[PageResult], *, aktenzeichen: str | None, title: str
+) -> tuple[list[DocumentPlan], list[int]]:
     """Documents of one source file, and the (1-based) pages of parts skipped because they held only blank
     pages (the back of a separator sheet in a duplex scan); those are listed for review."""
     results = sorted(results, key=lambda r: r.index)
     if not any(r.separator for r in results):
         plan = DocumentPlan(aktenzeichen, title, tuple(results), 1, len(results), split=False)
         if not aktenzeichen:
-            plan = _with_error(plan, "no Akte for this file: give --akte, a manifest row with Aktenzeichen, "
-                                     "or separator sheets (DMS:AKTE:<Aktenzeichen>)")
+            plan = _with_error(
+                plan,
+                "no Akte for this file: give --akte, a manifest row with Aktenzeichen, "
+                "or separator sheets (DMS:AKTE:<Aktenzeichen>)",
+            )
         return [plan], []
     segments = [_Segment(aktenzeichen, None, [])]
     current = aktenzeichen
@@ -77,11 +82,21 @@ def plan_documents(results: list[PageResult], *, aktenzeichen: str | None,
             skipped.extend(p.index + 1 for p in seg.pages)
             continue
         first, last = seg.pages[0].index + 1, seg.pages[-1].index + 1
-        plan = DocumentPlan(seg.aktenzeichen, seg.title or f"{title} (Seiten {first}-{last})", tuple(seg.pages),
-                            first, last, split=True, error=seg.error)
+        plan = DocumentPlan(
+            seg.aktenzeichen,
+            seg.title or f"{title} (Seiten {first}-{last})",
+            tuple(seg.pages),
+            first,
+            last,
+            split=True,
+            error=seg.error,
+        )
         if plan.error is None and not plan.aktenzeichen:
-            plan = _with_error(plan, f"pages {first}-{last} come before the first DMS:AKTE separator sheet and "
-                                     "no Akte is given (--akte or manifest)")
+            plan = _with_error(
+                plan,
+                f"pages {first}-{last} come before the first DMS:AKTE separator sheet and "
+                "no Akte is given (--akte or manifest)",
+            )
         plans.append(plan)
     return plans, skipped
 

@@ -2,6 +2,7 @@
 review queue ("OCR wiederholen") and `ingest --redo`. The result is a new version with the same original
 (bit-exact, the same stored object), a new rendition, new page texts and a new scan record; audited and
 queued for the index in the same transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,10 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
         except IngestError as exc:
             raise RedoRefused(f"document {document.pk}: {exc.reason}") from None
         config = pipeline_config(force_ocr=True)
-        tasks = [PageTask(path=str(source), kind=info.kind, index=i, out_dir=str(work), config=config)
-                 for i in _pages_of(document, info.pages)]
+        tasks = [
+            PageTask(path=str(source), kind=info.kind, index=i, out_dir=str(work), config=config)
+            for i in _pages_of(document, info.pages)
+        ]
         executor = executor_for(workers)
         try:
             results = sorted((r for _, r in executor.run(tasks)), key=lambda r: r.index)
@@ -71,9 +74,14 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
         failed = [r.error for r in results if r.error]
         if failed:
             raise RedoRefused(f"document {document.pk}: {failed[0]}")
-        plan = DocumentPlan(document.akte.aktenzeichen, document.title, tuple(results),
-                            results[0].index + 1 if results else 1, results[-1].index + 1 if results else 0,
-                            split=bool(document.source_pages))
+        plan = DocumentPlan(
+            document.akte.aktenzeichen,
+            document.title,
+            tuple(results),
+            results[0].index + 1 if results else 1,
+            results[-1].index + 1 if results else 0,
+            split=bool(document.source_pages),
+        )
         return _store(document, version, plan, work, source, info, by, started)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -84,15 +92,33 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
     finished = timezone.now()
     threshold = settings.DMS_OCR_QA_THRESHOLD
     rendition_path = work / "rendition.pdf"
-    rendition_sha, problems = rendition_write(plan=plan, source=source, out_path=rendition_path, author=operator,
-                                              created=finished, subject=document.akte.aktenzeichen)
+    rendition_sha, problems = rendition_write(
+        plan=plan,
+        source=source,
+        out_path=rendition_path,
+        author=operator,
+        created=finished,
+        subject=document.akte.aktenzeichen,
+    )
     review = info.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
-        plan=plan, batch_id=None, operator=operator, source=document.source, source_sha256=version.original.sha256,
-        source_size=version.original.size, source_mtime=None, original_sha256=version.original.sha256,
-        rendition_sha256=rendition_sha, lang=settings.DMS_OCR_LANG, threshold=threshold, started=started,
-        finished=finished, recorded=finished, notes=info.notes + (f"OCR redone from version {version.number}",),
-        review=review, pdfa=not problems,
+        plan=plan,
+        batch_id=None,
+        operator=operator,
+        source=document.source,
+        source_sha256=version.original.sha256,
+        source_size=version.original.size,
+        source_mtime=None,
+        original_sha256=version.original.sha256,
+        rendition_sha256=rendition_sha,
+        lang=settings.DMS_OCR_LANG,
+        threshold=threshold,
+        started=started,
+        finished=finished,
+        recorded=finished,
+        notes=(*info.notes, f"OCR redone from version {version.number}"),
+        review=review,
+        pdfa=not problems,
     )
     qa_state, mean, reasons = qa_assess(plan, threshold, review)
     pending = [sha for sha in (rendition_sha, hashlib.sha256(record).hexdigest()) if sha]
@@ -100,18 +126,35 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
         with transaction.atomic():
             rendition = stored_object_put(path=rendition_path, media_type="application/pdf") if rendition_sha else None
             scan = stored_object_put(data=record, media_type="application/json")
-            new = DocumentVersion.objects.create(document=document, number=version.number + 1,
-                                                 original=version.original, rendition=rendition, scan_record=scan)
-            Page.objects.bulk_create([
-                Page(version=new, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
-                for i, p in enumerate(plan.pages)
-            ])
+            new = DocumentVersion.objects.create(
+                document=document,
+                number=version.number + 1,
+                original=version.original,
+                rendition=rendition,
+                scan_record=scan,
+            )
+            Page.objects.bulk_create(
+                [
+                    Page(version=new, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
+                    for i, p in enumerate(plan.pages)
+                ]
+            )
             outbox_enqueue(document_ids=[document.pk])
-            audit_record(actor=by, action="document.reocr", obj=document, after={
-                "version": new.number, "from_version": version.number, "original": version.original.sha256,
-                "rendition": rendition_sha, "scan_record": scan.sha256, "qa": qa_state, "mean_confidence": mean,
-                "review": reasons,
-            })
+            audit_record(
+                actor=by,
+                action="document.reocr",
+                obj=document,
+                after={
+                    "version": new.number,
+                    "from_version": version.number,
+                    "original": version.original.sha256,
+                    "rendition": rendition_sha,
+                    "scan_record": scan.sha256,
+                    "qa": qa_state,
+                    "mean_confidence": mean,
+                    "review": reasons,
+                },
+            )
     except Exception:
         objects_discard(pending)
         raise

@@ -1,5 +1,6 @@
 """Scan record (Transfervermerk after BSI TR-03138 RESISCAN): who scanned what, when, with which tools,
 from which source (SHA-256), at which resolution, with what OCR confidence and QA result. Stored as JSON."""
+
 from __future__ import annotations
 
 import functools
@@ -27,13 +28,13 @@ def tool_versions() -> dict[str, str]:
         import pytesseract
 
         versions["tesseract"] = str(pytesseract.get_tesseract_version())
-    except Exception:  # noqa: BLE001 - the record says so rather than failing the document
+    except Exception:
         versions["tesseract"] = "unknown"
     try:
         import pikepdf
 
         versions["qpdf"] = pikepdf.__libqpdf_version__
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     versions["python"] = platform.python_version()
     return versions
@@ -43,8 +44,9 @@ def machine() -> str:
     return f"{socket.gethostname()} ({platform.system()} {platform.release()}, {platform.machine()})"
 
 
-def qa_assess(plan: DocumentPlan, threshold: float,
-              source_review: tuple[str, ...] = ()) -> tuple[str, float | None, list[str]]:
+def qa_assess(
+    plan: DocumentPlan, threshold: float, source_review: tuple[str, ...] = ()
+) -> tuple[str, float | None, list[str]]:
     """`passed` or `needs_review` (mean OCR confidence below the threshold, a page without words, pages left
     out as blank, warnings, something about the source file as a whole: no pages, XFA form)."""
     ocr_pages = [p for p in plan.content_pages if not p.text_layer]
@@ -58,20 +60,38 @@ def qa_assess(plan: DocumentPlan, threshold: float,
             reasons.append(f"page {p.index + 1}: no text recognised")
     if plan.pages and not plan.content_pages:
         if not source_review:  # an XFA form says so, not "blank"
-            reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the "
-                           "rendition")
+            reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the rendition")
     else:
-        reasons.extend(f"page {p.index + 1}: looks blank, left out of the rendition (kept in the original)"
-                       for p in plan.pages if p.blank)
+        reasons.extend(
+            f"page {p.index + 1}: looks blank, left out of the rendition (kept in the original)"
+            for p in plan.pages
+            if p.blank
+        )
     for p in plan.pages:
         reasons.extend(f"page {p.index + 1}: {w}" for w in p.warnings)
     return ("needs_review" if reasons else "passed"), mean, reasons
 
 
-def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str, source_sha256: str,
-                source_size: int, source_mtime: datetime | None, original_sha256: str, rendition_sha256: str | None,
-                lang: str, threshold: float, started: datetime, finished: datetime, recorded: datetime,
-                notes: tuple[str, ...] = (), review: tuple[str, ...] = (), pdfa: bool = True) -> bytes:
+def scan_record(
+    *,
+    plan: DocumentPlan,
+    batch_id: int,
+    operator: str,
+    source: str,
+    source_sha256: str,
+    source_size: int,
+    source_mtime: datetime | None,
+    original_sha256: str,
+    rendition_sha256: str | None,
+    lang: str,
+    threshold: float,
+    started: datetime,
+    finished: datetime,
+    recorded: datetime,
+    notes: tuple[str, ...] = (),
+    review: tuple[str, ...] = (),
+    pdfa: bool = True,
+) -> bytes:
     state, mean, reasons = qa_assess(plan, threshold, review)
     dpis = Counter(tuple(p.dpi) for p in plan.pages if p.dpi)
     record = {
@@ -80,29 +100,48 @@ def scan_record(*, plan: DocumentPlan, batch_id: int, operator: str, source: str
         "operator": operator,
         "machine": machine(),
         "tools": tool_versions(),
-        "source": {"file": source, "sha256": source_sha256, "size": source_size,
-                   "pages": plan.source_pages or None,
-                   "modified": source_mtime.isoformat() if source_mtime else None,
-                   "notes": list(notes) + list(review)},
+        "source": {
+            "file": source,
+            "sha256": source_sha256,
+            "size": source_size,
+            "pages": plan.source_pages or None,
+            "modified": source_mtime.isoformat() if source_mtime else None,
+            "notes": list(notes) + list(review),
+        },
         "original": {"sha256": original_sha256, "bit_exact": True},
-        "rendition": {"sha256": rendition_sha256, "format": "PDF/A-2b" if pdfa else "PDF"} if rendition_sha256 else None,
+        "rendition": {"sha256": rendition_sha256, "format": "PDF/A-2b" if pdfa else "PDF"}
+        if rendition_sha256
+        else None,
         "pages": {
             "count": len(plan.pages),
             "blank": [i + 1 for i, p in enumerate(plan.pages) if p.blank],
             "in_rendition": len(plan.rendition_pages),
             "detail": [
-                {"number": i + 1, "source_page": p.index + 1, "blank": p.blank, "text_layer": p.text_layer,
-                 "confidence": p.confidence, "words": p.words, "rotation": p.rotation, "skew": p.skew,
-                 "view_rotation": p.view_rotation, "notes": list(p.notes),
-                 "dpi": list(p.dpi) if p.dpi else None, "size_px": list(p.size_px) if p.size_px else None,
-                 "worker": p.worker}
+                {
+                    "number": i + 1,
+                    "source_page": p.index + 1,
+                    "blank": p.blank,
+                    "text_layer": p.text_layer,
+                    "confidence": p.confidence,
+                    "words": p.words,
+                    "rotation": p.rotation,
+                    "skew": p.skew,
+                    "view_rotation": p.view_rotation,
+                    "notes": list(p.notes),
+                    "dpi": list(p.dpi) if p.dpi else None,
+                    "size_px": list(p.size_px) if p.size_px else None,
+                    "worker": p.worker,
+                }
                 for i, p in enumerate(plan.pages)
             ],
         },
         "resolution_dpi": list(dpis.most_common(1)[0][0]) if dpis else None,
         "ocr": {"engine": "tesseract", "language": lang, "mean_confidence": mean},
         "qa": {"state": state, "threshold": threshold, "reasons": reasons},
-        "timestamps": {"processing_started": started.isoformat(), "processing_finished": finished.isoformat(),
-                       "recorded": recorded.isoformat()},
+        "timestamps": {
+            "processing_started": started.isoformat(),
+            "processing_finished": finished.isoformat(),
+            "recorded": recorded.isoformat(),
+        },
     }
     return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")

@@ -1,4 +1,5 @@
 """Reads for ingest batches: the JSON of `ingest --json` (docs/architecture.md) and the per-batch report."""
+
 from __future__ import annotations
 
 from django.db.models import Count, Q
@@ -9,15 +10,20 @@ from .models import IngestBatch, IngestDocument, IngestItem
 
 ERROR_KEY_PREFIX = "!"  # items that are only a refusal (unsafe ZIP member, bad manifest row)
 UNFINISHED = "not finished: the run stopped before this file was done; run the same ingest again to resume"
-INTERRUPTED_STORING = ("interrupted while storing; nothing of it is visible; run the same ingest again to "
-                       "store it")
+INTERRUPTED_STORING = "interrupted while storing; nothing of it is visible; run the same ingest again to store it"
 
 
 def _doc_entry(item: IngestItem, doc: IngestDocument) -> dict:
     return {
-        "id": doc.document_id, "source": item.source, "source_pages": doc.source_pages or None,
-        "aktenzeichen": doc.aktenzeichen or None, "title": doc.title or None, "department": doc.department or None,
-        "pages": doc.pages, "sha256": item.sha256 or None, "status": doc.status,
+        "id": doc.document_id,
+        "source": item.source,
+        "source_pages": doc.source_pages or None,
+        "aktenzeichen": doc.aktenzeichen or None,
+        "title": doc.title or None,
+        "department": doc.department or None,
+        "pages": doc.pages,
+        "sha256": item.sha256 or None,
+        "status": doc.status,
         "reason": doc.reason or None,
     }
 
@@ -38,16 +44,29 @@ def batch_result(batch: IngestBatch) -> dict:
             documents.append(entry)
             if entry["status"] == IngestDocument.Status.ERROR:
                 label = f"{item.source} (Seiten {doc.source_pages})" if doc.source_pages else item.source
-                errors.append({"source": item.source, "reason": entry["reason"] if not doc.source_pages
-                               else f"{label}: {entry['reason']}"})
+                errors.append(
+                    {
+                        "source": item.source,
+                        "reason": entry["reason"] if not doc.source_pages else f"{label}: {entry['reason']}",
+                    }
+                )
         if item.state == IngestItem.State.DONE:
             continue
         reason = item.reason if item.state == IngestItem.State.ERROR else UNFINISHED
-        documents.append({
-            "id": None, "source": item.source, "source_pages": None, "aktenzeichen": None, "title": None,
-            "department": None, "pages": item.pages, "sha256": item.sha256 or None, "status": "error",
-            "reason": reason,
-        })
+        documents.append(
+            {
+                "id": None,
+                "source": item.source,
+                "source_pages": None,
+                "aktenzeichen": None,
+                "title": None,
+                "department": None,
+                "pages": item.pages,
+                "sha256": item.sha256 or None,
+                "status": "error",
+                "reason": reason,
+            }
+        )
         errors.append({"source": item.source, "reason": reason})
     return {"batch": batch.pk, "documents": documents, "errors": errors, "report": batch.report or batch_report(batch)}
 
@@ -81,15 +100,28 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
         "pages_stored": pages.count(),
         "blank_pages": pages.filter(blank=True).count(),
         "needs_review": [
-            {"id": d.document_id, "source": d.item.source, "source_pages": d.source_pages or None,
-             "mean_confidence": d.mean_confidence, "reasons": d.review_reasons}
+            {
+                "id": d.document_id,
+                "source": d.item.source,
+                "source_pages": d.source_pages or None,
+                "mean_confidence": d.mean_confidence,
+                "reasons": d.review_reasons,
+            }
             for d in review.select_related("item")
-        ] + [
-            {"id": None, "source": item.source, "source_pages": ",".join(map(str, item.skipped_blank_pages)),
-             "mean_confidence": None,
-             "reasons": [f"page {n}: blank part between separator sheets, in no document (kept in the original)"
-                         for n in item.skipped_blank_pages]}
-            for item in items if item.skipped_blank_pages
+        ]
+        + [
+            {
+                "id": None,
+                "source": item.source,
+                "source_pages": ",".join(map(str, item.skipped_blank_pages)),
+                "mean_confidence": None,
+                "reasons": [
+                    f"page {n}: blank part between separator sheets, in no document (kept in the original)"
+                    for n in item.skipped_blank_pages
+                ],
+            }
+            for item in items
+            if item.skipped_blank_pages
         ],
         "errors": counts["error"] + counts["storing"] + items.exclude(state=IngestItem.State.DONE).count() + refused,
         "runs": batch.runs,
@@ -104,7 +136,10 @@ def review_queue(*, user):
     may see (akten.access, the one access rule). What the scanning team's review queue lists."""
     from akten.access import documents_visible
 
-    return (IngestDocument.objects
-            .filter(status=IngestDocument.Status.STORED, qa_state="needs_review",
-                    document__in=documents_visible(user))
-            .select_related("item", "document").order_by("-pk"))
+    return (
+        IngestDocument.objects.filter(
+            status=IngestDocument.Status.STORED, qa_state="needs_review", document__in=documents_visible(user)
+        )
+        .select_related("item", "document")
+        .order_by("-pk")
+    )

@@ -1,6 +1,7 @@
 """`ingest_run`: bulk ingest of a folder, file or ZIP (docs/architecture.md, `ingest`). Pages are worked on in parallel
 (process pool or Celery); this process is the one writer for database and object store. Idempotent: a file
 already in its Akte is a `duplicate`; an interrupted batch resumes where it stopped."""
+
 from __future__ import annotations
 
 import fcntl
@@ -11,7 +12,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -41,9 +42,11 @@ class IngestRunError(Exception):
 
 def pipeline_config(*, force_ocr: bool = False) -> PipelineConfig:
     return PipelineConfig(
-        lang=settings.DMS_OCR_LANG, max_pixels=settings.DMS_MAX_IMAGE_PIXELS,
+        lang=settings.DMS_OCR_LANG,
+        max_pixels=settings.DMS_MAX_IMAGE_PIXELS,
         render_dpi=settings.DMS_INGEST_RENDER_DPI,
-        osd_below_confidence=settings.DMS_OCR_OSD_BELOW, force_ocr=force_ocr,
+        osd_below_confidence=settings.DMS_OCR_OSD_BELOW,
+        force_ocr=force_ocr,
     )
 
 
@@ -79,8 +82,6 @@ class _Work:
         return self.received >= (self.item.pages or 0)
 
 
-
-
 def _fingerprint(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -110,9 +111,17 @@ def _validate(path, manifest, akte, department, user):
     return path, manifest, akte or None, dept, user
 
 
-def ingest_run(*, path, manifest=None, akte: str | None = None, department: str | None = None,
-               workers: int | None = None, user=None, force_ocr: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> dict:
+def ingest_run(
+    *,
+    path,
+    manifest=None,
+    akte: str | None = None,
+    department: str | None = None,
+    workers: int | None = None,
+    user=None,
+    force_ocr: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """Ingest PATH; returns the JSON of the command-line contract (`batch`, `documents`, `errors`) plus
     `report`. With force_ocr every page is OCR'd, also those that carry a text layer."""
     path, manifest, akte, dept, user = _validate(path, manifest, akte, department, user)
@@ -125,12 +134,14 @@ def ingest_run(*, path, manifest=None, akte: str | None = None, department: str 
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IngestRunError(f"{path} is being ingested by another process right now") from None
-        return _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area,
-                              force_ocr)
+        return _ingest_locked(
+            path, manifest, akte, dept, department, user, workers, progress, fingerprint, area, force_ocr
+        )
 
 
-def _ingest_locked(path, manifest, akte, dept, department, user, workers, progress, fingerprint, area,
-                   force_ocr=False) -> dict:
+def _ingest_locked(
+    path, manifest, akte, dept, department, user, workers, progress, fingerprint, area, force_ocr=False
+) -> dict:
     """The run itself, while this process holds the ingest area's lock (released by the OS even on kill -9)."""
     try:
         plan = collect_sources(path, manifest, area, zip_limits())
@@ -138,14 +149,27 @@ def _ingest_locked(path, manifest, akte, dept, department, user, workers, progre
         raise IngestRunError(exc.reason) from None
     batch = IngestBatch.objects.filter(fingerprint=fingerprint, state=IngestBatch.State.RUNNING).first()
     if batch is None:
-        batch = IngestBatch.objects.create(path=str(path), manifest=str(manifest or ""), akte=akte or "",
-                                           department=department or "", fingerprint=fingerprint, operator=user,
-                                           machine=machine())
+        batch = IngestBatch.objects.create(
+            path=str(path),
+            manifest=str(manifest or ""),
+            akte=akte or "",
+            department=department or "",
+            fingerprint=fingerprint,
+            operator=user,
+            machine=machine(),
+        )
     batch.runs += 1
     batch.save(update_fields=["runs"])
     _discard_unfinished(batch)
-    run = _Run(batch=batch, akte=akte, dept=dept, user=user, area=area, config=pipeline_config(force_ocr=force_ocr),
-               progress=progress)
+    run = _Run(
+        batch=batch,
+        akte=akte,
+        dept=dept,
+        user=user,
+        area=area,
+        config=pipeline_config(force_ocr=force_ocr),
+        progress=progress,
+    )
     run.execute(plan, workers)
     batch.state, batch.finished_at = IngestBatch.State.DONE, timezone.now()
     batch.save(update_fields=["state", "finished_at"])
@@ -194,28 +218,37 @@ class _Run:
         for index, (source, reason) in enumerate(plan.errors):
             key = f"{ERROR_KEY_PREFIX}{index}:{source}"[:1100]
             if key not in existing:
-                existing[key] = IngestItem.objects.create(batch=self.batch, key=key, seq=seq, source=source[:1000],
-                                                          state=IngestItem.State.ERROR, reason=reason)
+                existing[key] = IngestItem.objects.create(
+                    batch=self.batch,
+                    key=key,
+                    seq=seq,
+                    source=source[:1000],
+                    state=IngestItem.State.ERROR,
+                    reason=reason,
+                )
                 seq += 1
         for file in plan.files:
             item = existing.get(file.key)
             if item is None:
-                item = IngestItem.objects.create(batch=self.batch, key=file.key[:1100], seq=seq,
-                                                 source=file.source[:1000])
+                item = IngestItem.objects.create(
+                    batch=self.batch, key=file.key[:1100], seq=seq, source=file.source[:1000]
+                )
                 seq += 1
             pairs.append((item, file))
         planned = {item.pk for item, _ in pairs}
         for item in existing.values():  # an item of an interrupted run whose file has gone meanwhile
             if item.state == IngestItem.State.PENDING and item.pk not in planned:
                 item.state = IngestItem.State.ERROR
-                item.reason = ("the file was in the batch when it started but is not there any more on resume; "
-                               "not ingested")
+                item.reason = (
+                    "the file was in the batch when it started but is not there any more on resume; not ingested"
+                )
                 item.save(update_fields=["state", "reason"])
         return pairs
 
     def _routing(self, file: SourceFile) -> str:
-        return _fingerprint(self.akte or "", self.dept.code if self.dept else "",
-                            file.row.fingerprint() if file.row else None)
+        return _fingerprint(
+            self.akte or "", self.dept.code if self.dept else "", file.row.fingerprint() if file.row else None
+        )
 
     def _probe(self, item: IngestItem, file: SourceFile) -> _Work | None:
         try:
@@ -225,32 +258,53 @@ class _Run:
             item.state, item.reason = IngestItem.State.ERROR, exc.reason
         except OSError as exc:
             item.state, item.reason = IngestItem.State.ERROR, f"cannot read: {exc.strerror or exc}"
-        except Exception as exc:  # noqa: BLE001 - one odd file is its own error, never the batch's end
+        except Exception as exc:
             item.state, item.reason = IngestItem.State.ERROR, f"cannot be read: {type(exc).__name__}: {exc}"
         item.routing = self._routing(file)
         item.save(update_fields=["sha256", "pages", "state", "reason", "routing"])
         if item.state == IngestItem.State.ERROR:
             return None
-        return _Work(item=item, file=file, format=info.format, out_dir=self.area / f"item-{item.pk}",
-                     notes=info.notes, review=info.review)
+        return _Work(
+            item=item,
+            file=file,
+            format=info.format,
+            out_dir=self.area / f"item-{item.pk}",
+            notes=info.notes,
+            review=info.review,
+        )
 
     def _shortcut(self, item: IngestItem) -> bool:
         """The same file with the same routing was fully ingested before: its documents are duplicates now,
         without any page work."""
-        prior = (IngestItem.objects.filter(sha256=item.sha256, routing=item.routing, state=IngestItem.State.DONE)
-                 .exclude(pk=item.pk).order_by("-pk").first())
+        prior = (
+            IngestItem.objects.filter(sha256=item.sha256, routing=item.routing, state=IngestItem.State.DONE)
+            .exclude(pk=item.pk)
+            .order_by("-pk")
+            .first()
+        )
         if prior is None:
             return False
         docs = list(prior.documents.select_related("document"))
-        if not docs or any(d.status not in (IngestDocument.Status.STORED, IngestDocument.Status.DUPLICATE)
-                           or d.document is None for d in docs):
+        if not docs or any(
+            d.status not in (IngestDocument.Status.STORED, IngestDocument.Status.DUPLICATE) or d.document is None
+            for d in docs
+        ):
             return False
         for d in docs:
-            IngestDocument.objects.update_or_create(item=item, source_pages=d.source_pages, defaults={
-                "aktenzeichen": d.aktenzeichen, "title": d.title, "pages": d.pages, "department": d.department,
-                "status": IngestDocument.Status.DUPLICATE, "document": d.document, "pending_objects": [],
-                "reason": f"already in Akte {d.aktenzeichen} as document {d.document_id}",
-            })
+            IngestDocument.objects.update_or_create(
+                item=item,
+                source_pages=d.source_pages,
+                defaults={
+                    "aktenzeichen": d.aktenzeichen,
+                    "title": d.title,
+                    "pages": d.pages,
+                    "department": d.department,
+                    "status": IngestDocument.Status.DUPLICATE,
+                    "document": d.document,
+                    "pending_objects": [],
+                    "reason": f"already in Akte {d.aktenzeichen} as document {d.document_id}",
+                },
+            )
         item.state = IngestItem.State.DONE
         item.save(update_fields=["state"])
         return True
@@ -297,10 +351,14 @@ class _Run:
         def tasks():
             for work in works:
                 for index in range(work.item.pages):
-                    if work.item.state == IngestItem.State.PENDING and work.error is None \
-                            and index not in work.results:
-                        yield PageTask(path=str(work.file.path), kind="pdf" if work.format == "pdf" else "image",
-                                       index=index, out_dir=str(work.out_dir), config=self.config)
+                    if work.item.state == IngestItem.State.PENDING and work.error is None and index not in work.results:
+                        yield PageTask(
+                            path=str(work.file.path),
+                            kind="pdf" if work.format == "pdf" else "image",
+                            index=index,
+                            out_dir=str(work.out_dir),
+                            config=self.config,
+                        )
 
         executor = executor_for(workers)
         try:
@@ -326,7 +384,7 @@ class _Run:
         """Store the item's documents; whatever goes wrong is that item's error and the batch goes on."""
         try:
             self._store_item(work)
-        except Exception as exc:  # noqa: BLE001 - documents already stored stay stored and are reported
+        except Exception as exc:
             work.item.state = IngestItem.State.ERROR
             work.item.reason = f"storing failed: {type(exc).__name__}: {exc}"
             work.item.save(update_fields=["state", "reason"])
@@ -341,18 +399,32 @@ class _Run:
             shutil.rmtree(work.out_dir, ignore_errors=True)
             return
         row = work.file.row
-        title = (row.title if row and row.title else Path(work.file.source).stem)
-        plans, skipped = plan_documents(list(work.results.values()),
-                                         aktenzeichen=(row.aktenzeichen if row and row.aktenzeichen else self.akte),
-                                         title=title)
+        title = row.title if row and row.title else Path(work.file.source).stem
+        plans, skipped = plan_documents(
+            list(work.results.values()),
+            aktenzeichen=(row.aktenzeichen if row and row.aktenzeichen else self.akte),
+            title=title,
+        )
         stat = os.stat(work.file.path)
         ctx = ItemContext(
-            batch_id=self.batch.pk, item=item, source=work.file.source, path=work.file.path, format=work.format,
-            sha256=item.sha256, size=stat.st_size,
-            mtime=datetime.fromtimestamp(stat.st_mtime, tz=dt_timezone.utc), row=row, department=self.dept,
-            user=self.user, lang=self.config.lang,
-            qa_threshold=settings.DMS_OCR_QA_THRESHOLD, work_dir=work.out_dir,
-            started=work.started, finished=timezone.now(), notes=work.notes, review=work.review,
+            batch_id=self.batch.pk,
+            item=item,
+            source=work.file.source,
+            path=work.file.path,
+            format=work.format,
+            sha256=item.sha256,
+            size=stat.st_size,
+            mtime=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+            row=row,
+            department=self.dept,
+            user=self.user,
+            lang=self.config.lang,
+            qa_threshold=settings.DMS_OCR_QA_THRESHOLD,
+            work_dir=work.out_dir,
+            started=work.started,
+            finished=timezone.now(),
+            notes=work.notes,
+            review=work.review,
         )
         for plan in plans:
             document_write(ctx=ctx, plan=plan)

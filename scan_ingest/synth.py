@@ -1,5 +1,6 @@
 """Synthetic scans for the demo, the tests and the benchmark: German text rendered to noisy pages with Pillow,
 separator sheets with QR codes (zxing-cpp's writer), written as PDF, TIFF, PNG or JPEG."""
+
 from __future__ import annotations
 
 import random
@@ -66,8 +67,16 @@ def add_noise(im: Image.Image, seed: int, density: float = 0.002) -> Image.Image
     return im
 
 
-def text_page(text: str, *, dpi: int = 200, seed: int = 0, noise: float = 0.002, skew: float = 0.0,
-              point_size: float = 12, size_inch: tuple[float, float] = A4_INCH) -> Image.Image:
+def text_page(
+    text: str,
+    *,
+    dpi: int = 200,
+    seed: int = 0,
+    noise: float = 0.002,
+    skew: float = 0.0,
+    point_size: float = 12,
+    size_inch: tuple[float, float] = A4_INCH,
+) -> Image.Image:
     """A gray A4 page with the text typeset at `point_size`, specks, and an optional skew (degrees)."""
     w, h = int(size_inch[0] * dpi), int(size_inch[1] * dpi)
     im = Image.new("L", (w, h), 250)
@@ -114,8 +123,7 @@ def save_pdf(pages: list[Image.Image], path: str | Path, dpi: int = 200) -> Path
     path = Path(path)
     rgb = [p.convert("L") if p.mode not in ("1", "L") else p for p in pages]
     fixed = time.gmtime(1709283600)  # 2024-03-01: same pages, same bytes (idempotent demo runs)
-    rgb[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:], creationDate=fixed,
-                modDate=fixed)
+    rgb[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:], creationDate=fixed, modDate=fixed)
     return path
 
 
@@ -123,6 +131,12 @@ def save_tiff(pages: list[Image.Image], path: str | Path, dpi: int = 200, group4
     """A (multi-page) TIFF; with group4 the pages are bilevel, CCITT Group 4 compressed."""
     path = Path(path)
     frames = [p.convert("1", dither=Image.Dither.NONE) if group4 else p for p in pages]
-    frames[0].save(path, "TIFF", dpi=(dpi, dpi), save_all=True, append_images=frames[1:],
-                   compression="group4" if group4 else "tiff_lzw")
+    frames[0].save(
+        path,
+        "TIFF",
+        dpi=(dpi, dpi),
+        save_all=True,
+        append_images=frames[1:],
+        compression="group4" if group4 else "tiff_lzw",
+    )
     return path

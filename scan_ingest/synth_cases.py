@@ -1,5 +1,6 @@
 """The ingest fidelity regression set (issue 15): one small generated file per case that once went wrong,
 built in code so the project ships it without licence questions. Used by the tests and bench/ingest.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,12 @@ def owner_password_pdf(path: str | Path, page: Image.Image, dpi: int = 150) -> P
     plain = Path(path).with_suffix(".plain.pdf")
     synth.save_pdf([page], plain, dpi)
     with pikepdf.open(plain) as pdf:
-        pdf.save(path, encryption=pikepdf.Encryption(owner="amt", user="", allow=pikepdf.Permissions(
-            extract=False, print_highres=False, modify_other=False)))
+        pdf.save(
+            path,
+            encryption=pikepdf.Encryption(
+                owner="amt", user="", allow=pikepdf.Permissions(extract=False, print_highres=False, modify_other=False)
+            ),
+        )
     plain.unlink()
     return Path(path)
 
@@ -56,8 +61,16 @@ def xfa_form_pdf(path: str | Path) -> Path:
     return Path(path)
 
 
-def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, link: bool = False,
-                     scan: Image.Image | None = None, dpi: int = 150, invisible: bool = False) -> Path:
+def born_digital_pdf(
+    path: str | Path,
+    lines: list[str],
+    *,
+    embed: bool = True,
+    link: bool = False,
+    scan: Image.Image | None = None,
+    dpi: int = 150,
+    invisible: bool = False,
+) -> Path:
     """A born-digital page: `lines` typeset in DejaVu Sans embedded as TrueType with /Widths from the font's
     own advances (Pillow at 1000 px per em), or in Helvetica not embedded (`embed=False`, as office exports
     and old scanner software write it). `link` adds a link annotation without the print flag; `scan` puts a
@@ -73,20 +86,40 @@ def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, 
 
         font_path = synth.FONT_CANDIDATES[0]  # DejaVu Sans (Debian: fonts-dejavu-core)
         measure = ImageFont.truetype(font_path, 1000)
-        widths = [int(round(measure.getlength(bytes([c]).decode("cp1252", "replace")))) for c in range(32, 256)]
+        widths = [round(measure.getlength(bytes([c]).decode("cp1252", "replace"))) for c in range(32, 256)]
         program = pdf.make_stream(Path(font_path).read_bytes())
         program.Length1 = len(Path(font_path).read_bytes())
-        descriptor = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.DejaVuSans, Flags=32,
-            FontBBox=pikepdf.Array([-1021, -463, 1793, 1232]), ItalicAngle=0, Ascent=928, Descent=-236,
-            CapHeight=729, StemV=80, FontFile2=program))
-        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType,
-                                  BaseFont=pikepdf.Name.DejaVuSans, FirstChar=32, LastChar=255,
-                                  Widths=pikepdf.Array(widths), Encoding=pikepdf.Name.WinAnsiEncoding,
-                                  FontDescriptor=descriptor)
+        descriptor = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.FontDescriptor,
+                FontName=pikepdf.Name.DejaVuSans,
+                Flags=32,
+                FontBBox=pikepdf.Array([-1021, -463, 1793, 1232]),
+                ItalicAngle=0,
+                Ascent=928,
+                Descent=-236,
+                CapHeight=729,
+                StemV=80,
+                FontFile2=program,
+            )
+        )
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.TrueType,
+            BaseFont=pikepdf.Name.DejaVuSans,
+            FirstChar=32,
+            LastChar=255,
+            Widths=pikepdf.Array(widths),
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+            FontDescriptor=descriptor,
+        )
     else:
-        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                  BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding)
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
     resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font)))
     content = b""
     if scan is not None:
@@ -105,16 +138,36 @@ def born_digital_pdf(path: str | Path, lines: list[str], *, embed: bool = True, 
     page.Resources = resources
     page.Contents = pdf.make_stream(content)
     if link:
-        page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array([72, 760, 300, 775]),
-            Border=pikepdf.Array([0, 0, 0]),
-            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/"))))]))
+        page.Annots = pdf.make_indirect(
+            pikepdf.Array(
+                [
+                    pdf.make_indirect(
+                        pikepdf.Dictionary(
+                            Type=pikepdf.Name.Annot,
+                            Subtype=pikepdf.Name.Link,
+                            Rect=pikepdf.Array([72, 760, 300, 775]),
+                            Border=pikepdf.Array([0, 0, 0]),
+                            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/")),
+                        )
+                    )
+                ]
+            )
+        )
     pdf.save(path)
     return Path(path)
 
 
-def two_column_page(left: str, right: str, *, dpi: int = 150, skew: float = 0.0, seed: int = 0,
-                    point_size: float = 10, gutter_inch: float = 0.25, offset: float = 0.0) -> Image.Image:
+def two_column_page(
+    left: str,
+    right: str,
+    *,
+    dpi: int = 150,
+    skew: float = 0.0,
+    seed: int = 0,
+    point_size: float = 10,
+    gutter_inch: float = 0.25,
+    offset: float = 0.0,
+) -> Image.Image:
     """A newsletter or Amtsblatt page: two text columns with a narrow gutter, the right column's lines `offset`
     line heights lower than the left's, scanned `skew` degrees askew."""
     from PIL import ImageDraw
@@ -170,12 +223,15 @@ def write_regression_set(folder: str | Path, dpi: int = 150) -> Path:
     xfa_form_pdf(folder / "formular_xfa.pdf")
     born_digital_pdf(folder / "digital_link.pdf", lines, link=True)
     born_digital_pdf(folder / "digital_helvetica.pdf", lines, embed=False)
-    born_digital_pdf(folder / "scan_mit_stempel.pdf", ["Eingegangen am 14.03.1999 Stadt Musterhausen"],
-                     scan=synth.text_page(synth.german_text(8, 5), dpi=dpi, seed=8))
+    born_digital_pdf(
+        folder / "scan_mit_stempel.pdf",
+        ["Eingegangen am 14.03.1999 Stadt Musterhausen"],
+        scan=synth.text_page(synth.german_text(8, 5), dpi=dpi, seed=8),
+    )
     left, right = column_texts(sentences=10)
     two_column_page(left, right, dpi=dpi, skew=1.2, gutter_inch=0.05, offset=0.5).save(
-        folder / "zweispaltig.png", dpi=(dpi, dpi))
+        folder / "zweispaltig.png", dpi=(dpi, dpi)
+    )
     pages = [synth.text_page(synth.german_text(20 + i, 6), dpi=dpi, seed=20 + i) for i in range(2)]
-    pages[0].save(folder / "scan_grau.pdf", "PDF", resolution=dpi, save_all=True, append_images=pages[1:],
-                  quality=75)
+    pages[0].save(folder / "scan_grau.pdf", "PDF", resolution=dpi, save_all=True, append_images=pages[1:], quality=75)
     return folder

@@ -1,4 +1,5 @@
 """Celery tasks (used when DMS_BROKER_URL is set): thin wrappers over the page stages; no database access."""
+
 from celery import shared_task
 
 from .stages import process_page as _process_page

@@ -2,15 +2,16 @@
 worker the pages run in this process), or Celery
 workers when DMS_BROKER_URL is set. Both take PageTasks and yield (task, PageResult) as pages finish; the
 caller (the one writer) stores. Workers write page PDFs into the ingest area, which they must share."""
+
 from __future__ import annotations
 
 import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 
 from .stages import process_page
 from .stages.types import PageResult, PageTask
@@ -42,8 +43,9 @@ class LocalExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
 
     def run(self, tasks: Iterable[PageTask]) -> Iterator[tuple[PageTask, PageResult]]:
         pending: dict[Future, PageTask] = {}
@@ -59,8 +61,12 @@ class LocalExecutor:
                 try:
                     yield task, future.result()
                 except BrokenProcessPool:
-                    yield task, PageResult(index=task.index, error=f"page {task.index + 1}: the worker process "
-                                                                   "died (out of memory?)")
+                    yield (
+                        task,
+                        PageResult(
+                            index=task.index, error=f"page {task.index + 1}: the worker process died (out of memory?)"
+                        ),
+                    )
                     self._pool.shutdown(wait=False, cancel_futures=True)
                     self._pool = self._new_pool()
                     for other in list(pending):
@@ -78,8 +84,12 @@ class CeleryExecutor:
         from celery import Celery
 
         self.app = Celery("eakte-ingest-client", broker=broker_url, backend=broker_url)
-        self.app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
-                             broker_connection_retry_on_startup=True)
+        self.app.conf.update(
+            task_serializer="json",
+            result_serializer="json",
+            accept_content=["json"],
+            broker_connection_retry_on_startup=True,
+        )
         self.window, self.queue, self.timeout = max(1, window), queue, timeout
 
     def run(self, tasks: Iterable[PageTask]) -> Iterator[tuple[PageTask, PageResult]]:
@@ -97,8 +107,13 @@ class CeleryExecutor:
                     yield task, self._result(task, async_result)
                 elif time.monotonic() - sent > self.timeout:
                     async_result.revoke()
-                    yield task, PageResult(index=task.index, error=f"page {task.index + 1}: no Celery worker "
-                                                                   f"answered within {self.timeout:.0f} s")
+                    yield (
+                        task,
+                        PageResult(
+                            index=task.index,
+                            error=f"page {task.index + 1}: no Celery worker answered within {self.timeout:.0f} s",
+                        ),
+                    )
                 else:
                     still.append((task, async_result, sent))
             if len(still) == len(pending):
@@ -110,7 +125,7 @@ class CeleryExecutor:
         try:
             value = async_result.get(propagate=True, disable_sync_subtasks=False)
             return PageResult.from_json(value)
-        except Exception as exc:  # noqa: BLE001 - a failed task fails its page, with the reason
+        except Exception as exc:
             return PageResult(index=task.index, error=f"page {task.index + 1}: Celery task failed: {exc}")
         finally:
             async_result.forget()
@@ -125,7 +140,10 @@ def executor_for(workers: int | None):
 
     workers = workers or os.cpu_count() or 1
     if settings.DMS_BROKER_URL:
-        return CeleryExecutor(settings.DMS_BROKER_URL, window=workers * 2,
-                              queue=settings.DMS_INGEST_QUEUE,
-                              timeout=settings.DMS_INGEST_TASK_TIMEOUT)
+        return CeleryExecutor(
+            settings.DMS_BROKER_URL,
+            window=workers * 2,
+            queue=settings.DMS_INGEST_QUEUE,
+            timeout=settings.DMS_INGEST_TASK_TIMEOUT,
+        )
     return InlineExecutor() if workers == 1 else LocalExecutor(workers)

@@ -1,6 +1,7 @@
 """The one writer: stores a planned document. Objects first (original bit-exact, PDF/A rendition, scan record),
 then every row in one transaction, so a document is visible only complete. Objects put for a document whose
 transaction never committed (crash, kill -9, error) are removed again, on the spot or when the batch resumes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -95,22 +96,41 @@ def _resolve_akte(ctx: ItemContext, plan: DocumentPlan):
         raise DocumentRefused(f"Akte {az} does not exist and no Aktenplan unit matches its Kennzeichen")
     dept = _department_for_new_akte(ctx)
     if dept is None and unit.effective_rule().department_id is None:
-        raise DocumentRefused(f"Akte {az} does not exist; no department given (manifest or --department) and "
-                              f"Aktenplan unit {unit.kennzeichen} names none")
+        raise DocumentRefused(
+            f"Akte {az} does not exist; no department given (manifest or --department) and "
+            f"Aktenplan unit {unit.kennzeichen} names none"
+        )
     return None, unit, dept, az
 
 
-def _record(ctx: ItemContext, plan: DocumentPlan, status: str, *, reason: str = "", document=None,
-            akte_department: str = "", qa: tuple = ("", None, [])) -> IngestDocument:
+def _record(
+    ctx: ItemContext,
+    plan: DocumentPlan,
+    status: str,
+    *,
+    reason: str = "",
+    document=None,
+    akte_department: str = "",
+    qa: tuple = ("", None, []),
+) -> IngestDocument:
     doc, _ = IngestDocument.objects.update_or_create(
-        item=ctx.item, source_pages=plan.source_pages,
-        defaults={"aktenzeichen": plan.aktenzeichen or "", "title": plan.title, "pages": len(plan.pages),
-                  "status": status, "reason": reason, "document": document, "department": akte_department,
-                  "pending_objects": [], "qa_state": qa[0], "mean_confidence": qa[1], "review_reasons": qa[2]},
+        item=ctx.item,
+        source_pages=plan.source_pages,
+        defaults={
+            "aktenzeichen": plan.aktenzeichen or "",
+            "title": plan.title,
+            "pages": len(plan.pages),
+            "status": status,
+            "reason": reason,
+            "document": document,
+            "department": akte_department,
+            "pending_objects": [],
+            "qa_state": qa[0],
+            "mean_confidence": qa[1],
+            "review_reasons": qa[2],
+        },
     )
     return doc
-
-
 
 
 def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
@@ -127,32 +147,51 @@ def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
     except DocumentRefused as exc:
         return _record(ctx, plan, IngestDocument.Status.ERROR, reason=str(exc))
     if akte is not None:
-        duplicate = Document.objects.filter(akte=akte, source_pages=plan.source_pages,
-                                            versions__original__sha256=ctx.sha256).first()
+        duplicate = Document.objects.filter(
+            akte=akte, source_pages=plan.source_pages, versions__original__sha256=ctx.sha256
+        ).first()
         if duplicate is not None:
-            return _record(ctx, plan, IngestDocument.Status.DUPLICATE, document=duplicate,
-                           reason=f"already in Akte {az} as document {duplicate.pk}",
-                           akte_department=akte.lead_department.code)
+            return _record(
+                ctx,
+                plan,
+                IngestDocument.Status.DUPLICATE,
+                document=duplicate,
+                reason=f"already in Akte {az} as document {duplicate.pk}",
+                akte_department=akte.lead_department.code,
+            )
     return _store(ctx, plan, akte, unit, dept, az)
 
 
-def rendition_write(*, plan: DocumentPlan, source: Path, out_path: Path, author: str, created: datetime,
-                    subject: str) -> tuple[str | None, list[str]]:
+def rendition_write(
+    *, plan: DocumentPlan, source: Path, out_path: Path, author: str, created: datetime, subject: str
+) -> tuple[str | None, list[str]]:
     """The document's rendition at out_path: (its sha256, or None for a plan without pages; the PDF/A
     problems found). A rendition the check rejects is written again without the PDF/A claim."""
-    pages = [RenditionPage(str(source), p.index, rotate=p.view_rotation, overlay=p.pdf_path) if p.graft
-             else RenditionPage(p.image_pdf, rotate=p.view_rotation, overlay=p.pdf_path) if p.image_pdf
-             else RenditionPage(p.pdf_path, rotate=p.view_rotation) if p.pdf_path
-             else RenditionPage(str(source), p.index) for p in plan.rendition_pages]
+    pages = [
+        RenditionPage(str(source), p.index, rotate=p.view_rotation, overlay=p.pdf_path)
+        if p.graft
+        else RenditionPage(p.image_pdf, rotate=p.view_rotation, overlay=p.pdf_path)
+        if p.image_pdf
+        else RenditionPage(p.pdf_path, rotate=p.view_rotation)
+        if p.pdf_path
+        else RenditionPage(str(source), p.index)
+        for p in plan.rendition_pages
+    ]
     if not pages:  # a PDF without pages is stored as the original alone
         return None, []
     try:
-        assemble_pdfa(pages=pages, out_path=out_path, title=plan.title, author=author, created=created,
-                      subject=subject)
+        assemble_pdfa(pages=pages, out_path=out_path, title=plan.title, author=author, created=created, subject=subject)
         problems = rendition_problems(out_path)
         if problems:
-            assemble_pdfa(pages=pages, out_path=out_path, title=plan.title, author=author, created=created,
-                          subject=subject, claim=False)
+            assemble_pdfa(
+                pages=pages,
+                out_path=out_path,
+                title=plan.title,
+                author=author,
+                created=created,
+                subject=subject,
+                claim=False,
+            )
     except Exception:
         out_path.unlink(missing_ok=True)
         raise
@@ -164,16 +203,30 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     operator = ctx.user.get_username() if ctx.user else "system"
     rendition_path = ctx.work_dir / f"rendition-{ctx.item.pk}-{plan.first}.pdf"
     try:
-        rendition_sha, problems = rendition_write(plan=plan, source=ctx.path, out_path=rendition_path,
-                                                  author=operator, created=ctx.finished, subject=az)
-    except Exception as exc:  # noqa: BLE001 - e.g. a damaged page in a text-layer PDF; nothing stored yet
+        rendition_sha, problems = rendition_write(
+            plan=plan, source=ctx.path, out_path=rendition_path, author=operator, created=ctx.finished, subject=az
+        )
+    except Exception as exc:
         return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
     source_review = ctx.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
-        plan=plan, batch_id=ctx.batch_id, operator=operator, source=ctx.source, source_sha256=ctx.sha256,
-        source_size=ctx.size, source_mtime=ctx.mtime, original_sha256=ctx.sha256, rendition_sha256=rendition_sha,
-        lang=ctx.lang, threshold=ctx.qa_threshold, started=ctx.started, finished=ctx.finished, recorded=recorded,
-        notes=ctx.notes, review=source_review, pdfa=not problems,
+        plan=plan,
+        batch_id=ctx.batch_id,
+        operator=operator,
+        source=ctx.source,
+        source_sha256=ctx.sha256,
+        source_size=ctx.size,
+        source_mtime=ctx.mtime,
+        original_sha256=ctx.sha256,
+        rendition_sha256=rendition_sha,
+        lang=ctx.lang,
+        threshold=ctx.qa_threshold,
+        started=ctx.started,
+        finished=ctx.finished,
+        recorded=recorded,
+        notes=ctx.notes,
+        review=source_review,
+        pdfa=not problems,
     )
     record_sha = hashlib.sha256(record).hexdigest()
     qa_state, mean, review = qa_assess(plan, ctx.qa_threshold, source_review)
@@ -187,7 +240,7 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
             entry.status, entry.document, entry.pending_objects = IngestDocument.Status.STORED, document, []
             entry.department = document.department.code
             entry.save(update_fields=["status", "document", "pending_objects", "department"])
-    except Exception as exc:  # noqa: BLE001 - the rows rolled back; the objects go too, the batch goes on
+    except Exception as exc:
         objects_discard(pending)
         entry.status, entry.reason, entry.pending_objects = IngestDocument.Status.ERROR, f"storing failed: {exc}", []
         entry.save(update_fields=["status", "reason", "pending_objects"])
@@ -198,34 +251,54 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
 
 def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mean) -> Document:
     if akte is None:
-        akte = akte_create(aktenzeichen=az, title=f"Bestandsakte {az}", unit=unit, lead_department=dept,
-                           by=ctx.user)
+        akte = akte_create(aktenzeichen=az, title=f"Bestandsakte {az}", unit=unit, lead_department=dept, by=ctx.user)
     original = stored_object_put(path=ctx.path, media_type=MEDIA_TYPES.get(ctx.format, "application/octet-stream"))
-    rendition = (stored_object_put(path=rendition_path, media_type="application/pdf")
-                 if rendition_path.exists() else None)
+    rendition = (
+        stored_object_put(path=rendition_path, media_type="application/pdf") if rendition_path.exists() else None
+    )
     scan = stored_object_put(data=record, media_type="application/json")
     fault_point("ingest_after_put")  # the crash test kills here: objects put, rows not committed
     row = ctx.row
     document = Document(
-        akte=akte, department=akte.lead_department, title=plan.title[:500],
-        document_type=(row.document_type if row else "") or "Scan", date=row.date if row else None,
-        source=ctx.source, source_pages=plan.source_pages, created_by=ctx.user,
+        akte=akte,
+        department=akte.lead_department,
+        title=plan.title[:500],
+        document_type=(row.document_type if row else "") or "Scan",
+        date=row.date if row else None,
+        source=ctx.source,
+        source_pages=plan.source_pages,
+        created_by=ctx.user,
     )
     document.full_clean(exclude=["akte", "department", "created_by"])
     document.save()
-    version = DocumentVersion.objects.create(document=document, number=1, original=original, rendition=rendition,
-                                             scan_record=scan)
-    Page.objects.bulk_create([
-        Page(version=version, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
-        for i, p in enumerate(plan.pages)
-    ])
+    version = DocumentVersion.objects.create(
+        document=document, number=1, original=original, rendition=rendition, scan_record=scan
+    )
+    Page.objects.bulk_create(
+        [
+            Page(version=version, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
+            for i, p in enumerate(plan.pages)
+        ]
+    )
     if document.date:
         akte_retention_refresh(akte=akte)
     outbox_enqueue(document_ids=[document.pk])
-    audit_record(actor=ctx.user, action="document.ingest", obj=document, after={
-        "aktenzeichen": akte.aktenzeichen, "title": document.title, "source": ctx.source,
-        "source_pages": plan.source_pages or None, "batch": ctx.batch_id, "original": original.sha256,
-        "rendition": rendition.sha256 if rendition else None, "scan_record": scan.sha256, "pages": len(plan.pages), "qa": qa_state,
-        "mean_confidence": mean,
-    })
+    audit_record(
+        actor=ctx.user,
+        action="document.ingest",
+        obj=document,
+        after={
+            "aktenzeichen": akte.aktenzeichen,
+            "title": document.title,
+            "source": ctx.source,
+            "source_pages": plan.source_pages or None,
+            "batch": ctx.batch_id,
+            "original": original.sha256,
+            "rendition": rendition.sha256 if rendition else None,
+            "scan_record": scan.sha256,
+            "pages": len(plan.pages),
+            "qa": qa_state,
+            "mean_confidence": mean,
+        },
+    )
     return document

@@ -1,5 +1,6 @@
 """German analysis rules shared by the backends: typo distance, Aktenzeichen, text normalisation (compound
 splitting: search/compounds.py)."""
+
 import re
 import unicodedata
 

@@ -7,6 +7,7 @@ That rule keeps ordinary words whole (Verwaltung, Bescheinigung, Versicherung: n
 `sicher`). A part that begins with a separable prefix (Ab|wasser) also yields the rest when that rest is a noun
 of its own meaning (not a derived noun such as an|Lage, ab|Schluss, mit|Teilung).
 """
+
 import functools
 import html
 import re
@@ -21,16 +22,89 @@ MAX_WORD = 40  # longer tokens are dropped by the analyzers anyway
 # Fugenelemente, as written after folding (ä->a, ß->ss).
 FUGEN = ("s", "es", "n", "en", "er", "e", "ens")
 # Separable prefixes that begin nouns (Ab|wasser, Neben|kosten); never parts themselves.
-PREFIXES = ("ab", "an", "auf", "aus", "bei", "ein", "mit", "nach", "vor", "zu", "uber", "unter", "um", "durch",
-            "gegen", "neben", "hinter", "ober", "wider", "zwischen")
+PREFIXES = (
+    "ab",
+    "an",
+    "auf",
+    "aus",
+    "bei",
+    "ein",
+    "mit",
+    "nach",
+    "vor",
+    "zu",
+    "uber",
+    "unter",
+    "um",
+    "durch",
+    "gegen",
+    "neben",
+    "hinter",
+    "ober",
+    "wider",
+    "zwischen",
+)
 PREFIX_REST_MIN = 5  # an|Lage, vor|Gang, aus|Bau: short rests after a prefix are not the word's meaning
 # Rests after a prefix that are derived from the prefixed verb (an|Spruch from ansprechen), hand-checked.
-DERIVED_RESTS = {"spruch", "schluss", "schuss", "schlag", "sicht", "gebot", "kommen", "trag", "stand", "schrift",
-                 "kunft", "nahme", "gabe", "wurf", "trieb", "fahrt", "lauf", "fall", "griff", "bruch", "druck",
-                 "stellung", "teilung", "ordnung", "richtung", "rechnung", "lassung", "setzung", "wendung",
-                 "arbeitung", "haltung", "stieg", "schnitt", "zahlung", "satz", "zug", "gang", "lage", "sprache",
-                 "wahl", "bildung", "sicherung", "nutzung", "legung", "kehr", "wand", "weis", "halt", "stoss",
-                 "hang", "stall", "schau", "blick", "tritt", "flug", "gleich", "strahlung"}
+DERIVED_RESTS = {
+    "spruch",
+    "schluss",
+    "schuss",
+    "schlag",
+    "sicht",
+    "gebot",
+    "kommen",
+    "trag",
+    "stand",
+    "schrift",
+    "kunft",
+    "nahme",
+    "gabe",
+    "wurf",
+    "trieb",
+    "fahrt",
+    "lauf",
+    "fall",
+    "griff",
+    "bruch",
+    "druck",
+    "stellung",
+    "teilung",
+    "ordnung",
+    "richtung",
+    "rechnung",
+    "lassung",
+    "setzung",
+    "wendung",
+    "arbeitung",
+    "haltung",
+    "stieg",
+    "schnitt",
+    "zahlung",
+    "satz",
+    "zug",
+    "gang",
+    "lage",
+    "sprache",
+    "wahl",
+    "bildung",
+    "sicherung",
+    "nutzung",
+    "legung",
+    "kehr",
+    "wand",
+    "weis",
+    "halt",
+    "stoss",
+    "hang",
+    "stall",
+    "schau",
+    "blick",
+    "tritt",
+    "flug",
+    "gleich",
+    "strahlung",
+}
 # Compounds whose parts mislead (Haus|halt, Voll|macht, Gut|achten), hand-checked; folded.
 LEXICALISED = ("haushalt", "vollmacht", "gutachten", "wirtschaft")
 DERIVED_SUFFIXES = ("ung", "ungen", "nis", "heit", "keit", "schaft", "tion", "ieren")
@@ -55,7 +129,7 @@ def fold(word: str) -> tuple[str, list[int]]:
     i = 0
     while i < len(lower):
         ch = lower[i]
-        if lower[i:i + 2] in _UMLAUT_DIGRAPHS and i > 0:
+        if lower[i : i + 2] in _UMLAUT_DIGRAPHS and i > 0:
             out.append(ch)
             where.append(i)
             i += 2
@@ -77,11 +151,16 @@ class Lexicon:
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The folded word lists (read once)."""
+
     def load(path):
         return path.read_text(encoding="utf-8").split()
+
     parts = load(PARTS_FILE)
-    return Lexicon(frozenset(fold(w)[0] for w in parts), frozenset(fold(w)[0] for w in load(STEMS_FILE)),
-                   frozenset(fold(w)[0] for w in parts if len(w) == MIN_PART))
+    return Lexicon(
+        frozenset(fold(w)[0] for w in parts),
+        frozenset(fold(w)[0] for w in load(STEMS_FILE)),
+        frozenset(fold(w)[0] for w in parts if len(w) == MIN_PART),
+    )
 
 
 def _cover(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, int]] | None:
@@ -105,20 +184,23 @@ def _cover(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, i
             for k, fuge in ends:
                 if k > n or (k == n and fuge) or (k < n and (k not in starts or (not noun and fuge))):
                     continue
-                cost = (count + 1, short + (j - i == MIN_PART), fugen + len(fuge and "s" + fuge[1:]),
-                        -(j - i))
+                cost = (count + 1, short + (j - i == MIN_PART), fugen + len(fuge and "s" + fuge[1:]), -(j - i))
                 if best[k] is None or cost < best[k][0]:
-                    best[k] = (cost, parts + ((i, j),))
+                    best[k] = (cost, (*parts, (i, j)))
     return list(best[n][1]) if best[n] is not None else None
 
 
 def _prefix_rest(part: str, lex: Lexicon) -> int | None:
     """Where the real part starts after a separable prefix (ab|wasser -> 2), when it is a noun of its own."""
     for p in PREFIXES:
-        rest = part[len(p):]
-        if (part.startswith(p) and len(rest) >= PREFIX_REST_MIN and rest in lex.parts
-                and not any(rest.startswith(d) and len(rest) - len(d) <= 2 for d in DERIVED_RESTS)
-                and not rest.endswith(DERIVED_SUFFIXES)):
+        rest = part[len(p) :]
+        if (
+            part.startswith(p)
+            and len(rest) >= PREFIX_REST_MIN
+            and rest in lex.parts
+            and not any(rest.startswith(d) and len(rest) - len(d) <= 2 for d in DERIVED_RESTS)
+            and not rest.endswith(DERIVED_SUFFIXES)
+        ):
             return len(p)
     return None
 
@@ -143,15 +225,22 @@ def _spans(word: str, lex: Lexicon, starts: frozenset[int]) -> list[tuple[int, i
     Faserausbau, Ausbau in Glasfaserausbau) but the whole word, and the real part after a prefix (Wasser in
     Abwasser)."""
     leaves = _leaves(word, lex, starts)
-    found = {(leaves[a][0], leaves[b][1]): None
-             for a in range(len(leaves)) for b in range(a, len(leaves)) if (a, b) != (0, len(leaves) - 1)}
+    found = {
+        (leaves[a][0], leaves[b][1]): None
+        for a in range(len(leaves))
+        for b in range(a, len(leaves))
+        if (a, b) != (0, len(leaves) - 1)
+    }
     for s, e in leaves:
         rest = _prefix_rest(word[s:e], lex)
         if rest is not None:
             found[(s + rest, e)] = None
     for s, e in list(found):  # Verkehrs|zeichen: also Verkehr, for stemmers that keep a genitive s
-        if e < len(word) and word[e - 1] == "s" and (word[s:e - 1] in lex.short or (
-                e - 1 - s > MIN_PART and word[s:e - 1] in lex.parts)):
+        if (
+            e < len(word)
+            and word[e - 1] == "s"
+            and (word[s : e - 1] in lex.short or (e - 1 - s > MIN_PART and word[s : e - 1] in lex.parts))
+        ):
             found[(s, e - 1)] = None
     return list(found)
 
@@ -258,5 +347,4 @@ def marked_snippet(text: str, start: int, end: int, chars: int, before: int = 80
     left = text.rfind(" ", 0, max(0, start - before)) + 1
     right = text.find(" ", max(end, left + chars - (end - start)))
     right = len(text) if right < 0 else right
-    return (f"{html.escape(text[left:start])}<b>{html.escape(text[start:end])}</b>"
-            f"{html.escape(text[end:right])}")
+    return f"{html.escape(text[left:start])}<b>{html.escape(text[start:end])}</b>{html.escape(text[end:right])}"

@@ -1,5 +1,6 @@
 """What the index holds per document: one entry per document (its current version's pages), rebuilt from the
 database in bulk, with the principals allowed to see it (the one access rule, `akten.access`)."""
+
 import bisect
 import zlib
 from collections import defaultdict
@@ -84,15 +85,31 @@ def index_docs_for(document_ids: Iterable[int]) -> list[IndexDoc]:
 
 def _index_docs_between(first: int, last: int) -> list[IndexDoc]:
     """Every document with first <= id <= last (range conditions: cheaper than long IN lists for reindex)."""
-    return _index_docs(Q(pk__gte=first, pk__lte=last), Q(document_id__gte=first, document_id__lte=last),
-                       Q(version__document_id__gte=first, version__document_id__lte=last))
+    return _index_docs(
+        Q(pk__gte=first, pk__lte=last),
+        Q(document_id__gte=first, document_id__lte=last),
+        Q(version__document_id__gte=first, version__document_id__lte=last),
+    )
 
 
 def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
     docs = list(
-        Document.objects.filter(doc_q).order_by("pk").values_list(
-            "pk", "akte_id", "akte__aktenzeichen", "akte__unit__kennzeichen", "title", "department__code",
-            "document_type", "date", "source", "source_pages", "created_by_id", "akte__lead_department__group_id")
+        Document.objects.filter(doc_q)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "akte_id",
+            "akte__aktenzeichen",
+            "akte__unit__kennzeichen",
+            "title",
+            "department__code",
+            "document_type",
+            "date",
+            "source",
+            "source_pages",
+            "created_by_id",
+            "akte__lead_department__group_id",
+        )
     )
     latest = {
         row["document_id"]: row["number"]
@@ -110,16 +127,26 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
     principals = document_principals_bulk((d[0], d[1], d[10], d[11]) for d in docs)
     az_cache: dict[str, tuple[str, ...]] = {}
     out = []
-    for (pk, akte_id, aktenzeichen, unit, title, dept, doc_type, on, source, source_pages, _created_by,
-         _group) in docs:
+    for pk, akte_id, aktenzeichen, unit, title, dept, doc_type, on, source, source_pages, _created_by, _group in docs:
         if aktenzeichen not in az_cache:
             az_cache[aktenzeichen] = az_keys(aktenzeichen)
-        out.append(IndexDoc(
-            document_id=pk, akte_id=akte_id, aktenzeichen=aktenzeichen, az_keys=az_cache[aktenzeichen], unit=unit,
-            title=normalize_text(title), department=dept, document_type=doc_type, year=on.year if on else None,
-            source=source, source_pages=source_pages or None, pages=tuple(pages.get(pk, ())),
-            principals=principals[pk],
-        ))
+        out.append(
+            IndexDoc(
+                document_id=pk,
+                akte_id=akte_id,
+                aktenzeichen=aktenzeichen,
+                az_keys=az_cache[aktenzeichen],
+                unit=unit,
+                title=normalize_text(title),
+                department=dept,
+                document_type=doc_type,
+                year=on.year if on else None,
+                source=source,
+                source_pages=source_pages or None,
+                pages=tuple(pages.get(pk, ())),
+                principals=principals[pk],
+            )
+        )
     return out
 
 

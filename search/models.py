@@ -1,4 +1,5 @@
 """Indexing outbox: written in the same transaction as the change, drained by the one indexer."""
+
 from django.db import models
 
 
@@ -14,6 +15,9 @@ class OutboxEntry(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return f"{self.op} Dokument {self.document_id}"
+
 
 class ReindexRun(models.Model):
     """A rebuild of the index into a new generation (tantivy directory / Elasticsearch index), resumable from
@@ -28,6 +32,9 @@ class ReindexRun(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return self.generation
+
 
 class ReindexCatchup(models.Model):
     """A document changed in the live index while a rebuild was under way: re-read before the swap."""
@@ -37,3 +44,6 @@ class ReindexCatchup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "document_id"], name="uniq_catchup_doc")]
+
+    def __str__(self):
+        return f"{self.run} Dokument {self.document_id}"

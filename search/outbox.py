@@ -1,5 +1,6 @@
 """Enqueue index changes. Call inside the transaction that makes the change (docs/architecture.md, "Where each rule
 lives": outbox)."""
+
 from collections.abc import Iterable
 
 from .models import OutboxEntry

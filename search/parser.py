@@ -1,5 +1,6 @@
 """The query syntax for people: words (all must match), "phrases", -exclusion, word~ (typo distance), and the
 filters az: dept: year: type:. Never fails: a syntax error is reported and the query still searches its words."""
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -43,8 +44,8 @@ def parse_query(text: str) -> ParsedQuery:
     text = unicodedata.normalize("NFC", text or "")
     if text.count('"') % 2:
         cut = text.rfind('"')
-        out.errors.append(f'unbalanced quote at position {cut + 1}: searched as plain words')
-        text = text[:cut] + " " + text[cut + 1:]
+        out.errors.append(f"unbalanced quote at position {cut + 1}: searched as plain words")
+        text = text[:cut] + " " + text[cut + 1 :]
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -61,12 +62,19 @@ def parse_query(text: str) -> ParsedQuery:
                 out.filters.append(Filter(key, value))
                 continue
             if key in FILTER_FIELDS:
-                reason = ("an exclusion of a filter is not supported" if negated
-                          else "needs a four-digit year" if key == "year" else "needs a value")
+                reason = (
+                    "an exclusion of a filter is not supported"
+                    if negated
+                    else "needs a four-digit year"
+                    if key == "year"
+                    else "needs a value"
+                )
                 out.errors.append(f"{name}:{value}: {reason}; filter ignored")
                 continue
-            out.errors.append(f"{name}:{value}: unknown field {name!r} (expected "
-                              f"{', '.join(f + ':' for f in FILTER_FIELDS)}); searched as words")
+            out.errors.append(
+                f"{name}:{value}: unknown field {name!r} (expected "
+                f"{', '.join(f + ':' for f in FILTER_FIELDS)}); searched as words"
+            )
             for word in _words(f"{name} {value}"):
                 (out.must_not if negated else out.must).append(Term(word))
             continue
@@ -77,11 +85,18 @@ def parse_query(text: str) -> ParsedQuery:
     return out
 
 
-def query_from_text(text: str, *, principals, filters=(), limit: int = 10, offset: int = 0,
-                    highlight: bool = True) -> tuple[SearchQuery, list[str]]:
+def query_from_text(
+    text: str, *, principals, filters=(), limit: int = 10, offset: int = 0, highlight: bool = True
+) -> tuple[SearchQuery, list[str]]:
     """The SearchQuery for a people's query string, restricted to `principals`; returns it with syntax notes."""
     parsed = parse_query(text)
-    query = SearchQuery(principals=tuple(principals), must=tuple(parsed.must), must_not=tuple(parsed.must_not),
-                        filters=tuple(parsed.filters) + tuple(filters), limit=limit, offset=offset,
-                        highlight=highlight)
+    query = SearchQuery(
+        principals=tuple(principals),
+        must=tuple(parsed.must),
+        must_not=tuple(parsed.must_not),
+        filters=tuple(parsed.filters) + tuple(filters),
+        limit=limit,
+        offset=offset,
+        highlight=highlight,
+    )
     return query, parsed.errors

@@ -1,5 +1,6 @@
 """The small query tree callers build and each backend compiles; callers never build native queries
 (docs/architecture.md, "Adding a search backend")."""
+
 from dataclasses import dataclass, field
 
 FACETS = ("department", "unit", "year", "document_type")

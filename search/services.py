@@ -1,5 +1,6 @@
 """Search writes and the search entry point: the single indexer (outbox drain), immediate removal, and
 permission-trimmed search. Reindex and drift checks live in `search/sync.py`."""
+
 from django.db import connection, transaction
 
 from akten.access import user_principals
@@ -56,23 +57,27 @@ def index_remove_documents(*, document_ids) -> None:
     get_backend().remove(ids)
 
 
-def search_documents(*, user, query: str, department: str | None = None, limit: int = 10,
-                     offset: int = 0) -> SearchResult:
+def search_documents(
+    *, user, query: str, department: str | None = None, limit: int = 10, offset: int = 0
+) -> SearchResult:
     """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
     `total` and facets count only visible documents), optionally to one department by code."""
     if not 0 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit: {limit} ist nicht erlaubt, erlaubt sind 0 bis {MAX_LIMIT} Treffer je Seite")
     if not 0 <= offset <= MAX_WINDOW - limit:
-        raise ValueError(f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - limit} (offset + limit "
-                         f"höchstens {MAX_WINDOW}); weiter hinten liegende Treffer bitte durch eine genauere Suche "
-                         "erreichen")
+        raise ValueError(
+            f"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - limit} (offset + limit "
+            f"höchstens {MAX_WINDOW}); weiter hinten liegende Treffer bitte durch eine genauere Suche "
+            "erreichen"
+        )
     extra = []
     if department:
         if not Department.objects.filter(code=department).exists():
             raise ValueError(f"unknown department {department!r}")
         extra.append(Filter("dept", department))
-    search_query, errors = query_from_text(query, principals=user_principals(user), filters=extra, limit=limit,
-                                           offset=offset)
+    search_query, errors = query_from_text(
+        query, principals=user_principals(user), filters=extra, limit=limit, offset=offset
+    )
     result = get_backend().search(search_query)
     result.errors = errors
     return result

@@ -1,5 +1,6 @@
 """Keeping the index and the database in step: reindex (resumable, bounded memory, generation swap) and the
 drift check behind `search_check`."""
+
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ def reindex_note_changes(*, document_ids) -> None:
         run = ReindexRun.objects.select_for_update().filter(finished_at__isnull=True).first()
         if run is not None:
             ReindexCatchup.objects.bulk_create(
-                [ReindexCatchup(run=run, document_id=d) for d in document_ids], ignore_conflicts=True,
+                [ReindexCatchup(run=run, document_id=d) for d in document_ids],
+                ignore_conflicts=True,
                 batch_size=1000,
             )
 
@@ -45,9 +47,15 @@ def _catch_up(backend, run: ReindexRun, batch_size: int) -> int:
         done += len(ids)
 
 
-def search_reindex(*, batch_size: int = 1000, commit_every: int = 20_000, restart: bool = False,
-                   progress: Callable[[int], None] | None = None, total_hint: Callable[[int], None] | None = None,
-                   stop_after: int | None = None) -> dict:
+def search_reindex(
+    *,
+    batch_size: int = 1000,
+    commit_every: int = 20_000,
+    restart: bool = False,
+    progress: Callable[[int], None] | None = None,
+    total_hint: Callable[[int], None] | None = None,
+    stop_after: int | None = None,
+) -> dict:
     """Rebuild the whole index into a new generation and swap it in. An interrupted run resumes after the last
     commit (every `commit_every` documents: each commit waits for the indexing threads, so rarer commits keep
     them busy while the next batch is read); documents changed meanwhile in the live index are re-read before
@@ -80,8 +88,7 @@ def _checkpoint(backend, run: ReindexRun, last_id: int, count: int) -> None:
     ReindexRun.objects.filter(pk=run.pk).update(last_document_id=run.last_document_id, indexed=run.indexed)
 
 
-def _rebuild(backend, run: ReindexRun, batch_size: int, commit_every: int, progress, total_hint,
-             stop_after) -> dict:
+def _rebuild(backend, run: ReindexRun, batch_size: int, commit_every: int, progress, total_hint, stop_after) -> dict:
     if total_hint:
         total_hint(Document.objects.filter(pk__gt=run.last_document_id).count())
     written = uncommitted = 0

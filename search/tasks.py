@@ -1,4 +1,5 @@
 """Celery task (with DMS_BROKER_URL): drain the outbox on a worker. Thin: the service does the work."""
+
 from celery import shared_task
 
 from .services import outbox_drain

@@ -1,4 +1,5 @@
 """The caseworker's search page: a few words in, the visible documents out, with snippet, page and facets."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -7,8 +8,12 @@ from .services import MAX_WINDOW, search_documents
 
 PAGE_SIZE = 20
 MAX_PAGE = MAX_WINDOW // PAGE_SIZE  # the search service pages no deeper than MAX_WINDOW hits
-FACET_LABELS = {"department": "Organisationseinheit", "unit": "Aktenplan", "year": "Jahr",
-                "document_type": "Dokumentart"}
+FACET_LABELS = {
+    "department": "Organisationseinheit",
+    "unit": "Aktenplan",
+    "year": "Jahr",
+    "document_type": "Dokumentart",
+}
 FACET_FILTER = {"department": "dept", "unit": "az", "year": "year", "document_type": "type"}
 
 
@@ -21,20 +26,28 @@ def search_page(request):
         page = 1
     capped = page > MAX_PAGE
     page = min(page, MAX_PAGE)
-    result = search_documents(user=request.user, query=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE) \
-        if q else None
+    result = search_documents(user=request.user, query=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE) if q else None
     facets = []
     if result is not None:
         for name in FACETS:
-            values = [{"value": f["value"], "count": f["count"], "refine": _refine(q, FACET_FILTER[name], f["value"])}
-                      for f in result.facets.get(name, [])[:12]]
+            values = [
+                {"value": f["value"], "count": f["count"], "refine": _refine(q, FACET_FILTER[name], f["value"])}
+                for f in result.facets.get(name, [])[:12]
+            ]
             if values:
                 facets.append({"label": FACET_LABELS[name], "values": values})
-    return render(request, "search/search.html", {
-        "q": q, "result": result, "facets": facets, "page": page,
-        "capped": result is not None and (capped or page == MAX_PAGE and page * PAGE_SIZE < result.total),
-        "has_next": result is not None and page < MAX_PAGE and page * PAGE_SIZE < result.total,
-    })
+    return render(
+        request,
+        "search/search.html",
+        {
+            "q": q,
+            "result": result,
+            "facets": facets,
+            "page": page,
+            "capped": result is not None and (capped or (page == MAX_PAGE and page * PAGE_SIZE < result.total)),
+            "has_next": result is not None and page < MAX_PAGE and page * PAGE_SIZE < result.total,
+        },
+    )
 
 
 def _refine(q: str, field: str, value) -> str:

@@ -1,4 +1,5 @@
 """Shared fixtures. Every test runs with its own data dir (object store, index) under tmp_path."""
+
 import os
 
 import pytest

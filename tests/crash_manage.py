@@ -4,6 +4,7 @@ The environment says where to fail, so the production code never reads it:
 - DMS_AUSSONDERUNG_STEP_DELAY=seconds: sleep at every fault point, so another process can kill it at any moment;
 - DMS_INGEST_FAULT=after_put:N: SIGKILL once the ingest writer has put the objects of the N-th document, before
   its rows commit."""
+
 import os
 import signal
 import sys

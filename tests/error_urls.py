@@ -1,4 +1,5 @@
 """The project's URLs plus views that fail on purpose, for the error-page tests (handler500 comes along)."""
+
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
@@ -14,5 +15,9 @@ def forbidden(request):
     raise PermissionDenied
 
 
-urlpatterns = [path("test-boom/", boom), path("api/test-boom/", boom), path("test-forbidden/", forbidden),
-               *project_urlpatterns]
+urlpatterns = [
+    path("test-boom/", boom),
+    path("api/test-boom/", boom),
+    path("test-forbidden/", forbidden),
+    *project_urlpatterns,
+]

@@ -1,10 +1,12 @@
 """The one access rule, property-based, end to end. Hypothesis generates users of every role combination (none,
 scan-only, caseworker, archivist, admin and mixes; zero to several departments; creators of documents in other
 departments), then grants (view, change), revokes, moves of the Federführung, membership and role changes and
-(de)activations, each either through the audited service or through the admin page that uses it. A small specification written here in plain Python (not the
+(de)activations, each either through the audited service or through the admin page that uses it. A small
+specification written here in plain Python (not the
 code under test) says what each user may see; the web pages (Akten list, Akte page, document download), the API
 (Akten and documents: list, detail, content), search (web and API: hits, totals, department facets), and
 `akten.access` (visible, changeable, Löschsperre) must all agree with it."""
+
 import re
 from collections import Counter
 
@@ -27,8 +29,11 @@ ROLES = ["scan", "caseworker", "archivist", "admin"]
 READING = {"caseworker", "archivist", "admin"}
 N_USERS, N_AKTEN, DOCS_PER_AKTE = 3, 4, 2
 N_DOCS = N_AKTEN * DOCS_PER_AKTE
-GRANTEES = [f"user{i}" for i in range(N_USERS)] + [f"dept:{d}" for d in DEPTS] + ["role:scan", "role:caseworker",
-                                                                                   "role:archivist"]
+GRANTEES = (
+    [f"user{i}" for i in range(N_USERS)]
+    + [f"dept:{d}" for d in DEPTS]
+    + ["role:scan", "role:caseworker", "role:archivist"]
+)
 
 
 def world():
@@ -44,24 +49,42 @@ def world():
     outbox_drain()
 
 
-users_st = st.lists(st.fixed_dictionaries({
-    "roles": st.sets(st.sampled_from(ROLES)),
-    "depts": st.sets(st.sampled_from(DEPTS)),
-}), min_size=N_USERS, max_size=N_USERS)
+users_st = st.lists(
+    st.fixed_dictionaries(
+        {
+            "roles": st.sets(st.sampled_from(ROLES)),
+            "depts": st.sets(st.sampled_from(DEPTS)),
+        }
+    ),
+    min_size=N_USERS,
+    max_size=N_USERS,
+)
 via_st = st.sampled_from(["service", "admin"])  # the audited service directly, or the admin page that uses it
 op_st = st.one_of(
-    st.tuples(st.just("access"), via_st, st.integers(0, N_AKTEN - 1), st.sampled_from(GRANTEES),
-              st.sampled_from(["view", "change", "none"])),
+    st.tuples(
+        st.just("access"),
+        via_st,
+        st.integers(0, N_AKTEN - 1),
+        st.sampled_from(GRANTEES),
+        st.sampled_from(["view", "change", "none"]),
+    ),
     st.tuples(st.just("move"), via_st, st.integers(0, N_AKTEN - 1), st.sampled_from(DEPTS)),
-    st.tuples(st.just("member"), via_st, st.integers(0, N_USERS - 1), st.sets(st.sampled_from(DEPTS)),
-              st.sets(st.sampled_from(ROLES))),
+    st.tuples(
+        st.just("member"),
+        via_st,
+        st.integers(0, N_USERS - 1),
+        st.sets(st.sampled_from(DEPTS)),
+        st.sets(st.sampled_from(ROLES)),
+    ),
     st.tuples(st.just("active"), via_st, st.integers(0, N_USERS - 1), st.booleans()),
 )
-scenario_st = st.fixed_dictionaries({
-    "users": users_st,
-    "creators": st.lists(st.one_of(st.none(), st.integers(0, N_USERS - 1)), min_size=N_DOCS, max_size=N_DOCS),
-    "ops": st.lists(op_st, max_size=8),
-})
+scenario_st = st.fixed_dictionaries(
+    {
+        "users": users_st,
+        "creators": st.lists(st.one_of(st.none(), st.integers(0, N_USERS - 1)), min_size=N_DOCS, max_size=N_DOCS),
+        "ops": st.lists(op_st, max_size=8),
+    }
+)
 
 
 class Spec:
@@ -98,8 +121,11 @@ class Spec:
     def akten(self, u) -> set[int]:
         if not self.users[u]["active"] or self.scan_only(u):
             return set()
-        return {a for a in range(N_AKTEN)
-                if self.lead[a] in self.users[u]["depts"] or self._granted(a, u, {"view", "change"})}
+        return {
+            a
+            for a in range(N_AKTEN)
+            if self.lead[a] in self.users[u]["depts"] or self._granted(a, u, {"view", "change"})
+        }
 
     def docs(self, u) -> set[int]:
         if not self.users[u]["active"]:
@@ -111,13 +137,17 @@ class Spec:
 
     def changeable(self, u) -> set[int]:
         own = "caseworker" in self.users[u]["roles"]
-        return {a for a in self.akten(u)
-                if (own and self.lead[a] in self.users[u]["depts"]) or self._granted(a, u, {"change"})}
+        return {
+            a
+            for a in self.akten(u)
+            if (own and self.lead[a] in self.users[u]["depts"]) or self._granted(a, u, {"change"})
+        }
 
     def may_hold(self, u, a) -> bool:
         user = self.users[u]
-        return user["active"] and ("archivist" in user["roles"] or (
-            "caseworker" in user["roles"] and self.lead[a] in user["depts"]))
+        return user["active"] and (
+            "archivist" in user["roles"] or ("caseworker" in user["roles"] and self.lead[a] in user["depts"])
+        )
 
 
 def apply_op(op, users, akten, admin, admin_client):
@@ -125,9 +155,13 @@ def apply_op(op, users, akten, admin, admin_client):
     kind, via, *args = op
     if kind == "access":
         a, grantee, level = args
-        target = ({"user": users[int(grantee[4:])]} if grantee.startswith("user")
-                  else {"group": Department.objects.get(code=grantee[5:]).group} if grantee.startswith("dept:")
-                  else {"group": role_group(grantee[5:])})
+        target = (
+            {"user": users[int(grantee[4:])]}
+            if grantee.startswith("user")
+            else {"group": Department.objects.get(code=grantee[5:]).group}
+            if grantee.startswith("dept:")
+            else {"group": role_group(grantee[5:])}
+        )
         if via == "admin":
             assert admin_pages.set_access(admin_client, akten[a], level=level, **target).status_code == 302
         else:
@@ -168,37 +202,47 @@ def observe(client, akten, docs):
     doc_index = {doc.pk: i for i, doc in enumerate(docs)}
     seen = {}
     page = client.get("/akten/")
-    seen["web list"] = ({akte_index[int(pk)] for pk in re.findall(r'href="/akten/(\d+)/"', page.content.decode())}
-                        if page.status_code == 200 else set())
+    seen["web list"] = (
+        {akte_index[int(pk)] for pk in re.findall(r'href="/akten/(\d+)/"', page.content.decode())}
+        if page.status_code == 200
+        else set()
+    )
     seen["web akte"] = {i for i, akte in enumerate(akten) if client.get(f"/akten/{akte.pk}/").status_code == 200}
     listed = set()
     for akte in akten:
         page = client.get(f"/akten/{akte.pk}/")
         if page.status_code == 200:
-            listed |= {doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/"',
-                                                           page.content.decode())}
+            listed |= {
+                doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/"', page.content.decode())
+            }
     seen["web akte documents"] = listed
-    seen["web download"] = {i for i, doc in enumerate(docs)
-                            if client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/").status_code == 200}
+    seen["web download"] = {
+        i for i, doc in enumerate(docs) if client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/").status_code == 200
+    }
     seen["api akten"] = {akte_index[a["id"]] for a in items(client.get("/api/akten/"))}
     seen["api akte"] = {i for i, akte in enumerate(akten) if client.get(f"/api/akten/{akte.pk}/").status_code == 200}
     seen["api documents"] = {doc_index[d["id"]] for d in items(client.get("/api/documents/"))}
-    seen["api document"] = {i for i, doc in enumerate(docs)
-                            if client.get(f"/api/documents/{doc.pk}/").status_code == 200}
-    seen["api download"] = {i for i, doc in enumerate(docs)
-                            if client.get(f"/api/documents/{doc.pk}/content/").status_code == 200}
+    seen["api document"] = {
+        i for i, doc in enumerate(docs) if client.get(f"/api/documents/{doc.pk}/").status_code == 200
+    }
+    seen["api download"] = {
+        i for i, doc in enumerate(docs) if client.get(f"/api/documents/{doc.pk}/content/").status_code == 200
+    }
     page = client.get("/suche/", {"q": "Vorgang"})
-    seen["web search"] = ({doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/"',
-                                                                 page.content.decode())}
-                          if page.status_code == 200 else set())
+    seen["web search"] = (
+        {doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/"', page.content.decode())}
+        if page.status_code == 200
+        else set()
+    )
     response = client.get("/api/search/", {"q": "Vorgang", "limit": 100})
     result = response.json() if response.status_code == 200 else {"hits": [], "total": 0, "facets": {}}
     seen["api search"] = {doc_index[h["document_id"]] for h in result["hits"]}
     return seen, result
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(scenario_st)
 def test_every_channel_agrees_with_the_rule(db, s):
     if not Department.objects.filter(code=DEPTS[0]).exists():
@@ -208,9 +252,11 @@ def test_every_channel_agrees_with_the_rule(db, s):
     spec = Spec(s)
     with transaction.atomic():
         admin = user_upsert(username="admin-p", roles=["admin"])
-        users = [user_upsert(username=f"user{i}", departments=sorted(u["depts"]), roles=sorted(u["roles"]))
-                 for i, u in enumerate(s["users"])]
-        for doc, creator in zip(docs, s["creators"]):  # user N ingested this one (in any department)
+        users = [
+            user_upsert(username=f"user{i}", departments=sorted(u["depts"]), roles=sorted(u["roles"]))
+            for i, u in enumerate(s["users"])
+        ]
+        for doc, creator in zip(docs, s["creators"], strict=False):  # user N ingested this one (in any department)
             if creator is not None:
                 Document.objects.filter(pk=doc.pk).update(created_by=users[creator])
         outbox_enqueue(document_ids=[d.pk for d in docs])
@@ -226,8 +272,9 @@ def test_every_channel_agrees_with_the_rule(db, s):
             want_akten, want_docs = spec.akten(u), spec.docs(u)
             who = (u, spec.users[u])
             assert {akten.index(a) for a in access.akten_visible(user)} == want_akten, who
-            assert {i for i, d in enumerate(docs) if access.documents_visible(user).filter(pk=d.pk).exists()} \
-                == want_docs, who
+            assert {
+                i for i, d in enumerate(docs) if access.documents_visible(user).filter(pk=d.pk).exists()
+            } == want_docs, who
             assert {akten.index(a) for a in access.akten_changeable(user)} == spec.changeable(u), who
             assert [access.may_hold(user, a) for a in akten] == [spec.may_hold(u, a) for a in range(N_AKTEN)], who
             client = Client()
@@ -236,8 +283,14 @@ def test_every_channel_agrees_with_the_rule(db, s):
             for channel in ("web list", "web akte", "api akten", "api akte"):
                 assert seen[channel] == want_akten, (channel, who)
             assert seen["web akte documents"] == {d for d in want_docs if d // DOCS_PER_AKTE in want_akten}, who
-            for channel in ("web download", "api documents", "api document", "api download", "web search",
-                            "api search"):
+            for channel in (
+                "web download",
+                "api documents",
+                "api document",
+                "api download",
+                "web search",
+                "api search",
+            ):
                 assert seen[channel] == want_docs, (channel, who)
             assert result["total"] == len(want_docs), who
             # facets count visible documents only: by lead department (moves change it), by Aktenplan unit (not)

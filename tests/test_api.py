@@ -1,4 +1,5 @@
 """REST API: deny by default, only selector results, and every content read is audited."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -108,8 +109,10 @@ def test_content_with_an_unknown_which_is_a_400_naming_it(org, setup):
     assert response.status_code == 400 and "'scan' ist nicht erlaubt" in response.json()["which"]
 
 
-@pytest.mark.parametrize("url", ["/api/akten/0.5/", "/api/documents/x/", "/api/documents/null,null/content/",
-                                 "/api/documents/-1e-5/content/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/api/akten/0.5/", "/api/documents/x/", "/api/documents/null,null/content/", "/api/documents/-1e-5/content/"],
+)
 def test_a_malformed_id_is_the_apis_json_404_not_a_500_or_an_html_page(org, setup, url):
     response = _client(org.anna).get(url)
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
@@ -122,8 +125,7 @@ def test_schema_documents_the_error_answers_of_each_operation():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert set(paths["/api/akten/"]["get"]["responses"]) == {"200", "400", "401", "429"}
     assert set(paths["/api/akten/{id}/"]["get"]["responses"]) == {"200", "401", "404", "429"}
-    assert set(paths["/api/documents/{id}/content/"]["get"]["responses"]) == {"200", "400", "401", "404", "429",
-                                                                             "500"}
+    assert set(paths["/api/documents/{id}/content/"]["get"]["responses"]) == {"200", "400", "401", "404", "429", "500"}
     offset = next(p for p in paths["/api/documents/"]["get"]["parameters"] if p["name"] == "offset")
     assert offset["schema"] == {"type": "integer", "minimum": 0, "maximum": 1_000_000}
 
@@ -138,10 +140,12 @@ def test_document_detail_shows_filing_versions_and_page_counts_to_those_who_may_
     doc = factories.document(a63, "Bauantrag mit Plänen", vorgang=vorgang, pages=3)
     second = DocumentVersion.objects.create(document=doc, number=2, original=doc.versions.get().original)
     body = _client(org.anna).get(f"/api/documents/{doc.pk}/").json()
-    assert (body["akte_id"], body["vorgang"], body["aktenzeichen"]) == (a63.pk, "Baugenehmigungsverfahren",
-                                                                      a63.aktenzeichen)
-    assert [(v["number"], v["pages"], v["has_scan_record"]) for v in body["versions"]] == [(1, 3, False),
-                                                                                          (2, 0, False)]
+    assert (body["akte_id"], body["vorgang"], body["aktenzeichen"]) == (
+        a63.pk,
+        "Baugenehmigungsverfahren",
+        a63.aktenzeichen,
+    )
+    assert [(v["number"], v["pages"], v["has_scan_record"]) for v in body["versions"]] == [(1, 3, False), (2, 0, False)]
     assert body["pages"] == 0  # the current version is the newest
     first = body["versions"][0]
     assert first["original"]["sha256"] == second.original.sha256 and first["rendition"] is None

@@ -1,6 +1,7 @@
 """Interactive API documentation at /api/docs/: Swagger UI from this server's own static files (no CDN, no network
 at run time), with no inline script, so it works under the site's Content-Security-Policy; it reads the schema
 from /api/schema/, whose title and description are German."""
+
 import os
 import re
 
@@ -34,9 +35,11 @@ def test_schema_is_german_and_declares_the_token_scheme(db):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-                    reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed")
-def test_swagger_ui_renders_the_operations_in_chromium_without_csp_violations(browser, live_server):  # noqa: F811
+@pytest.mark.skipif(
+    not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
+    reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed",
+)
+def test_swagger_ui_renders_the_operations_in_chromium_without_csp_violations(browser, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -45,6 +48,7 @@ def test_swagger_ui_renders_the_operations_in_chromium_without_csp_violations(br
     paths = {e.text.replace("\u200b", "") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/api/akten/", "/api/documents/{id}/content/", "/api/search/"} <= paths
     assert "eAkte API" in browser.find_element(By.CSS_SELECTOR, ".info .title").text
-    refused = [entry["message"] for entry in browser.get_log("browser")
-               if "Content Security Policy" in entry["message"]]
+    refused = [
+        entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
     assert refused == []

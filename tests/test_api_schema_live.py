@@ -5,6 +5,7 @@ check runs — no 500, no undocumented status code, content type, header or resp
 refused, schema-violating requests rejected — except `positive_data_acceptance`: the search's offset bound
 depends on `limit` (offset + limit at most 10,000), which OpenAPI cannot state, so a schema-valid offset of 9,999
 with the default limit is rightly a 400. Bounded (fixed seed, 60 examples per operation and phase): ~60 s."""
+
 import re
 import subprocess
 import sys
@@ -31,10 +32,31 @@ def demo_token(transactional_db, settings):
 @pytest.mark.slow  # a minute of generated requests: `make test` runs it, `make test-fast` leaves it out
 def test_schemathesis_finds_no_500_and_nothing_undocumented(live_server, demo_token, tmp_path):
     run = subprocess.run(
-        [str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/", "--header", f"Authorization: Token {demo_token}",
-         "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", "60", "--seed", "1",
-         "--workers", "1", "--request-timeout", "30", "--no-color"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)  # its .schemathesis/ cache stays out of the tree
+        [
+            str(SCHEMATHESIS),
+            "run",
+            f"{live_server.url}/api/schema/",
+            "--header",
+            f"Authorization: Token {demo_token}",
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--max-examples",
+            "60",
+            "--seed",
+            "1",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
+            "--no-color",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # its .schemathesis/ cache stays out of the tree
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-2000:]
     assert "Tested: 7" in run.stdout  # every operation was exercised
     assert re.search(r"(\d+) generated, \1 passed", run.stdout)

@@ -1,6 +1,7 @@
 """API tokens for Fachverfahren: issued and withdrawn only through the audited service (command and admin); a token
 user sees exactly what the one access rule lets the same user see on the web; a wrong token is refused with one
 German answer, counted by django-axes and locks the address out like wrong passwords do."""
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -74,11 +75,12 @@ def test_command_refuses_unknown_and_deactivated_users_in_german(org, run_comman
 
 def test_anonymous_call_is_a_401_naming_the_token_scheme(setup):
     response = APIClient().get("/api/akten/")
-    assert response.status_code == 401 and response["WWW-Authenticate"] == 'Token'
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
 
 
-@pytest.mark.parametrize("header", ["Token " + "0" * 40, "Token kurz", "Token a b", "Token \x00" + "a" * 39,
-                                    "Token " + "ä" * 40, "Token"])
+@pytest.mark.parametrize(
+    "header", ["Token " + "0" * 40, "Token kurz", "Token a b", "Token \x00" + "a" * 39, "Token " + "ä" * 40, "Token"]
+)
 def test_every_bad_token_gets_the_same_answer_and_no_500(org, header):
     response = APIClient(HTTP_AUTHORIZATION=header).get("/api/akten/")
     assert response.status_code == 401 and response.json() == {"detail": REFUSED}

@@ -1,6 +1,7 @@
 """A real browser (Debian's headless Chromium through chromedriver) against the live server: a caseworker logs
 in with the form, sees the Akten of their department and not another department's, opens one and sees its
 documents and Löschsperre; another department's Akte is not found."""
+
 import os
 import shutil
 import tempfile
@@ -11,10 +12,13 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(
-    not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-    reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed (apt-get install chromium chromium-driver)",
-)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
+        reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed (apt-get install chromium chromium-driver)",
+    ),
+]
 
 
 @pytest.fixture
@@ -25,9 +29,19 @@ def browser():
     profile = tempfile.mkdtemp(prefix="eakte-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=de-DE"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+        "--lang=de-DE",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -61,8 +75,10 @@ def click_and_wait(browser, element, path: str):
     element.click()
 
     def arrived(driver):
-        return driver.current_url.split("?")[0].endswith(path) and \
-            driver.execute_script("return document.readyState") == "complete"
+        return (
+            driver.current_url.split("?")[0].endswith(path)
+            and driver.execute_script("return document.readyState") == "complete"
+        )
 
     WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,)).until(arrived)
 

@@ -2,6 +2,7 @@
 Elasticsearch node, S3 through the `minio` client against moto's S3 server, Celery workers on Redis, gunicorn with
 whitenoise and DEBUG off. A scan batch is ingested (pages done by the Celery workers), found over HTTP by a
 caseworker, and a disposal round trip runs through the commands against the same cluster."""
+
 import base64
 import json
 import os
@@ -46,10 +47,23 @@ def read_env(path: Path) -> dict:
 def cluster(tmp_path_factory):
     data = tmp_path_factory.mktemp("cluster")
     port = free_port()
-    log = open(data / "cluster.log", "w")
-    proc = subprocess.Popen([ROOT / "tools" / "cluster.sh", "--port", str(port), "--data", data, "--db",
-                             f"eakte_smoke_{uuid.uuid4().hex[:8]}", "--no-demo"], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(data / "cluster.log", "w")  # noqa: SIM115  (closed when the cluster stops)
+    proc = subprocess.Popen(
+        [
+            ROOT / "tools" / "cluster.sh",
+            "--port",
+            str(port),
+            "--data",
+            data,
+            "--db",
+            f"eakte_smoke_{uuid.uuid4().hex[:8]}",
+            "--no-demo",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while "cluster: ready" not in (data / "cluster.log").read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -63,8 +77,14 @@ def cluster(tmp_path_factory):
 
 
 def manage(cluster, *args) -> dict:
-    done = subprocess.run([sys.executable, "manage.py", *args, "--json"], cwd=ROOT, env=cluster["env"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args, "--json"],
+        cwd=ROOT,
+        env=cluster["env"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, f"manage.py {' '.join(map(str, args))}: {done.stderr[-3000:]}"
     return json.loads(done.stdout)
 
@@ -96,7 +116,8 @@ def test_ingest_search_and_disposal_on_the_production_like_cluster(cluster, tmp_
     scans.mkdir()
     word = "Quarzsandgrube"
     synth.text_page(f"Genehmigung der {word} am Mühlenweg. " + synth.german_text(3, 2), dpi=150, seed=3).save(
-        scans / "seite1.png", dpi=(150, 150))
+        scans / "seite1.png", dpi=(150, 150)
+    )
     synth.text_page(synth.german_text(4, 3), dpi=150, seed=4).save(scans / "seite2.png", dpi=(150, 150))
     result = manage(cluster, "ingest", scans, "--akte", "63.10.02-1998/0042", "--user", "scan")
     assert result["errors"] == [] and {d["status"] for d in result["documents"]} == {"stored"}

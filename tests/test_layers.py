@@ -6,6 +6,7 @@ The imports that run against the layering today are listed below, each with why 
 shrink: a new import against the layering fails the first test, and an entry that no longer occurs fails the second
 (remove it). The restructure of issue 14 (kernel and records split, the outbox in the kernel, one document service)
 empties it. Migration dependencies between apps are checked the same way."""
+
 import ast
 import re
 from pathlib import Path
@@ -20,16 +21,16 @@ KNOWN_IMPORTS = {
     ("dms.selectors", "akten"): "document reads are filtered by the access rule (Document belongs in records)",
     ("dms.selectors", "akten.access"): "document reads are filtered by the access rule (Document belongs in records)",
     ("dms.services", "akten.access"): "a user's role change re-indexes the documents whose principals name the user "
-                                      "(documents_affected_by_user; Document belongs in records)",
+    "(documents_affected_by_user; Document belongs in records)",
     # The outbox table is in search; the target puts it in the kernel, so every layer may enqueue.
     ("dms.services", "search.outbox"): "user changes re-index the user's documents (outbox belongs in the kernel)",
     ("dms.admin", "search.outbox"): "document edits and deletes in the admin re-index (outbox belongs in the kernel)",
     ("akten.services", "search.outbox"): "Akte changes re-index its documents (outbox belongs in the kernel)",
     ("akten.aussonderung.destroy", "search.outbox"): "destruction queues index deletes (outbox belongs in the kernel)",
     ("scan_ingest.redo", "search.outbox"): "re-OCR queues the new text (search and ingest share a layer; outbox to "
-                                           "the kernel)",
+    "the kernel)",
     ("scan_ingest.writer", "search.outbox"): "ingest queues new documents (search and ingest share a layer; outbox "
-                                             "to the kernel)",
+    "to the kernel)",
     # The admin of dms guards documents in held Akten and groups that carry Akte grants; the admin belongs in web.
     ("dms.admin", "akten.admin"): "the document admin reuses HoldGuardAdmin and ReadOnlyAdmin (admin belongs in web)",
     ("dms.admin", "akten.models"): "a group holding an Akte grant is not deleted (admin belongs in web)",
@@ -43,7 +44,7 @@ KNOWN_IMPORTS = {
 # (app, migration) depends on (app, migration) -> why
 KNOWN_MIGRATION_DEPENDENCIES = {
     ("dms", "0001_initial", "akten", "0001_initial"): "Document.akte points at akten.Akte while Akte.lead_department "
-                                                      "points at dms.Department (Document belongs in records)",
+    "points at dms.Department (Document belongs in records)",
 }
 
 
@@ -89,7 +90,8 @@ def _violations() -> dict[tuple[str, str], list[str]]:
 def test_no_new_import_runs_against_the_layering():
     new = {pair: where for pair, where in _violations().items() if pair not in KNOWN_IMPORTS}
     assert not new, "imports against the layering (kernel <- records <- search/ingest <- web):\n" + "\n".join(
-        f"  {a} imports {b} at {', '.join(where)}" for (a, b), where in sorted(new.items()))
+        f"  {a} imports {b} at {', '.join(where)}" for (a, b), where in sorted(new.items())
+    )
 
 
 def test_known_exceptions_still_exist():

@@ -1,6 +1,7 @@
 """Safe defaults: DEBUG off unless asked for, static files and German error pages without it, a 500 with an error
 id that is also logged, a debug page that shows no secret, login throttling with lockout (web, admin, API basic
 auth) that is audited, security headers, and `check --deploy` clean in the production profile."""
+
 import base64
 import os
 import re
@@ -21,9 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def _settings_in_subprocess(env: dict, expr: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DMS_")}
     done = subprocess.run(
-        [sys.executable, "-c", f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
-                               f" django.setup(); from django.conf import settings; print({expr})"],
-        cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+            f" django.setup(); from django.conf import settings; print({expr})",
+        ],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -90,8 +100,7 @@ def test_debug_page_hides_connection_urls_with_secrets(org, settings):
 
 
 def _fail(client, url, username, times, **extra):
-    return [client.post(url, {"username": username, "password": "falsch"}, **extra).status_code
-            for _ in range(times)]
+    return [client.post(url, {"username": username, "password": "falsch"}, **extra).status_code for _ in range(times)]
 
 
 @pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
@@ -129,23 +138,36 @@ def test_pages_carry_a_content_security_policy(client, org):
 
 def test_tls_setting_switches_on_secure_cookies_and_hsts(tmp_path):
     env = {"DMS_DATA_DIR": str(tmp_path), "DMS_TLS": "1"}
-    expr = ("(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT, "
-            "settings.SECURE_HSTS_SECONDS)")
+    expr = (
+        "(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT, "
+        "settings.SECURE_HSTS_SECONDS)"
+    )
     assert _settings_in_subprocess(env, expr) == "(True, True, True, 31536000)"
     assert _settings_in_subprocess({"DMS_DATA_DIR": str(tmp_path)}, expr) == "(False, False, False, 0)"
 
 
 def _check_deploy(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DMS_")}
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_in_the_production_profile(tmp_path):
     key = tmp_path / "anchor.key"
     key.write_bytes(os.urandom(48))
-    production = {"DMS_DATA_DIR": str(tmp_path), "DMS_TLS": "1", "DMS_SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
-                  "DMS_ALLOWED_HOSTS": "eakte.stadt.example", "DMS_AUDIT_ANCHOR_KEY_FILE": str(key)}
+    production = {
+        "DMS_DATA_DIR": str(tmp_path),
+        "DMS_TLS": "1",
+        "DMS_SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
+        "DMS_ALLOWED_HOSTS": "eakte.stadt.example",
+        "DMS_AUDIT_ANCHOR_KEY_FILE": str(key),
+    }
     done = _check_deploy(production)
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
@@ -155,8 +177,16 @@ def test_check_deploy_is_clean_in_the_production_profile(tmp_path):
         assert warning in embedded.stderr
 
 
-@pytest.mark.parametrize("url", ["/api/documents/?akte=%00", "/api/akten/?state=x%00", "/akten/?q=%00",
-                                 "/api/search/?q=x&department=%00", "/suche/?q=%00"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/documents/?akte=%00",
+        "/api/akten/?state=x%00",
+        "/akten/?q=%00",
+        "/api/search/?q=x&department=%00",
+        "/suche/?q=%00",
+    ],
+)
 def test_a_nul_character_in_a_parameter_is_a_400_naming_it(client, org, url):
     """PostgreSQL cannot compare strings holding NUL: passed on to a filter, they ended in a 500 there."""
     client.force_login(org.anna)

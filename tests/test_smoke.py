@@ -1,4 +1,5 @@
 """The foundation fits together: the org and Aktenplan build through the services, and Akten get their unit."""
+
 import pytest
 
 from tests import factories

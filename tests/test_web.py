@@ -1,5 +1,6 @@
 """The web shell: login, "Meine Akten" lists only permitted Akten, another department's Akte is a 404, the detail
 page shows documents, holds and the retention state; `demo_setup` gives working demo logins and is idempotent."""
+
 import json
 from datetime import date
 
@@ -88,8 +89,17 @@ def test_other_departments_akte_is_not_found(client, org, akten):
 def test_detail_shows_documents_holds_and_retention(client, org, akten):
     bau, _ = akten
     page = login(client, org.anna).get(f"/akten/{bau.pk}/").content.decode()
-    for text in ("Neubau Gartenweg 12", "Bauantrag", "03.03.1998", "Rechtsstreit VG 2 K 123/24",
-                 "30 Jahre", "31.12.2030", "01.08.2000", "archivwürdig", "63 Bauordnungsamt"):
+    for text in (
+        "Neubau Gartenweg 12",
+        "Bauantrag",
+        "03.03.1998",
+        "Rechtsstreit VG 2 K 123/24",
+        "30 Jahre",
+        "31.12.2030",
+        "01.08.2000",
+        "archivwürdig",
+        "63 Bauordnungsamt",
+    ):
         assert text in page, text
 
 

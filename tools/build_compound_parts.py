@@ -14,34 +14,179 @@ are nouns in Wiktionary but syllables in compounds) and the syllable-like nouns 
 
 The generated list is committed (CC BY-SA 4.0 allows it with attribution; search/lexicon/README.md).
 """
+
 import argparse
 import csv
 from pathlib import Path
 
 LEXICON = Path(__file__).resolve().parents[1] / "search" / "lexicon"
 # Rows that are names, places or abbreviations (a common noun of the same spelling has its own row).
-SKIP_POS = {"Toponym", "Vorname", "Nachname", "Eigenname", "Abkürzung", "Buchstabe", "Symbol", "Straßenname",
-            "Affix", "Suffix", "Gebundenes Lexem", "Wortverbindung", "Redewendung", "Grußformel", "Geflügeltes Wort",
-            "Partikel", "Deklinierte Form"}
+SKIP_POS = {
+    "Toponym",
+    "Vorname",
+    "Nachname",
+    "Eigenname",
+    "Abkürzung",
+    "Buchstabe",
+    "Symbol",
+    "Straßenname",
+    "Affix",
+    "Suffix",
+    "Gebundenes Lexem",
+    "Wortverbindung",
+    "Redewendung",
+    "Grußformel",
+    "Geflügeltes Wort",
+    "Partikel",
+    "Deklinierte Form",
+}
 # Three-letter nouns that are real compound parts (Bauamt, Radweg, Amtsrat...); every other three-letter word
 # is more often a syllable than a part.
-SHORT_PARTS = {"amt", "bau", "rat", "weg", "hof", "bad", "tal", "zug", "tag", "ort", "see", "eis", "gas", "tor",
-               "tür", "uhr", "rad", "kur", "not", "maß", "fuß", "ehe", "bus", "gut", "art", "akt", "eid", "mut",
-               "tee", "zoo", "kai", "abo", "lob", "bär", "ski", "hut", "buß", "geh"}
+SHORT_PARTS = {
+    "amt",
+    "bau",
+    "rat",
+    "weg",
+    "hof",
+    "bad",
+    "tal",
+    "zug",
+    "tag",
+    "ort",
+    "see",
+    "eis",
+    "gas",
+    "tor",
+    "tür",
+    "uhr",
+    "rad",
+    "kur",
+    "not",
+    "maß",
+    "fuß",
+    "ehe",
+    "bus",
+    "gut",
+    "art",
+    "akt",
+    "eid",
+    "mut",
+    "tee",
+    "zoo",
+    "kai",
+    "abo",
+    "lob",
+    "bär",
+    "ski",
+    "hut",
+    "buß",
+    "geh",
+}
 # Nouns that are syllables, suffixes or prepositions far more often than compound parts (hand-checked against
 # the words they falsely split: Stel-lung, Ort-schaft, Gut-achten, Ordnung-samt, Unter-kunft).
-NOT_PARTS = {"gung", "tung", "rung", "ster", "erin", "ling", "nung", "heit", "keit", "tion", "ente", "ende",
-             "erei", "ehre", "igung", "ierung", "chen", "lein", "ungen", "ismus", "ität", "iker", "ismen", "aner",
-             "ianer", "ante", "elle", "ette", "ator", "schaft", "schaften", "achten", "samt", "samte", "samtes",
-             "unter", "untern", "ober", "obern", "wider", "neben", "lung", "eilung", "ungs"}
+NOT_PARTS = {
+    "gung",
+    "tung",
+    "rung",
+    "ster",
+    "erin",
+    "ling",
+    "nung",
+    "heit",
+    "keit",
+    "tion",
+    "ente",
+    "ende",
+    "erei",
+    "ehre",
+    "igung",
+    "ierung",
+    "chen",
+    "lein",
+    "ungen",
+    "ismus",
+    "ität",
+    "iker",
+    "ismen",
+    "aner",
+    "ianer",
+    "ante",
+    "elle",
+    "ette",
+    "ator",
+    "schaft",
+    "schaften",
+    "achten",
+    "samt",
+    "samte",
+    "samtes",
+    "unter",
+    "untern",
+    "ober",
+    "obern",
+    "wider",
+    "neben",
+    "lung",
+    "eilung",
+    "ungs",
+}
 # Heads that occur only inside compounds (Stellungnahme, Kenntnisnahme), hand-checked.
 HEADS = {"nahme", "nahmen"}
 # Adjectives and stems that begin compounds but are no nouns (hand-checked).
-FIRST_PARTS = {"groß", "klein", "alt", "neu", "hoch", "tief", "frei", "fern", "nah", "lang", "kurz",
-               "breit", "gesamt", "sonder", "haupt", "privat", "sozial", "solar", "online", "digital",
-               "zentral", "regional", "kommunal", "bundes", "landes", "staats", "fach", "schnell", "dauer",
-               "gleich", "mehr", "eigen", "fremd", "halb", "jung", "früh", "spät", "rück", "leit", "impf", "geh",
-               "buß", "trink", "lösch", "förder", "melde", "sterbe", "wohn", "fahr", "park", "turn", "halte"}
+FIRST_PARTS = {
+    "groß",
+    "klein",
+    "alt",
+    "neu",
+    "hoch",
+    "tief",
+    "frei",
+    "fern",
+    "nah",
+    "lang",
+    "kurz",
+    "breit",
+    "gesamt",
+    "sonder",
+    "haupt",
+    "privat",
+    "sozial",
+    "solar",
+    "online",
+    "digital",
+    "zentral",
+    "regional",
+    "kommunal",
+    "bundes",
+    "landes",
+    "staats",
+    "fach",
+    "schnell",
+    "dauer",
+    "gleich",
+    "mehr",
+    "eigen",
+    "fremd",
+    "halb",
+    "jung",
+    "früh",
+    "spät",
+    "rück",
+    "leit",
+    "impf",
+    "geh",
+    "buß",
+    "trink",
+    "lösch",
+    "förder",
+    "melde",
+    "sterbe",
+    "wohn",
+    "fahr",
+    "park",
+    "turn",
+    "halte",
+}
 
 
 def rows(csv_path: Path):
@@ -68,6 +213,7 @@ def build(csv_path: Path) -> tuple[list[str], list[str]]:
 
     def keep(w):
         return (len(w) >= 4 or w in SHORT_PARTS) and w not in NOT_PARTS and w.isalpha()
+
     nouns = {w for w in nouns if keep(w)}
     return sorted(nouns), sorted(w for w in stems if keep(w) and w not in nouns)
 
@@ -79,9 +225,10 @@ def main():
     args = ap.parse_args()
     if args.csv is None:
         from german_nouns.config import CSV_FILE_PATH
+
         args.csv = Path(CSV_FILE_PATH)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, words in zip(("de_compound_parts.txt", "de_compound_stems.txt"), build(args.csv)):
+    for name, words in zip(("de_compound_parts.txt", "de_compound_stems.txt"), build(args.csv), strict=False):
         (args.out / name).write_text("".join(w + "\n" for w in words), encoding="utf-8")
         print(f"{args.out / name}: {len(words):,} words")
 

@@ -18,15 +18,27 @@ class AkteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Akte
-        fields = ["id", "uuid", "aktenzeichen", "title", "department", "kennzeichen", "vertraulichkeit", "state",
-                  "opened_on", "zda_date", "aufbewahrungsende", "aussonderungsart"]
+        fields = [
+            "id",
+            "uuid",
+            "aktenzeichen",
+            "title",
+            "department",
+            "kennzeichen",
+            "vertraulichkeit",
+            "state",
+            "opened_on",
+            "zda_date",
+            "aufbewahrungsende",
+            "aussonderungsart",
+        ]
 
 
 class AkteDetailSerializer(AkteSerializer):
     holds = serializers.SerializerMethodField()
 
     class Meta(AkteSerializer.Meta):
-        fields = AkteSerializer.Meta.fields + ["holds"]
+        fields = [*AkteSerializer.Meta.fields, "holds"]
 
     def get_holds(self, akte) -> list[dict]:
         return HoldSerializer(akte.holds.filter(released_at__isnull=True), many=True).data

@@ -4,6 +4,7 @@
 2. stored objects no remaining row references, deleted from the store (threads), then their rows;
 3. index entries removed at once; 4. items `destroyed`/`transferred` with the object results.
 Steps 2-4 are idempotent and repeated for `removing` items after a crash; step 1 is all or nothing."""
+
 import functools
 import json
 from collections import Counter
@@ -18,7 +19,8 @@ from dms.models import Document, DocumentVersion, Page, StoredObject
 from dms.storage import ObjectLocked, get_storage
 from search.outbox import outbox_enqueue
 
-from ..models import Akte, AkteState, DisposalItem, DisposalItemState as S, DisposalRun, Hold, Tombstone, Vorgang
+from ..models import Akte, AkteState, DisposalItem, DisposalRun, Hold, Tombstone, Vorgang
+from ..models import DisposalItemState as S
 from . import DisposalError
 from .records import AkteRecord
 from .selectors import akte_records
@@ -45,15 +47,17 @@ def skip_held(item: DisposalItem, by, note: str) -> None:
 
 def _reverse_relations(model) -> list:
     """Every relation pointing at `model`, including hidden ones (related_name="+")."""
-    return [f for f in model._meta.get_fields(include_hidden=True) if f.is_relation and f.auto_created
-            and not f.concrete]
+    return [
+        f for f in model._meta.get_fields(include_hidden=True) if f.is_relation and f.auto_created and not f.concrete
+    ]
 
 
 @functools.cache
 def _bulk_deletable() -> bool:
     """Pages and versions may skip the ORM's collector only while nothing but Page.version points at them."""
-    return ([r.field for r in _reverse_relations(DocumentVersion)] == [Page._meta.get_field("version")]
-            and not _reverse_relations(Page))
+    return [r.field for r in _reverse_relations(DocumentVersion)] == [
+        Page._meta.get_field("version")
+    ] and not _reverse_relations(Page)
 
 
 def _delete_rows(model, field: str, ids: list) -> None:
@@ -67,22 +71,40 @@ def _delete_rows(model, field: str, ids: list) -> None:
 
 def _contents(rec: AkteRecord) -> dict:
     def dok(d, vorgang=None):
-        return {"uuid": d.uuid, "title": d.title, "date": d.date, "type": d.document_type, "vorgang": vorgang,
-                "versions": [{"number": v.number, "objects": [
-                    {"role": f.role, "sha256": f.sha256, "size": f.size, "media_type": f.media_type}
-                    for f in v.files]} for v in d.versions]}
+        return {
+            "uuid": d.uuid,
+            "title": d.title,
+            "date": d.date,
+            "type": d.document_type,
+            "vorgang": vorgang,
+            "versions": [
+                {
+                    "number": v.number,
+                    "objects": [
+                        {"role": f.role, "sha256": f.sha256, "size": f.size, "media_type": f.media_type}
+                        for f in v.files
+                    ],
+                }
+                for v in d.versions
+            ],
+        }
 
-    contents = {"vorgaenge": [{"uuid": v.uuid, "title": v.title} for v in rec.vorgaenge],
-                "dokumente": [dok(d) for d in rec.dokumente]
-                + [dok(d, v.uuid) for v in rec.vorgaenge for d in v.dokumente]}
+    contents = {
+        "vorgaenge": [{"uuid": v.uuid, "title": v.title} for v in rec.vorgaenge],
+        "dokumente": [dok(d) for d in rec.dokumente] + [dok(d, v.uuid) for v in rec.vorgaenge for d in v.dokumente],
+    }
     return json.loads(json.dumps(contents, default=str))
 
 
 @transaction.atomic
 def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
     """Step 1 for the batch's `evaluated` items: all or nothing, so no Akte is ever half destroyed."""
-    items = list(DisposalItem.objects.select_for_update().select_related("akte")
-                 .filter(pk__in=item_ids, state=S.EVALUATED).order_by("aktenzeichen"))
+    items = list(
+        DisposalItem.objects.select_for_update()
+        .select_related("akte")
+        .filter(pk__in=item_ids, state=S.EVALUATED)
+        .order_by("aktenzeichen")
+    )
     notes = hold_notes(i.akte_id for i in items)
     for item in items:
         if item.akte_id in notes:
@@ -94,22 +116,39 @@ def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
         return
     records = {r.id: r for r in akte_records([i.akte_id for i in items])}
     akte_ids = list(records)
-    Tombstone.objects.bulk_create([Tombstone(
-        item=i, run=run, akte=i.akte, aktenzeichen=i.aktenzeichen, akte_uuid=i.akte.uuid, title=i.akte.title,
-        kennzeichen=records[i.akte_id].kennzeichen, department=records[i.akte_id].department,
-        opened_on=i.akte.opened_on, zda_date=i.akte.zda_date, aufbewahrungsende=i.akte.aufbewahrungsende,
-        disposition="abgegeben" if i.decision == "A" else "vernichtet", decision=i.decision,
-        proposed_by=run.proposed_by.username, evaluated_by=run.evaluated_by.username,
-        approved_by=run.approved_by.username, executed_by=by.username, contents=_contents(records[i.akte_id]),
-    ) for i in items])
+    Tombstone.objects.bulk_create(
+        [
+            Tombstone(
+                item=i,
+                run=run,
+                akte=i.akte,
+                aktenzeichen=i.aktenzeichen,
+                akte_uuid=i.akte.uuid,
+                title=i.akte.title,
+                kennzeichen=records[i.akte_id].kennzeichen,
+                department=records[i.akte_id].department,
+                opened_on=i.akte.opened_on,
+                zda_date=i.akte.zda_date,
+                aufbewahrungsende=i.akte.aufbewahrungsende,
+                disposition="abgegeben" if i.decision == "A" else "vernichtet",
+                decision=i.decision,
+                proposed_by=run.proposed_by.username,
+                evaluated_by=run.evaluated_by.username,
+                approved_by=run.approved_by.username,
+                executed_by=by.username,
+                contents=_contents(records[i.akte_id]),
+            )
+            for i in items
+        ]
+    )
     # Pages and versions in bulk (holds were checked above, in this transaction); then every Document and
     # Vorgang through the ORM, so the pre_delete hold guard still sees each of them and a hold that came in
     # meanwhile rolls the whole batch back.
     if _bulk_deletable():
         version_ids = list(DocumentVersion.objects.filter(document__akte_id__in=akte_ids).values_list("pk", flat=True))
         for i in range(0, len(version_ids), 500):
-            _delete_rows(Page, "version", version_ids[i:i + 500])
-            _delete_rows(DocumentVersion, "id", version_ids[i:i + 500])
+            _delete_rows(Page, "version", version_ids[i : i + 500])
+            _delete_rows(DocumentVersion, "id", version_ids[i : i + 500])
     Document.objects.filter(akte_id__in=akte_ids).delete()
     Vorgang.objects.filter(akte_id__in=akte_ids).delete()
     fault_point("rows_removing")  # killed here: the transaction rolls back, every Akte of the batch is untouched
@@ -122,11 +161,19 @@ def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
         objects = {f.key: f.sha256 for f in records[item.akte_id].all_files()}
         item.state, item.document_ids = S.REMOVING, doc_ids[item.pk]
         item.object_keys = [{"key": k, "sha256": sha} for k, sha in objects.items()]
-        entries.append(AuditEntry(
-            f"akte.{'abgegeben' if item.decision == 'A' else 'vernichtet'}", obj=item.akte,
-            before={"state": item.akte.state},
-            after={"state": AkteState.ABGEGEBEN if item.decision == "A" else AkteState.VERNICHTET,
-                   "run": run.pk, "documents": len(item.document_ids), "sha256": sorted(objects.values())}))
+        entries.append(
+            AuditEntry(
+                f"akte.{'abgegeben' if item.decision == 'A' else 'vernichtet'}",
+                obj=item.akte,
+                before={"state": item.akte.state},
+                after={
+                    "state": AkteState.ABGEGEBEN if item.decision == "A" else AkteState.VERNICHTET,
+                    "run": run.pk,
+                    "documents": len(item.document_ids),
+                    "sha256": sorted(objects.values()),
+                },
+            )
+        )
     audit_record_many(actor=by, entries=entries)
     _bulk_set(items, ["state", "document_ids", "object_keys"])
 
@@ -136,10 +183,11 @@ def _bulk_set(items: list[DisposalItem], fields: list[str]) -> None:
     and Python than the work itself, and bulk_update's CASE expressions are slower still."""
     meta, qn = DisposalItem._meta, connection.ops.quote_name
     columns = [meta.get_field(f) for f in fields]
-    sql = (f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(c.column)} = %s' for c in columns)} "
-           f"WHERE {qn(meta.pk.column)} = %s")
-    params = [[c.get_db_prep_save(getattr(item, c.attname), connection) for c in columns] + [item.pk]
-              for item in items]
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(c.column)} = %s' for c in columns)} "
+        f"WHERE {qn(meta.pk.column)} = %s"
+    )
+    params = [[c.get_db_prep_save(getattr(item, c.attname), connection) for c in columns] + [item.pk] for item in items]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -149,8 +197,9 @@ def _referenced_ids(ids: list[int]) -> set[int]:
     used: set[int] = set()
     for rel in _reverse_relations(StoredObject):
         field = rel.field
-        used |= set(field.model._base_manager.filter(**{f"{field.name}__in": ids})
-                    .values_list(field.attname, flat=True))
+        used |= set(
+            field.model._base_manager.filter(**{f"{field.name}__in": ids}).values_list(field.attname, flat=True)
+        )
     return used
 
 
@@ -168,13 +217,13 @@ def remove_objects(keys: list[str]) -> dict[str, str]:
     object keeps its row (for `verify`) and a crash between the two is repaired by the re-run."""
     results: dict[str, str] = {}
     for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
+        chunk = keys[i : i + 500]
         rows = dict(StoredObject.objects.filter(key__in=chunk).values_list("key", "pk"))
         used = _referenced_ids(list(rows.values()))
         todo = [k for k in chunk if rows.get(k) not in used]
         results.update({k: "shared" for k in chunk if rows.get(k) in used})
         with ThreadPoolExecutor(STORAGE_THREADS) as pool:
-            results.update(zip(todo, pool.map(_delete_from_store, todo)))
+            results.update(zip(todo, pool.map(_delete_from_store, todo), strict=False))
         fault_point("object_deleting")  # killed here: objects gone, rows kept; the re-run deletes the rows
         gone = [rows[k] for k in todo if results[k] == "deleted" and k in rows]
         StoredObject.objects.filter(pk__in=gone).delete()
@@ -202,8 +251,12 @@ def finish_items(items: list[DisposalItem], run: DisposalRun, by) -> None:
     _bulk_set(items, ["state", "finished_at", "object_results"])
     results = Counter(r.split(":")[0] for item in items for r in item.object_results.values())
     locked = {sha: r for item in items for sha, r in item.object_results.items() if r.startswith("locked")}
-    audit_record(actor=by, action="aussonderung.objects_removed", obj=run,
-                 after={"akten": [i.aktenzeichen for i in items], "objects": dict(results), "locked": locked})
+    audit_record(
+        actor=by,
+        action="aussonderung.objects_removed",
+        obj=run,
+        after={"akten": [i.aktenzeichen for i in items], "objects": dict(results), "locked": locked},
+    )
     fault_point("items_finished")
 
 

@@ -2,6 +2,7 @@
 database (run.transfer_sha256, DisposalItem.state), so a run killed at any point and re-run ends in exactly the
 same final state: the 0503 ZIP is rewritten until it is recorded; each batch of Akten is destroyed in the
 steps of `destroy.py`; the protocol is built from the database and rewritten on every call."""
+
 from pathlib import Path
 
 from django.conf import settings
@@ -11,13 +12,15 @@ from django.utils import timezone
 from dms.audit import audit_record
 from dms.faults import fault_point
 
-from ..models import Akte, AkteState, DisposalItem, DisposalItemState as S, DisposalRun, DisposalRunState, Hold
+from ..models import Akte, AkteState, DisposalItem, DisposalRun, DisposalRunState, Hold
+from ..models import DisposalItemState as S
 from . import DisposalError
 from .destroy import destroy_batch, hold_notes, skip_held
 from .protocol import protocol_build, protocol_digest, protocol_write
 from .selectors import akte_records
 from .services import assert_run_state, require_archivist
 from .transfer import transfer_remove_partial, transfer_write
+
 
 def run_execute(*, run: DisposalRun, out_dir: Path, by, progress=None) -> DisposalRun:
     """A: write the 0503 transfer, then remove locally; V: destroy. Held Akten are skipped. Resumable."""
@@ -43,8 +46,13 @@ def _start(run: DisposalRun, by) -> DisposalRun:
     if run.state == DisposalRunState.APPROVED:
         run.state, run.executed_by, run.executing_at = DisposalRunState.EXECUTING, by, timezone.now()
         run.save(update_fields=["state", "executed_by", "executing_at"])
-        audit_record(actor=by, action="aussonderung.execute", obj=run, before={"state": DisposalRunState.APPROVED},
-                     after={"state": run.state})
+        audit_record(
+            actor=by,
+            action="aussonderung.execute",
+            obj=run,
+            before={"state": DisposalRunState.APPROVED},
+            after={"state": run.state},
+        )
     else:
         audit_record(actor=by, action="aussonderung.resume", obj=run, after={"state": run.state})
     fault_point("started")
@@ -67,25 +75,34 @@ def _transfer(run: DisposalRun, out_dir: Path, by) -> None:
     if not items:
         return
     fault_point("transfer_writing")
-    path, sha = transfer_write(prozess_id=str(run.uuid), created=timezone.now(),
-                               akten=akte_records([i.akte_id for i in items]), out_dir=out_dir,
-                               on_file=lambda: fault_point("transfer_file"))
+    path, sha = transfer_write(
+        prozess_id=str(run.uuid),
+        created=timezone.now(),
+        akten=akte_records([i.akte_id for i in items]),
+        out_dir=out_dir,
+        on_file=lambda: fault_point("transfer_file"),
+    )
     fault_point("transfer_written")
     with transaction.atomic():
         run.transfer_file, run.transfer_sha256 = str(path), sha
         run.save(update_fields=["transfer_file", "transfer_sha256"])
         DisposalItem.objects.filter(pk__in=[i.pk for i in items]).update(in_transfer=True)
-        audit_record(actor=by, action="aussonderung.transfer", obj=run,
-                     after={"file": path.name, "sha256": sha, "akten": [i.aktenzeichen for i in items]})
+        audit_record(
+            actor=by,
+            action="aussonderung.transfer",
+            obj=run,
+            after={"file": path.name, "sha256": sha, "akten": [i.aktenzeichen for i in items]},
+        )
 
 
 def _destroy_all(run: DisposalRun, by, progress) -> None:
-    pending = list(run.items.filter(state__in=[S.EVALUATED, S.REMOVING]).order_by("aktenzeichen")
-                   .values_list("pk", flat=True))
+    pending = list(
+        run.items.filter(state__in=[S.EVALUATED, S.REMOVING]).order_by("aktenzeichen").values_list("pk", flat=True)
+    )
     batch = settings.DMS_AUSSONDERUNG_BATCH
     for i in range(0, len(pending), batch):
-        destroy_batch(pending[i:i + batch], run, by)
-        progress(len(pending[i:i + batch]))
+        destroy_batch(pending[i : i + batch], run, by)
+        progress(len(pending[i : i + batch]))
 
 
 @transaction.atomic
@@ -105,7 +122,11 @@ def _finish(run: DisposalRun, by) -> DisposalRun:
     run.protocol = protocol_build(run)
     run.protocol_sha256 = protocol_digest(run.protocol)
     run.save(update_fields=["state", "done_at", "protocol", "protocol_sha256"])
-    audit_record(actor=by, action="aussonderung.done", obj=run, before={"state": DisposalRunState.EXECUTING},
-                 after={"state": run.state, "protocol_sha256": run.protocol_sha256,
-                        "summary": run.protocol["summary"]})
+    audit_record(
+        actor=by,
+        action="aussonderung.done",
+        obj=run,
+        before={"state": DisposalRunState.EXECUTING},
+        after={"state": run.state, "protocol_sha256": run.protocol_sha256, "summary": run.protocol["summary"]},
+    )
     return run

@@ -1,5 +1,6 @@
 """Frozen snapshots of what an Aussonderung message says about an Akte. Built from the database by
 `selectors.akte_records`; the xdomea writers are pure functions over them."""
+
 from dataclasses import dataclass, field
 from datetime import date
 

@@ -1,5 +1,6 @@
 """Writes for a disposal run up to its approval: offer (0501), evaluate (0502), approve (four eyes).
 Execution is in `execute.py`. Every step runs in a transaction and is audited."""
+
 import hashlib
 import os
 import tempfile
@@ -47,8 +48,7 @@ def write_atomic(path: Path, data: bytes) -> str:
 
 def assert_run_state(run: DisposalRun, *allowed: str, action: str) -> None:
     if run.state not in allowed:
-        raise DisposalError(
-            f"disposal run {run.pk} is {run.state}; {action} needs it {' or '.join(allowed)}")
+        raise DisposalError(f"disposal run {run.pk} is {run.state}; {action} needs it {' or '.join(allowed)}")
 
 
 @transaction.atomic
@@ -62,21 +62,42 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
     locked = dict(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", "uuid"))
     due = [row for row in due if row["id"] in locked]
     run = DisposalRun.objects.create(as_of=as_of, proposed_by=by)
-    DisposalItem.objects.bulk_create([
-        DisposalItem(run=run, akte_id=row["id"], aktenzeichen=row["aktenzeichen"], akte_uuid=locked[row["id"]],
-                     proposal=row["aussonderungsart"]) for row in due
-    ], batch_size=500)
+    DisposalItem.objects.bulk_create(
+        [
+            DisposalItem(
+                run=run,
+                akte_id=row["id"],
+                aktenzeichen=row["aktenzeichen"],
+                akte_uuid=locked[row["id"]],
+                proposal=row["aussonderungsart"],
+            )
+            for row in due
+        ],
+        batch_size=500,
+    )
     Akte.objects.filter(pk__in=[row["id"] for row in due]).update(state=AkteState.ANGEBOTEN)
-    audit_record(actor=by, action="aussonderung.propose", obj=run,
-                 after={"as_of": as_of, "akten": len(due), "proposal": dict(Counter(r["aussonderungsart"] for r in due))})
-    data = build_0501(prozess_id=str(run.uuid), created=timezone.now(),
-                      akten=akte_records([row["id"] for row in due], with_versions=False))
+    audit_record(
+        actor=by,
+        action="aussonderung.propose",
+        obj=run,
+        after={"as_of": as_of, "akten": len(due), "proposal": dict(Counter(r["aussonderungsart"] for r in due))},
+    )
+    data = build_0501(
+        prozess_id=str(run.uuid),
+        created=timezone.now(),
+        akten=akte_records([row["id"] for row in due], with_versions=False),
+    )
     path = Path(out_dir).resolve() / FILE_0501.format(run.uuid)
     run.offer_sha256 = write_atomic(path, data)
     run.offer_file, run.offered_at, run.state = str(path), timezone.now(), DisposalRunState.OFFERED
     run.save()
-    audit_record(actor=by, action="aussonderung.offer", obj=run, before={"state": DisposalRunState.PROPOSED},
-                 after={"state": run.state, "file": path.name, "sha256": run.offer_sha256})
+    audit_record(
+        actor=by,
+        action="aussonderung.offer",
+        obj=run,
+        before={"state": DisposalRunState.PROPOSED},
+        after={"state": run.state, "file": path.name, "sha256": run.offer_sha256},
+    )
     return run
 
 
@@ -91,8 +112,10 @@ def _read_message(path: Path) -> bytes:
     if not path.is_file():
         raise DisposalError(f"{path}: no such file")
     if path.stat().st_size > limit:
-        raise DisposalError(f"{path}: the file has {path.stat().st_size} bytes, more than the {limit} allowed "
-                            "for a 0502 (DMS_XDOMEA_MAX_BYTES)")
+        raise DisposalError(
+            f"{path}: the file has {path.stat().st_size} bytes, more than the {limit} allowed "
+            "for a 0502 (DMS_XDOMEA_MAX_BYTES)"
+        )
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             members = [i for i in zf.infolist() if i.filename.endswith(".0502.xml")]
@@ -101,8 +124,10 @@ def _read_message(path: Path) -> bytes:
             with zf.open(members[0]) as fh:
                 data = fh.read(limit + 1)
             if len(data) > limit:
-                raise DisposalError(f"{path}: the ZIP member {members[0].filename[:100]!r} unpacks to more than the "
-                                    f"{limit} bytes allowed for a 0502 (DMS_XDOMEA_MAX_BYTES)")
+                raise DisposalError(
+                    f"{path}: the ZIP member {members[0].filename[:100]!r} unpacks to more than the "
+                    f"{limit} bytes allowed for a 0502 (DMS_XDOMEA_MAX_BYTES)"
+                )
             return data
     return path.read_bytes()
 
@@ -126,8 +151,9 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
     unknown = sorted(set(bewertung.decisions) - set(items))
     if unknown:
         more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
-        raise DisposalError(f"{path}: UUID {', '.join(unknown[:5])}{more} is not an Akte offered in disposal run "
-                            f"{run.pk}")
+        raise DisposalError(
+            f"{path}: UUID {', '.join(unknown[:5])}{more} is not an Akte offered in disposal run {run.pk}"
+        )
     for uuid, item in items.items():
         item.decision = bewertung.decisions.get(uuid, "")
         item.state = DisposalItemState.EVALUATED if item.decision else DisposalItemState.NOT_EVALUATED
@@ -139,14 +165,26 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
     run.evaluation_file, run.evaluation_sha256 = str(path.resolve()), hashlib.sha256(data).hexdigest()
     run.save()
     report = {
-        "run": run.pk, "prozess_id": str(run.uuid),
+        "run": run.pk,
+        "prozess_id": str(run.uuid),
         "A": sorted(i.aktenzeichen for i in items.values() if i.decision == "A"),
         "V": sorted(i.aktenzeichen for i in items.values() if i.decision == "V"),
         "not_evaluated": sorted(i.aktenzeichen for i in items.values() if not i.decision),
     }
-    audit_record(actor=by, action="aussonderung.evaluate", obj=run, before=before,
-                 after={"state": run.state, "file": path.name, "sha256": run.evaluation_sha256,
-                        "A": len(report["A"]), "V": len(report["V"]), "not_evaluated": report["not_evaluated"]})
+    audit_record(
+        actor=by,
+        action="aussonderung.evaluate",
+        obj=run,
+        before=before,
+        after={
+            "state": run.state,
+            "file": path.name,
+            "sha256": run.evaluation_sha256,
+            "A": len(report["A"]),
+            "V": len(report["V"]),
+            "not_evaluated": report["not_evaluated"],
+        },
+    )
     return run, report
 
 
@@ -158,9 +196,15 @@ def run_approve(*, run: DisposalRun, by) -> DisposalRun:
     assert_run_state(run, DisposalRunState.EVALUATED, action="approve")
     if run.proposed_by_id == by.pk:
         raise DisposalError(
-            f"disposal run {run.pk}: {by.username} proposed it; a second person must approve (four eyes)")
+            f"disposal run {run.pk}: {by.username} proposed it; a second person must approve (four eyes)"
+        )
     run.state, run.approved_by, run.approved_at = DisposalRunState.APPROVED, by, timezone.now()
     run.save(update_fields=["state", "approved_by", "approved_at"])
-    audit_record(actor=by, action="aussonderung.approve", obj=run, before={"state": DisposalRunState.EVALUATED},
-                 after={"state": run.state, "proposed_by": run.proposed_by.username})
+    audit_record(
+        actor=by,
+        action="aussonderung.approve",
+        obj=run,
+        before={"state": DisposalRunState.EVALUATED},
+        after={"state": run.state, "proposed_by": run.proposed_by.username},
+    )
     return run

@@ -1,5 +1,6 @@
 """The 0503 transfer package: `{ProzessID}_Aussonderung.Aussonderung.0503.zip` with the 0503 XML and, for every
 Dokument version, the archival rendition and the original (the primary files)."""
+
 import hashlib
 import mimetypes
 import os
@@ -21,8 +22,14 @@ SPOOL_BYTES = 16 * 1024 * 1024
 TRANSFERRED_ROLES = ("rendition", "original")  # docs/architecture.md, "Aussonderung": rendition and original
 
 # xdomea code list Dateiformat 1.0
-FORMAT_CODES = {"image/tiff": "024", "image/png": "019", "image/jpeg": "010", "text/plain": "045",
-                "application/xml": "030", "text/xml": "030"}
+FORMAT_CODES = {
+    "image/tiff": "024",
+    "image/png": "019",
+    "image/jpeg": "010",
+    "text/plain": "045",
+    "application/xml": "030",
+    "text/xml": "030",
+}
 PDF, PDFA, OTHER = "018", "044", "100"
 
 
@@ -62,12 +69,18 @@ def _add_file(zf: zipfile.ZipFile, name: str, f: FileRecord, stamp: tuple) -> Tr
                 dst.write(chunk)
     if digest.hexdigest() != f.sha256:
         raise OSError(f"object {f.key} does not match its SHA-256; transfer refused")
-    return TransferFile(filename=name, code=code, version=version,
-                        other_name=f.media_type if code == OTHER else "", original_name=f.source_name)
+    return TransferFile(
+        filename=name,
+        code=code,
+        version=version,
+        other_name=f.media_type if code == OTHER else "",
+        original_name=f.source_name,
+    )
 
 
-def transfer_write(*, prozess_id: str, created: datetime, akten: list[AkteRecord], out_dir: Path,
-                   on_file=lambda: None) -> tuple[Path, str]:
+def transfer_write(
+    *, prozess_id: str, created: datetime, akten: list[AkteRecord], out_dir: Path, on_file=lambda: None
+) -> tuple[Path, str]:
     """Write the ZIP atomically (temp file, fsync, rename), check its CRCs, return (path, SHA-256)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / FILE_0503_ZIP.format(prozess_id)
@@ -84,8 +97,9 @@ def transfer_write(*, prozess_id: str, created: datetime, akten: list[AkteRecord
                             files[(dok.uuid, version.number, f.role)] = _add_file(zf, name, f, stamp)
                             on_file()
         xml = build_0503(prozess_id=prozess_id, created=created, akten=akten, files=files)
-        zf.writestr(zipfile.ZipInfo(FILE_0503_XML.format(prozess_id), date_time=stamp), xml,
-                    compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            zipfile.ZipInfo(FILE_0503_XML.format(prozess_id), date_time=stamp), xml, compress_type=zipfile.ZIP_DEFLATED
+        )
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     with zipfile.ZipFile(tmp) as zf:
@@ -104,4 +118,3 @@ def transfer_remove_partial(out_dir: Path, prozess_id: str) -> None:
     tmp = out_dir / f".{FILE_0503_ZIP.format(prozess_id)}.partial"
     if tmp.exists():
         tmp.unlink()
-

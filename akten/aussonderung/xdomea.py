@@ -1,5 +1,6 @@
 """xdomea 3.0.0 Aussonderung messages: 0501 Anbieteverzeichnis and 0503 Aussonderung (written), 0502
 Bewertungsverzeichnis (read). Every message is checked against the official schema (xdomea.xsd)."""
+
 import functools
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,7 +55,7 @@ def _schema(path: str) -> etree.XMLSchema:
 
 def clip(text: str, limit: int = 200) -> str:
     """An error message part cut to `limit` characters: a message quotes input, and input can be huge."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def validate(root: etree._Element, *, source: str) -> None:
@@ -199,8 +200,9 @@ def build_0501(*, prozess_id: str, created: datetime, akten: list[AkteRecord]) -
     return _serialize(root, source=FILE_0501.format(prozess_id))
 
 
-def build_0503(*, prozess_id: str, created: datetime, akten: list[AkteRecord],
-               files: dict[tuple, TransferFile]) -> bytes:
+def build_0503(
+    *, prozess_id: str, created: datetime, akten: list[AkteRecord], files: dict[tuple, TransferFile]
+) -> bytes:
     """Aussonderung: the archivwürdig Akten with their primary files; `files` maps (Dokument UUID, version
     number, role) -> TransferFile."""
     if not akten:
@@ -237,12 +239,14 @@ def parse_0502(data: bytes, *, source: str) -> Bewertung:
         uuid = obj.findtext(f"{X}ID").strip().lower()
         code = obj.findtext(f"{X}Aussonderungsart/{X}Aussonderungsart/code")
         if code is None:
-            raise XdomeaError(f"{source}: object {clip(uuid, 60)}: only the coded Aussonderungsart (A or V) is "
-                              "supported")
+            raise XdomeaError(
+                f"{source}: object {clip(uuid, 60)}: only the coded Aussonderungsart (A or V) is supported"
+            )
         code = code.strip()
         if code not in ("A", "V"):
-            raise XdomeaError(f"{source}: object {clip(uuid, 60)}: the archive must decide A or V, not "
-                              f"{clip(code, 40)!r}")
+            raise XdomeaError(
+                f"{source}: object {clip(uuid, 60)}: the archive must decide A or V, not {clip(code, 40)!r}"
+            )
         if decisions.get(uuid, code) != code:
             raise XdomeaError(f"{source}: object {clip(uuid, 60)} is evaluated twice with different decisions")
         decisions[uuid] = code

@@ -1,6 +1,7 @@
 """The Aktenplan importer: the file plan from an Excel CSV. Columns `Kennzeichen;Titel;Aufbewahrung;
 Aussonderungsart`, optional `Fristbeginn` and `Organisationseinheit` (code or name). A bad row is reported with
 its line number and reason; the good rows still import (parents before children, whatever the file order)."""
+
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,15 +20,28 @@ from dms.models import Department
 
 # Header (lower case) -> field; German as in docs/architecture.md (Aktenplan), English accepted too.
 COLUMNS = {
-    "kennzeichen": "kennzeichen", "code": "kennzeichen",
-    "titel": "title", "title": "title", "bezeichnung": "title",
-    "aufbewahrung": "retention", "aufbewahrungsfrist": "retention", "retention": "retention",
-    "aussonderungsart": "aussonderungsart", "disposition": "aussonderungsart",
-    "fristbeginn": "start", "retention_start": "start", "start": "start",
-    "organisationseinheit": "department", "department": "department",
+    "kennzeichen": "kennzeichen",
+    "code": "kennzeichen",
+    "titel": "title",
+    "title": "title",
+    "bezeichnung": "title",
+    "aufbewahrung": "retention",
+    "aufbewahrungsfrist": "retention",
+    "retention": "retention",
+    "aussonderungsart": "aussonderungsart",
+    "disposition": "aussonderungsart",
+    "fristbeginn": "start",
+    "retention_start": "start",
+    "start": "start",
+    "organisationseinheit": "department",
+    "department": "department",
 }
-REQUIRED = {"kennzeichen": "Kennzeichen", "title": "Titel", "retention": "Aufbewahrung",
-            "aussonderungsart": "Aussonderungsart"}
+REQUIRED = {
+    "kennzeichen": "Kennzeichen",
+    "title": "Titel",
+    "retention": "Aufbewahrung",
+    "aussonderungsart": "Aussonderungsart",
+}
 YEARS_RE = re.compile(r"^(\d{1,3})(?:\s*(?:jahre?|j\.?))?$", re.IGNORECASE)
 PERMANENT = {"dauernd", "dauerhaft", "unbegrenzt", "permanent"}
 
@@ -106,6 +120,7 @@ def _message(exc: ValidationError) -> str:
 @dataclass
 class AktenplanPlan:
     """A parsed Aktenplan file: the good rows (parents first) and the rows already refused."""
+
     file: str
     units: list[UnitRow]
     errors: list[dict] = field(default_factory=list)
@@ -134,8 +149,9 @@ def read(file: Path) -> AktenplanPlan:
             first_line[unit.kennzeichen] = line
             plan.units.append(unit)
         except RowError as exc:
-            plan.errors.append({"line": line, "kennzeichen": raw.get(_key(mapping, "kennzeichen"), ""),
-                                "reason": str(exc)})
+            plan.errors.append(
+                {"line": line, "kennzeichen": raw.get(_key(mapping, "kennzeichen"), ""), "reason": str(exc)}
+            )
     # Parents before children, whatever the file order, so each unit finds its parent.
     plan.units.sort(key=lambda u: (u.depth, u.line))
     return plan
@@ -159,9 +175,13 @@ def _import(unit: UnitRow, result: dict) -> None:
     try:
         with transaction.atomic():
             saved = aktenplan_unit_upsert(
-                kennzeichen=unit.kennzeichen, title=unit.title, retention_years=unit.retention_years,
-                retention_permanent=unit.retention_permanent, retention_start=unit.retention_start,
-                aussonderungsart=unit.aussonderungsart, department=unit.department,
+                kennzeichen=unit.kennzeichen,
+                title=unit.title,
+                retention_years=unit.retention_years,
+                retention_permanent=unit.retention_permanent,
+                retention_start=unit.retention_start,
+                aussonderungsart=unit.aussonderungsart,
+                department=unit.department,
             )
     except ValidationError as exc:
         result["errors"].append({"line": unit.line, "kennzeichen": unit.kennzeichen, "reason": _message(exc)})

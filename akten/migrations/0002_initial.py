@@ -6,105 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('akten', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('dms', '0001_initial'),
+        ("akten", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("dms", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='akte',
-            name='lead_department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='akten', to='dms.department'),
+            model_name="akte",
+            name="lead_department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="akten", to="dms.department"
+            ),
         ),
         migrations.AddField(
-            model_name='aktegroupobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='akten.akte'),
+            model_name="aktegroupobjectpermission",
+            name="content_object",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="akten.akte"),
         ),
         migrations.AddField(
-            model_name='aktegroupobjectpermission',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group'),
+            model_name="aktegroupobjectpermission",
+            name="group",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group"),
         ),
         migrations.AddField(
-            model_name='aktegroupobjectpermission',
-            name='permission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission'),
+            model_name="aktegroupobjectpermission",
+            name="permission",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
         ),
         migrations.AddField(
-            model_name='aktenplanunit',
-            name='department',
-            field=models.ForeignKey(blank=True, help_text='Federführung for new Akten under this unit (inherited)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='aktenplan_units', to='dms.department'),
+            model_name="aktenplanunit",
+            name="department",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Federführung for new Akten under this unit (inherited)",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="aktenplan_units",
+                to="dms.department",
+            ),
         ),
         migrations.AddField(
-            model_name='aktenplanunit',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='akten.aktenplanunit'),
+            model_name="aktenplanunit",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="akten.aktenplanunit",
+            ),
         ),
         migrations.AddField(
-            model_name='akte',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='akten', to='akten.aktenplanunit'),
+            model_name="akte",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="akten", to="akten.aktenplanunit"
+            ),
         ),
         migrations.AddField(
-            model_name='akteuserobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='akten.akte'),
+            model_name="akteuserobjectpermission",
+            name="content_object",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="akten.akte"),
         ),
         migrations.AddField(
-            model_name='akteuserobjectpermission',
-            name='permission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission'),
+            model_name="akteuserobjectpermission",
+            name="permission",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
         ),
         migrations.AddField(
-            model_name='akteuserobjectpermission',
-            name='user',
+            model_name="akteuserobjectpermission",
+            name="user",
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='hold',
-            name='akte',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='akten.akte'),
+            model_name="hold",
+            name="akte",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="holds", to="akten.akte"),
         ),
         migrations.AddField(
-            model_name='hold',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="hold",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='hold',
-            name='released_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="hold",
+            name="released_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='vorgang',
-            name='akte',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vorgaenge', to='akten.akte'),
+            model_name="vorgang",
+            name="akte",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="vorgaenge", to="akten.akte"
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='aktegroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="aktegroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AddIndex(
-            model_name='akte',
-            index=models.Index(fields=['state', 'aufbewahrungsende'], name='akten_akte_state_9900a5_idx'),
+            model_name="akte",
+            index=models.Index(fields=["state", "aufbewahrungsende"], name="akten_akte_state_9900a5_idx"),
         ),
         migrations.AddIndex(
-            model_name='akte',
-            index=models.Index(fields=['lead_department', 'state'], name='akten_akte_lead_de_c04feb_idx'),
+            model_name="akte",
+            index=models.Index(fields=["lead_department", "state"], name="akten_akte_lead_de_c04feb_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='akteuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="akteuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
         migrations.AddIndex(
-            model_name='hold',
-            index=models.Index(fields=['akte', 'released_at'], name='akten_hold_akte_id_c90930_idx'),
+            model_name="hold",
+            index=models.Index(fields=["akte", "released_at"], name="akten_hold_akte_id_c90930_idx"),
         ),
     ]

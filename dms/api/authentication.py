@@ -1,6 +1,7 @@
 """API tokens for other municipal systems (Fachverfahren): `Authorization: Token <key>`. A wrong token is counted
 by django-axes like a wrong password (per client address) and locks the address out after the same number of
 failures; every refusal gives the same German message, so the answer says nothing about users or tokens."""
+
 import re
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -13,8 +14,10 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 TOKEN_CREDENTIALS = {"username": "[api-token]"}
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}")  # rest_framework.authtoken: 20 random bytes as hex
 REFUSED = "Ungültiges oder widerrufenes API-Token."
-LOCKED = ("Zu viele fehlgeschlagene Anmeldeversuche von dieser Adresse; die Anmeldung ist vorübergehend gesperrt. "
-          "Bitte später erneut versuchen.")
+LOCKED = (
+    "Zu viele fehlgeschlagene Anmeldeversuche von dieser Adresse; die Anmeldung ist vorübergehend gesperrt. "
+    "Bitte später erneut versuchen."
+)
 
 
 class AuditedTokenAuthentication(TokenAuthentication):

@@ -1,6 +1,7 @@
 """Every API list is paged: `?limit=` (default 100; more than 1000 counts as 1000) and `?offset=` (at most
 MAX_OFFSET). A parameter that is not a number or out of range is a 400 naming the field, never a silently used
 default or a database error from an out-of-range number; the schema states the same bounds."""
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
@@ -34,11 +35,19 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": self.limit_query_param, "required": False, "in": "query",
-             "description": f"Einträge je Seite (Vorgabe {self.default_limit}; mehr als {self.max_limit} gilt als "
-                            f"{self.max_limit})",
-             "schema": {"type": "integer", "minimum": 1}},
-            {"name": self.offset_query_param, "required": False, "in": "query",
-             "description": "Anzahl der zu überspringenden Einträge",
-             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}},
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Einträge je Seite (Vorgabe {self.default_limit}; mehr als {self.max_limit} gilt als "
+                f"{self.max_limit})",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.offset_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Anzahl der zu überspringenden Einträge",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            },
         ]

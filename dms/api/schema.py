@@ -2,6 +2,7 @@
 credentials, 429 while the client address is locked out after failed logins (django-axes), 404 where the path
 names an object, 400 where query parameters are checked. The schemathesis run against a live server
 (tests/test_api_schema_live.py) holds the schema to what the endpoints really return."""
+
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
@@ -14,8 +15,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 # Each rejected parameter names itself with the reason, e.g. {"offset": "-1 ist nicht erlaubt, …"}.
-INVALID_PARAMETERS = {"type": "object", "additionalProperties": {
-    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+INVALID_PARAMETERS = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+}
 
 
 class ApiAutoSchema(AutoSchema):
@@ -24,9 +27,13 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         where = {parameter["in"] for parameter in operation.get("parameters", [])}
-        extra = {"401": (ErrorSerializer, "Nicht angemeldet, oder Token ungültig bzw. widerrufen"),
-                 "429": (ErrorSerializer, ("Zu viele fehlgeschlagene Anmeldungen von dieser Adresse; "
-                                           "vorübergehend gesperrt"))}
+        extra = {
+            "401": (ErrorSerializer, "Nicht angemeldet, oder Token ungültig bzw. widerrufen"),
+            "429": (
+                ErrorSerializer,
+                ("Zu viele fehlgeschlagene Anmeldungen von dieser Adresse; vorübergehend gesperrt"),
+            ),
+        }
         if "path" in where:
             extra["404"] = (ErrorSerializer, "Nicht vorhanden, oder für den Benutzer nicht sichtbar")
         if "query" in where:

@@ -9,8 +9,18 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "uuid", "aktenzeichen", "title", "document_type", "date", "department", "source",
-                  "source_pages", "created_at"]
+        fields = [
+            "id",
+            "uuid",
+            "aktenzeichen",
+            "title",
+            "document_type",
+            "date",
+            "department",
+            "source",
+            "source_pages",
+            "created_at",
+        ]
 
 
 class StoredObjectSerializer(serializers.Serializer):
@@ -41,7 +51,7 @@ class DocumentDetailSerializer(DocumentSerializer):
     versions = VersionSerializer(many=True)
 
     class Meta(DocumentSerializer.Meta):
-        fields = DocumentSerializer.Meta.fields + ["akte_id", "vorgang", "pages", "versions"]
+        fields = [*DocumentSerializer.Meta.fields, "akte_id", "vorgang", "pages", "versions"]
 
     def get_pages(self, document) -> int:
         versions = list(document.versions.all())

@@ -1,5 +1,6 @@
 """Admin for API tokens: issuing and withdrawing go through the audited services; the key is shown once after
 issuing and never listed."""
+
 from django.contrib import admin, messages
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
@@ -24,9 +25,12 @@ class AuditedTokenAdmin(TokenAdmin):
     def save_model(self, request, obj, form, change):
         key = api_token_create(user=obj.user, by=request.user)
         obj.key = ""  # the admin log and its "added" message name the object by str(token), which is the key
-        self.message_user(request, f"Neues API-Token für {obj.user.get_username()}: {key} — es wird nur jetzt "
-                                   "angezeigt. Senden als Kopfzeile „Authorization: Token <key>“.",
-                          messages.WARNING)
+        self.message_user(
+            request,
+            f"Neues API-Token für {obj.user.get_username()}: {key} — es wird nur jetzt "
+            "angezeigt. Senden als Kopfzeile „Authorization: Token <key>“.",
+            messages.WARNING,
+        )
 
     def get_object(self, request, object_id, from_field=None):
         token = super().get_object(request, object_id, from_field)

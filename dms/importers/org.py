@@ -1,6 +1,7 @@
 """The organisation importer: departments and users (passwords, memberships, roles, and optionally
 `"active": false` to deactivate an account) from a JSON document. Idempotent; the whole document is checked
 first and nothing is written when any entry is wrong (every error names its entry)."""
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ DEPARTMENT_KEYS = {"code", "name"}
 @dataclass(frozen=True)
 class OrgPlan:
     """A checked organisation file: what `apply` writes."""
+
     departments: list[dict]
     users: list[dict]
 
@@ -110,8 +112,9 @@ def validate(data: dict) -> tuple[list[dict], list[dict], list[str]]:
         active = entry.get("active")
         if active is not None and not isinstance(active, bool):
             errors.append(f"{where}: active must be true or false")
-        users.append({"username": username, "password": password, "departments": depts, "roles": roles,
-                      "active": active})
+        users.append(
+            {"username": username, "password": password, "departments": depts, "roles": roles, "active": active}
+        )
     return departments, users, errors
 
 

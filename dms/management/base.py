@@ -1,5 +1,6 @@
 """Base for the project's commands (docs/architecture.md, "Command-line contract"): `--json` prints one JSON document on
 stdout; errors go to stderr with a non-zero exit; long work shows a progress bar on a terminal."""
+
 import json
 import sys
 from contextlib import contextmanager
@@ -77,7 +78,8 @@ class JsonCommand(BaseCommand):
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+        ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1, **kw: bar.update(task, advance=n, **kw)

@@ -1,6 +1,7 @@
 """The audit trail is append-only in the database too: a trigger refuses UPDATE of an AuditEvent row.
 (Removing rows is caught by the hash chain: `audit_verify` names the first missing event; the test
 database flush empties the table with DELETE on SQLite, so DELETE is not refused here.)"""
+
 from django.db import migrations
 
 SQL = {
@@ -32,6 +33,7 @@ def _run(index):
         statements = SQL.get(schema_editor.connection.vendor)
         for sql in statements[index] if statements else []:
             schema_editor.execute(sql, params=None)
+
     return run
 
 

@@ -1,5 +1,6 @@
 """The audit trail refuses DELETE too (and TRUNCATE on PostgreSQL): removing events is a database error, not only
 a gap `audit_verify` finds later. `flush` (tests, emptying a whole database) lifts the guard for its run."""
+
 from django.db import migrations
 
 from dms.audit_triggers import install_delete_guard, remove_delete_guard

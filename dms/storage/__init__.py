@@ -1,4 +1,5 @@
 """Pick the object store from DMS_STORAGE_URL (file://PATH or s3://KEY:SECRET@host:port/bucket)."""
+
 import functools
 import importlib
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -42,5 +43,13 @@ def get_storage() -> ObjectStorage:
     return _cached(settings.DMS_STORAGE_URL)
 
 
-__all__ = ["get_storage", "storage_from_url", "ObjectStorage", "PutResult", "StorageError", "ObjectLocked",
-           "ObjectMissing", "key_for"]
+__all__ = [
+    "ObjectLocked",
+    "ObjectMissing",
+    "ObjectStorage",
+    "PutResult",
+    "StorageError",
+    "get_storage",
+    "key_for",
+    "storage_from_url",
+]

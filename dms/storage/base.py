@@ -1,10 +1,12 @@
 """Object storage: immutable, content-addressed objects (`sha256/ab/cd/<hash>`). One base, backends fill hooks."""
+
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import BinaryIO, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 
@@ -52,7 +54,7 @@ def sha256_of_stream(stream: BinaryIO) -> tuple[str, int]:
 
 def retention_instant(day: date) -> datetime:
     """Retention "until D" keeps the object locked through the whole of day D (until the next midnight, UTC)."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def parse_flag(backend: str, name: str, value) -> bool:
@@ -85,13 +87,15 @@ class ObjectStorage:
             raise StorageError(f"Invalid setting(s) for storage backend {self.name!r}: {', '.join(sorted(unknown))}")
 
     # -- public API -------------------------------------------------------------------------------
-    def put_bytes(self, data: bytes, *, media_type: str = "application/octet-stream",
-                  retain_until: date | None = None) -> PutResult:
+    def put_bytes(
+        self, data: bytes, *, media_type: str = "application/octet-stream", retain_until: date | None = None
+    ) -> PutResult:
         sha = hashlib.sha256(data).hexdigest()
         return self._put_checked(io.BytesIO(data), sha, len(data), media_type, retain_until)
 
-    def put_file(self, path: str | os.PathLike, *, media_type: str = "application/octet-stream",
-                 retain_until: date | None = None) -> PutResult:
+    def put_file(
+        self, path: str | os.PathLike, *, media_type: str = "application/octet-stream", retain_until: date | None = None
+    ) -> PutResult:
         with open(path, "rb") as fh:
             sha, size = sha256_of_stream(fh)
             fh.seek(0)

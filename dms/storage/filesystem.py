@@ -1,4 +1,5 @@
 """Filesystem object store: atomic writes (temp file + fsync + rename + directory fsync), bytes checked on write."""
+
 import hashlib
 import os
 import tempfile

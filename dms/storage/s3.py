@@ -4,9 +4,10 @@ URL: `s3://KEY:SECRET@host:port/bucket` (`s3+https://` for TLS) with options
 `object_lock=1` (bucket with versioning + object lock; needed for `retain_until`), `versioning=1`,
 `retention_mode=COMPLIANCE|GOVERNANCE`, `region=…`, `part_size=<bytes>` (objects above it go up in parts).
 """
+
 import base64
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import urllib3
 from minio import Minio
@@ -55,8 +56,9 @@ class S3Storage(ObjectStorage):
     name = "s3"
     options = frozenset({"object_lock", "versioning", "retention_mode", "region", "part_size"})
 
-    def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False,
-                 **options):
+    def __init__(
+        self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False, **options
+    ):
         super().__init__(**options)
         if not bucket or "/" in bucket:
             raise StorageError(f"S3 storage URL needs exactly one bucket after the host, got {bucket!r}")
@@ -66,19 +68,28 @@ class S3Storage(ObjectStorage):
         self.versioning = self.object_lock or parse_flag(self.name, "versioning", options.get("versioning", "0"))
         self.retention_mode = str(options.get("retention_mode", COMPLIANCE)).upper()
         if self.retention_mode not in (COMPLIANCE, GOVERNANCE):
-            raise StorageError(f"Invalid setting retention_mode={options['retention_mode']!r} for storage backend "
-                               f"'s3': expected {COMPLIANCE} or {GOVERNANCE}")
+            raise StorageError(
+                f"Invalid setting retention_mode={options['retention_mode']!r} for storage backend "
+                f"'s3': expected {COMPLIANCE} or {GOVERNANCE}"
+            )
         try:
             self.part_size = int(options.get("part_size", DEFAULT_PART))
         except ValueError:
             self.part_size = -1
         if not MIN_PART <= self.part_size <= MAX_PART:
-            raise StorageError(f"Invalid setting part_size={options.get('part_size')!r} for storage backend 's3': "
-                               f"expected a number of bytes from {MIN_PART} to {MAX_PART}")
+            raise StorageError(
+                f"Invalid setting part_size={options.get('part_size')!r} for storage backend 's3': "
+                f"expected a number of bytes from {MIN_PART} to {MAX_PART}"
+            )
         self.region = options.get("region") or None
         try:
-            self.client = Minio(endpoint, access_key=access_key or None, secret_key=secret_key or None,
-                                secure=secure, region=self.region)
+            self.client = Minio(
+                endpoint,
+                access_key=access_key or None,
+                secret_key=secret_key or None,
+                secure=secure,
+                region=self.region,
+            )
         except ValueError as exc:
             raise StorageError(f"S3 storage URL: {exc}") from None
         self._call(f"bucket {bucket}", self._ensure_bucket)
@@ -122,17 +133,42 @@ class S3Storage(ObjectStorage):
         if size <= self.part_size:
             checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
             headers = {"x-amz-checksum-sha256": checksum, "x-amz-sdk-checksum-algorithm": "SHA256"}
-            self._call(f"object {key}", self.client.put_object, self.bucket, key, stream, size,
-                       content_type=media_type, metadata=headers, retention=retention, part_size=self.part_size)
+            self._call(
+                f"object {key}",
+                self.client.put_object,
+                self.bucket,
+                key,
+                stream,
+                size,
+                content_type=media_type,
+                metadata=headers,
+                retention=retention,
+                part_size=self.part_size,
+            )
             return
         # S3 has no whole-object SHA-256 for multipart uploads; each part is protected by its signed payload
         # hash (SigV4, http) or Content-MD5 (https). One part in memory at a time.
-        result = self._call(f"object {key}", self.client.put_object, self.bucket, key, stream, size,
-                            content_type=media_type, part_size=self.part_size, num_parallel_uploads=1)
+        result = self._call(
+            f"object {key}",
+            self.client.put_object,
+            self.bucket,
+            key,
+            stream,
+            size,
+            content_type=media_type,
+            part_size=self.part_size,
+            num_parallel_uploads=1,
+        )
         if retention:
             # Retention set after completion: moto drops lock headers on multipart uploads; S3/MinIO accept both.
-            self._call(f"object {key}", self.client.set_object_retention, self.bucket, key, retention,
-                       version_id=result.version_id)
+            self._call(
+                f"object {key}",
+                self.client.set_object_retention,
+                self.bucket,
+                key,
+                retention,
+                version_id=result.version_id,
+            )
 
     def _open(self, key):
         try:
@@ -162,13 +198,19 @@ class S3Storage(ObjectStorage):
         return self._stat(key) is not None
 
     def _versions(self, key):
-        return [v for v in self._call(f"object {key}", lambda: list(self.client.list_objects(
-            self.bucket, prefix=key, recursive=True, include_version=True))) if v.object_name == key]
+        return [
+            v
+            for v in self._call(
+                f"object {key}",
+                lambda: list(self.client.list_objects(self.bucket, prefix=key, recursive=True, include_version=True)),
+            )
+            if v.object_name == key
+        ]
 
     def _delete(self, key):
         """Every version and delete marker goes; nothing is deleted while any version is still locked."""
         versions = self._versions(key)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for version in versions:
             if version.is_delete_marker:
                 continue
@@ -190,8 +232,9 @@ class S3Storage(ObjectStorage):
                     raise StorageError(f"object {key}: S3 error {exc.code}: {exc.message}") from exc
 
     def _iter_keys(self):
-        objects = self._call(f"bucket {self.bucket}", self.client.list_objects, self.bucket, prefix="sha256/",
-                             recursive=True)
+        objects = self._call(
+            f"bucket {self.bucket}", self.client.list_objects, self.bucket, prefix="sha256/", recursive=True
+        )
         try:
             for obj in objects:
                 yield obj.object_name
@@ -209,15 +252,20 @@ class S3Storage(ObjectStorage):
             return
         current = self._retained_until(key)
         if current is None or current < until:
-            self._call(f"object {key}", self.client.set_object_retention, self.bucket, key,
-                       Retention(self.retention_mode, until))
+            self._call(
+                f"object {key}",
+                self.client.set_object_retention,
+                self.bucket,
+                key,
+                Retention(self.retention_mode, until),
+            )
 
     def _lock_instant(self, retain_until: date | None) -> datetime | None:
         """The lock instant for `retain_until`; none without object lock on the bucket or for a past date."""
         if retain_until is None or not self.object_lock:
             return None
         until = retention_instant(retain_until)
-        return until if until > datetime.now(timezone.utc) else None
+        return until if until > datetime.now(UTC) else None
 
 
 StorageBackend = S3Storage

@@ -6,81 +6,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dms', '0002_auditevent_append_only_trigger'),
+        ("dms", "0002_auditevent_append_only_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IngestBatch',
+            name="IngestBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=1000)),
-                ('manifest', models.CharField(blank=True, max_length=1000)),
-                ('akte', models.CharField(blank=True, max_length=150)),
-                ('department', models.CharField(blank=True, max_length=20)),
-                ('fingerprint', models.CharField(db_index=True, help_text="hash of the run's parameters", max_length=64)),
-                ('machine', models.CharField(blank=True, max_length=200)),
-                ('state', models.CharField(choices=[('running', 'Running'), ('done', 'Done')], default='running', max_length=10)),
-                ('runs', models.PositiveIntegerField(default=0, help_text='how often the batch was started (resumes + 1)')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('report', models.JSONField(blank=True, default=dict)),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=1000)),
+                ("manifest", models.CharField(blank=True, max_length=1000)),
+                ("akte", models.CharField(blank=True, max_length=150)),
+                ("department", models.CharField(blank=True, max_length=20)),
+                (
+                    "fingerprint",
+                    models.CharField(db_index=True, help_text="hash of the run's parameters", max_length=64),
+                ),
+                ("machine", models.CharField(blank=True, max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("running", "Running"), ("done", "Done")], default="running", max_length=10
+                    ),
+                ),
+                (
+                    "runs",
+                    models.PositiveIntegerField(default=0, help_text="how often the batch was started (resumes + 1)"),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("report", models.JSONField(blank=True, default=dict)),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='IngestItem',
+            name="IngestItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='source, plus the manifest line when a manifest names it', max_length=1100)),
-                ('seq', models.PositiveIntegerField(help_text='order of the item in its batch')),
-                ('source', models.CharField(help_text='path relative to the ingest PATH (ZIP: member name)', max_length=1000)),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('routing', models.CharField(blank=True, help_text='hash of what decides Akte and metadata', max_length=64)),
-                ('pages', models.PositiveIntegerField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('error', 'Error')], default='pending', max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='scan_ingest.ingestbatch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="source, plus the manifest line when a manifest names it", max_length=1100
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField(help_text="order of the item in its batch")),
+                (
+                    "source",
+                    models.CharField(help_text="path relative to the ingest PATH (ZIP: member name)", max_length=1000),
+                ),
+                ("sha256", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "routing",
+                    models.CharField(blank=True, help_text="hash of what decides Akte and metadata", max_length=64),
+                ),
+                ("pages", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("done", "Done"), ("error", "Error")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="scan_ingest.ingestbatch"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['batch', 'seq'],
+                "ordering": ["batch", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='IngestDocument',
+            name="IngestDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_pages', models.CharField(blank=True, max_length=40)),
-                ('aktenzeichen', models.CharField(blank=True, max_length=150)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('department', models.CharField(blank=True, max_length=20)),
-                ('pages', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('storing', 'Storing'), ('stored', 'Stored'), ('duplicate', 'Duplicate'), ('error', 'Error')], max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('pending_objects', models.JSONField(blank=True, default=list, help_text='sha256 of objects being put')),
-                ('qa_state', models.CharField(blank=True, max_length=20)),
-                ('mean_confidence', models.FloatField(blank=True, null=True)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dms.document')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='scan_ingest.ingestitem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source_pages", models.CharField(blank=True, max_length=40)),
+                ("aktenzeichen", models.CharField(blank=True, max_length=150)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("department", models.CharField(blank=True, max_length=20)),
+                ("pages", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("storing", "Storing"),
+                            ("stored", "Stored"),
+                            ("duplicate", "Duplicate"),
+                            ("error", "Error"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "pending_objects",
+                    models.JSONField(blank=True, default=list, help_text="sha256 of objects being put"),
+                ),
+                ("qa_state", models.CharField(blank=True, max_length=20)),
+                ("mean_confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="dms.document",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="scan_ingest.ingestitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item__seq', 'id'],
+                "ordering": ["item__seq", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='ingestitem',
-            constraint=models.UniqueConstraint(fields=('batch', 'key'), name='uniq_ingest_item_key'),
+            model_name="ingestitem",
+            constraint=models.UniqueConstraint(fields=("batch", "key"), name="uniq_ingest_item_key"),
         ),
         migrations.AddConstraint(
-            model_name='ingestdocument',
-            constraint=models.UniqueConstraint(fields=('item', 'source_pages'), name='uniq_ingest_doc_pages'),
+            model_name="ingestdocument",
+            constraint=models.UniqueConstraint(fields=("item", "source_pages"), name="uniq_ingest_doc_pages"),
         ),
     ]

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scan_ingest', '0001_initial'),
+        ("scan_ingest", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ingestdocument',
-            name='review_reasons',
-            field=models.JSONField(blank=True, default=list, help_text='why the document needs review (pages left out as blank, low OCR confidence, ...); what the review queue lists'),
+            model_name="ingestdocument",
+            name="review_reasons",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="why the document needs review (pages left out as blank, low OCR confidence, ...); what the review queue lists",
+            ),
         ),
         migrations.AddField(
-            model_name='ingestitem',
-            name='skipped_blank_pages',
-            field=models.JSONField(blank=True, default=list, help_text='pages of all-blank parts between separator sheets: in no document, listed for review'),
+            model_name="ingestitem",
+            name="skipped_blank_pages",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="pages of all-blank parts between separator sheets: in no document, listed for review",
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 """Sources of an ingest: a folder (recursive), a single file, or a ZIP; a manifest CSV adds metadata per file.
 The result is a list of source files (a manifest row makes one each) and the refusals with their reasons."""
+
 from __future__ import annotations
 
 import os
@@ -116,10 +117,14 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
             plan.errors.append((escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' not found"))
             continue
         if source in (OUTSIDE, SKIPPED):
-            why = (f"is outside the ingested path {escaped(str(path))}" if source == OUTSIDE
-                   else "is hidden or refused (see its own error)")
-            plan.errors.append((escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' {why}; "
-                                                   "not ingested"))
+            why = (
+                f"is outside the ingested path {escaped(str(path))}"
+                if source == OUTSIDE
+                else "is hidden or refused (see its own error)"
+            )
+            plan.errors.append(
+                (escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' {why}; not ingested")
+            )
             continue
         claimed.add(source)
         plan.files.append(SourceFile(key=f"{source}#L{row.line}", source=source, path=by_source[source], row=row))
@@ -129,8 +134,9 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     return plan
 
 
-def _row_source(row: ManifestRow, manifest: Path, base: Path | None, by_source: dict, by_resolved: dict,
-                folder: Path | None) -> str | None:
+def _row_source(
+    row: ManifestRow, manifest: Path, base: Path | None, by_source: dict, by_resolved: dict, folder: Path | None
+) -> str | None:
     """The source a manifest row names (a ZIP member name, or a path relative to the manifest's folder);
     OUTSIDE for an existing file that is not part of PATH, SKIPPED for one inside it that the walk left out
     (hidden, refused), None for a file that does not exist."""
@@ -145,4 +151,4 @@ def _row_source(row: ManifestRow, manifest: Path, base: Path | None, by_source: 
     return SKIPPED if folder is not None and candidate.is_relative_to(folder.resolve()) else OUTSIDE
 
 
-__all__ = ["SourceFile", "SourcePlan", "collect_sources", "ZipLimits", "ManifestRow"]
+__all__ = ["ManifestRow", "SourceFile", "SourcePlan", "ZipLimits", "collect_sources"]

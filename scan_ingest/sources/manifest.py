@@ -1,6 +1,7 @@
 """Manifest CSV (Excel habits via dms.csvio): `Datei|file; Aktenzeichen; Titel|title; Organisationseinheit|
 department; Datum|date; Dokumentart|document_type`, headers case-insensitive. A bad row is reported with its
 line number; the other rows go on."""
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,17 @@ from dms.csvio import CsvError, read_excel_csv
 from ..errors import IngestError
 
 HEADER_ALIASES = {
-    "datei": "file", "file": "file",
+    "datei": "file",
+    "file": "file",
     "aktenzeichen": "aktenzeichen",
-    "titel": "title", "title": "title",
-    "organisationseinheit": "department", "department": "department",
-    "datum": "date", "date": "date",
-    "dokumentart": "document_type", "document_type": "document_type",
+    "titel": "title",
+    "title": "title",
+    "organisationseinheit": "department",
+    "department": "department",
+    "datum": "date",
+    "date": "date",
+    "dokumentart": "document_type",
+    "document_type": "document_type",
 }
 GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -36,8 +42,13 @@ class ManifestRow:
     document_type: str = ""
 
     def fingerprint(self) -> tuple:
-        return (self.aktenzeichen, self.title, self.department, self.date.isoformat() if self.date else "",
-                self.document_type)
+        return (
+            self.aktenzeichen,
+            self.title,
+            self.department,
+            self.date.isoformat() if self.date else "",
+            self.document_type,
+        )
 
 
 def parse_date(value: str) -> date | None:
@@ -79,11 +90,17 @@ def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, s
             az = values.get("aktenzeichen", "").strip()
             if az:
                 az = str(Aktenzeichen.parse(az))
-            good.append(ManifestRow(
-                line=line, file=file, aktenzeichen=az, title=values.get("title", "").strip(),
-                department=values.get("department", "").strip(), date=parse_date(values.get("date", "")),
-                document_type=values.get("document_type", "").strip(),
-            ))
+            good.append(
+                ManifestRow(
+                    line=line,
+                    file=file,
+                    aktenzeichen=az,
+                    title=values.get("title", "").strip(),
+                    department=values.get("department", "").strip(),
+                    date=parse_date(values.get("date", "")),
+                    document_type=values.get("document_type", "").strip(),
+                )
+            )
         except (ValueError, AktenzeichenError) as exc:
             bad.append((line, file, f"manifest line {line}: {exc}"))
     return good, bad

@@ -1,6 +1,7 @@
 """File names as they may arrive from old file servers and scanners: not valid UTF-8, or with control
 characters (newline, ESC). Such a name is that file's error, shown escaped so a report or terminal shows it
 as it is and cannot be garbled or steered by it."""
+
 from __future__ import annotations
 
 import unicodedata

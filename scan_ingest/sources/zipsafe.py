@@ -1,5 +1,6 @@
 """Safe ZIP extraction into the ingest area: members with `..`, absolute paths or links are refused, nothing is
 written outside the area, and member count, total size and compression ratio are limited (zip bombs)."""
+
 from __future__ import annotations
 
 import posixpath
@@ -81,8 +82,10 @@ def _member_reason(info: zipfile.ZipInfo, limits: ZipLimits, total: int) -> str 
     if info.flag_bits & 0x1:
         return f"ZIP member {info.filename!r} is encrypted"
     if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-        return (f"ZIP member {info.filename!r} refused: compression ratio "
-                f"{info.file_size / info.compress_size:.0f}:1 exceeds {limits.max_ratio:.0f}:1 (zip bomb?)")
+        return (
+            f"ZIP member {info.filename!r} refused: compression ratio "
+            f"{info.file_size / info.compress_size:.0f}:1 exceeds {limits.max_ratio:.0f}:1 (zip bomb?)"
+        )
     if total + info.file_size > limits.max_total_bytes:
         return f"ZIP member {info.filename!r} refused: the archive exceeds {limits.max_total_bytes:,} bytes unpacked"
     return None

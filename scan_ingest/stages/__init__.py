@@ -1,6 +1,7 @@
 """Page pipeline: an explicit ordered list of pure stages over a frozen PageState (docs/architecture.md,
 "Page pipeline"). A stage that refuses its input raises IngestError; `process_page` turns that into a result
 carrying the reason."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ def process_page(task: PageTask) -> PageResult:
         return PageResult(index=task.index, error=exc.reason)
     except MemoryError:
         return PageResult(index=task.index, error="page too large to process (out of memory)")
-    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch; the reason is recorded
+    except Exception as exc:
         return PageResult(index=task.index, error=f"page {task.index + 1}: {type(exc).__name__}: {exc}")
     finally:
         if page.ocr_input and os.path.exists(page.ocr_input):
@@ -62,4 +63,4 @@ def load_result(out_dir: str, index: int) -> PageResult | None:
     return result
 
 
-__all__ = ["PAGE_STAGES", "PageTask", "PageResult", "PipelineConfig", "process_page", "load_result"]
+__all__ = ["PAGE_STAGES", "PageResult", "PageTask", "PipelineConfig", "load_result", "process_page"]

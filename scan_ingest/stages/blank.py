@@ -3,6 +3,7 @@ out from its background, darker (ink on paper) or lighter (white text on black: 
 dark ground). A blank page is still OCR'd (cheap: tesseract finds no lines); if that finds text, the page is not
 blank. A page that stays blank is kept in the original and the page list, left out of the rendition, and listed
 for review."""
+
 from __future__ import annotations
 
 from PIL import Image, ImageFilter
@@ -36,7 +37,7 @@ def ink_ratio(im: Image.Image, dpi: int) -> float:
             background = value
             break
     darker = sum(hist[: max(0, background - STANDS_OUT)])
-    lighter = sum(hist[min(256, background + STANDS_OUT + 1):])
+    lighter = sum(hist[min(256, background + STANDS_OUT + 1) :])
     return (darker + lighter) / total
 
 

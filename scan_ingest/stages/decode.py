@@ -2,6 +2,7 @@
 
 Every refusal (empty file, not an image/PDF, truncated image, decompression bomb, encrypted or broken PDF)
 raises IngestError with the reason; nothing here touches the database or the object store."""
+
 from __future__ import annotations
 
 import struct
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from ..errors import IngestError
-from .types import PageTask
 from .page import PageState
 from .textlayer import text_layer_verdict
+from .types import PageTask
 
 MAGIC = (
     (b"%PDF-", "pdf"),
@@ -112,11 +113,15 @@ def _probe_pdf(path: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         with pikepdf.open(path) as pdf:
             count = len(pdf.pages)
             if pdf.is_encrypted:
-                notes.append("the PDF is restricted by an owner password; the rendition is written without "
-                             "the restriction, the original is kept as it is")
+                notes.append(
+                    "the PDF is restricted by an owner password; the rendition is written without "
+                    "the restriction, the original is kept as it is"
+                )
             if "/AcroForm" in pdf.Root and "/XFA" in pdf.Root.AcroForm:
-                review.append("XFA form: its content is in XFA form data, which the rendition does not show "
-                             "(only the PDF pages); check the original")
+                review.append(
+                    "XFA form: its content is in XFA form data, which the rendition does not show "
+                    "(only the PDF pages); check the original"
+                )
     except pikepdf.PasswordError:
         raise IngestError("encrypted PDF refused: it needs a password to open") from None
     except pikepdf.PdfError as exc:
@@ -128,7 +133,7 @@ def _probe_pdf(path: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
 
 def _declared_dpi(im: Image.Image) -> tuple[int, int] | None:
     try:
-        x, y = (int(round(float(v))) for v in im.info.get("dpi"))
+        x, y = (round(float(v)) for v in im.info.get("dpi"))
     except (TypeError, ValueError):
         return None
     return (x, y) if x >= 50 and y >= 50 else None
@@ -136,7 +141,7 @@ def _declared_dpi(im: Image.Image) -> tuple[int, int] | None:
 
 def _estimate_dpi(im: Image.Image) -> tuple[int, int]:
     """The file's resolution; missing or nonsense: assume the long side is A4."""
-    return _declared_dpi(im) or (max(72, int(round(max(im.size) / A4_LONG_INCH))),) * 2
+    return _declared_dpi(im) or (max(72, round(max(im.size) / A4_LONG_INCH)),) * 2
 
 
 def normalise_mode(im: Image.Image, *, detect_bilevel: bool = False) -> Image.Image:
@@ -148,8 +153,11 @@ def normalise_mode(im: Image.Image, *, detect_bilevel: bool = False) -> Image.Im
     if im.mode == "L":
         return _gray(im) if detect_bilevel else im
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        return im.point(lambda v: v / 256).convert("L") if im.mode == "I" else im.convert("I").point(
-            lambda v: v / 256).convert("L")
+        return (
+            im.point(lambda v: v / 256).convert("L")
+            if im.mode == "I"
+            else im.convert("I").point(lambda v: v / 256).convert("L")
+        )
     if im.mode in ("RGBA", "LA", "P", "PA"):
         rgba = im.convert("RGBA")
         base = Image.new("RGB", im.size, "white")
@@ -215,13 +223,16 @@ def _decode_pdf_page(page: PageState) -> PageState:
         pdf_page = doc[task.index]
         textpage = pdf_page.get_textpage()
         text = textpage.get_text_bounded()
-        verdict = text_layer_verdict(task.path, task.index, pdf_page, textpage, text,
-                                     force_ocr=task.config.force_ocr)
+        verdict = text_layer_verdict(task.path, task.index, pdf_page, textpage, text, force_ocr=task.config.force_ocr)
         text_layer = verdict.keep
         dpi, gray = (150, False) if text_layer else _scan_images(pdf_page, task.config.render_dpi)
         width_pt, height_pt = pdf_page.get_size()
-        _check_pixels(int(width_pt * dpi / 72), int(height_pt * dpi / 72), task.config.max_pixels,
-                      f"page {task.index + 1} rendered at {dpi} dpi")
+        _check_pixels(
+            int(width_pt * dpi / 72),
+            int(height_pt * dpi / 72),
+            task.config.max_pixels,
+            f"page {task.index + 1} rendered at {dpi} dpi",
+        )
         im = pdf_page.render(scale=dpi / 72, no_smoothimage=True, grayscale=gray).to_pil()  # 1:1, no blur
         im = normalise_mode(im, detect_bilevel=True)
     except pdfium.PdfiumError as exc:
@@ -231,8 +242,12 @@ def _decode_pdf_page(page: PageState) -> PageState:
     own_text = text.replace("\r\n", "\n").strip()
     notes = (verdict.why_ocr,) if verdict.why_ocr else ()
     return page.replace(dpi=(dpi, dpi), notes=page.notes + notes).with_image(
-        im, text_layer=text_layer, text=own_text if text_layer else "",
-        layer_text=own_text if verdict.conformance else "", graft_ok=verdict.graft_ok)
+        im,
+        text_layer=text_layer,
+        text=own_text if text_layer else "",
+        layer_text=own_text if verdict.conformance else "",
+        graft_ok=verdict.graft_ok,
+    )
 
 
 def _scan_images(pdf_page, default: int) -> tuple[int, bool]:
@@ -244,16 +259,17 @@ def _scan_images(pdf_page, default: int) -> tuple[int, bool]:
     for obj in pdf_page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
             meta = obj.get_metadata()
-        except Exception:  # noqa: BLE001 - odd image objects just don't inform the choice
+        except Exception:
             gray = False
             continue
-        gray = gray and (meta.bits_per_pixel == 1 or meta.colorspace in (raw.FPDF_COLORSPACE_DEVICEGRAY,
-                                                                          raw.FPDF_COLORSPACE_CALGRAY))
+        gray = gray and (
+            meta.bits_per_pixel == 1 or meta.colorspace in (raw.FPDF_COLORSPACE_DEVICEGRAY, raw.FPDF_COLORSPACE_CALGRAY)
+        )
         if meta.horizontal_dpi > 1 and (best is None or meta.width > best[0]):
             best = (meta.width, meta.horizontal_dpi)
     if best is None:
         return default, False
-    return max(100, min(400, int(round(best[1])))), gray
+    return max(100, min(400, round(best[1]))), gray
 
 
-__all__ = ["SourceInfo", "sniff", "probe", "decode", "PageTask"]
+__all__ = ["PageTask", "SourceInfo", "decode", "probe", "sniff"]

@@ -1,7 +1,9 @@
 """Deskew (projection profile) and orientation (tesseract OSD, 90/180/270 degrees)."""
+
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 
@@ -28,7 +30,7 @@ def _profile_sharpness(ink: Image.Image, angle: float, strips: int = 1) -> float
     for k in range(strips):
         band = turned.crop((width * k // strips, 0, width * (k + 1) // strips, turned.height))
         rows = band.resize((1, band.height), Image.BOX).tobytes()
-        total += float(sum((b - a) ** 2 for a, b in zip(rows, rows[1:])))
+        total += float(sum((b - a) ** 2 for a, b in itertools.pairwise(rows)))
     return total
 
 
@@ -110,9 +112,10 @@ def deskew(page: PageState) -> PageState:
     if abs(angle) < PIXEL_ROTATION_FROM:
         if not multi_column(page.preview, page.preview_dpi, angle):
             return page.replace(skew=angle, view_rotation=angle)
-        page = page.replace(notes=page.notes + ("text in columns: deskewed in the pixels before OCR",))
-    return page.with_image(rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False,
-                           turned=True)
+        page = page.replace(notes=(*page.notes, "text in columns: deskewed in the pixels before OCR"))
+    return page.with_image(
+        rotate_image(page.image, angle), skew=angle, view_rotation=0.0, source_intact=False, turned=True
+    )
 
 
 def osd_rotation(page: PageState) -> tuple[int, float]:
@@ -126,8 +129,9 @@ def osd_rotation(page: PageState) -> tuple[int, float]:
         gray = page.image.convert("L") if page.image.mode not in ("1", "L") else page.image
         gray.save(path, dpi=page.dpi)
     try:
-        out = pytesseract.image_to_osd(path, config=f"--psm 0 --dpi {page.dpi[0]}",
-                                       timeout=page.task.config.tesseract_timeout)
+        out = pytesseract.image_to_osd(
+            path, config=f"--psm 0 --dpi {page.dpi[0]}", timeout=page.task.config.tesseract_timeout
+        )
     except pytesseract.TesseractError:
         return 0, 0.0  # e.g. "Too few characters": nothing to turn by
     except RuntimeError as exc:
@@ -149,8 +153,16 @@ def orient(page: PageState) -> PageState:
     page = page.replace(sideways=False, osd_checked=True)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page
-    return deskew(page.with_image(rotate_image(page.image, -rotate, expand=True), rotation=rotate,
-                                  skew=0.0, view_rotation=0.0, source_intact=False, turned=True))
+    return deskew(
+        page.with_image(
+            rotate_image(page.image, -rotate, expand=True),
+            rotation=rotate,
+            skew=0.0,
+            view_rotation=0.0,
+            source_intact=False,
+            turned=True,
+        )
+    )
 
 
 def fix_orientation(page: PageState) -> PageState:
@@ -166,13 +178,23 @@ def fix_orientation(page: PageState) -> PageState:
     rotate, confidence = osd_rotation(page)
     if rotate not in (90, 180, 270) or confidence < OSD_MIN_CONFIDENCE:
         return page.replace(osd_checked=True)
-    turned = page.with_image(rotate_image(load_image(page), -rotate, expand=True), rotation=rotate, skew=0.0,
-                             view_rotation=0.0, pdf_path=None, image_pdf=None, osd_checked=True,
-                             source_intact=False, turned=True, graft=False)
+    turned = page.with_image(
+        rotate_image(load_image(page), -rotate, expand=True),
+        rotation=rotate,
+        skew=0.0,
+        view_rotation=0.0,
+        pdf_path=None,
+        image_pdf=None,
+        osd_checked=True,
+        source_intact=False,
+        turned=True,
+        graft=False,
+    )
     turned = ocr(prepare_ocr(deskew(turned)))
     if (turned.confidence or 0) > (page.confidence or 0):
         discard_outputs(page)
         return turned
     discard_outputs(turned)
-    return page.replace(osd_checked=True,
-                        warnings=page.warnings + (f"OSD suggested {rotate} degrees; OCR was not better",))
+    return page.replace(
+        osd_checked=True, warnings=(*page.warnings, f"OSD suggested {rotate} degrees; OCR was not better")
+    )

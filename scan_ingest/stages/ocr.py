@@ -1,5 +1,6 @@
 """OCR: one tesseract pass per page gives the text, the word confidences and the invisible text layer of the
 searchable PDF page."""
+
 from __future__ import annotations
 
 import csv
@@ -47,8 +48,7 @@ def prepare_ocr(page: PageState) -> PageState:
     if page.finished:
         return page
     base = os.path.join(page.task.out_dir, f"p{page.task.index + 1:05d}.r{page.rotation}")
-    graft = (page.task.kind == "pdf" and not page.turned and page.graft_ok
-             and graftable(page.task.path, page.task.index))
+    graft = page.task.kind == "pdf" and not page.turned and page.graft_ok and graftable(page.task.path, page.task.index)
     image_pdf = None if graft else image_page_pdf(page, base + ".img.pdf")
     im = page.image if page.image.mode in ("1", "L") else page.image.convert("L")
     ocr_input = base + ".tif"
@@ -103,8 +103,15 @@ def _tesseract(image_path: str, base: str, page: PageState, *, text_only: bool) 
 
     config = f"--dpi {page.dpi[0]} -c tessedit_create_tsv=1" + (" -c textonly_pdf=1" if text_only else "")
     try:
-        run_tesseract(image_path, base, extension="pdf", lang=page.task.config.lang, config=config, nice=0,
-                      timeout=page.task.config.tesseract_timeout)
+        run_tesseract(
+            image_path,
+            base,
+            extension="pdf",
+            lang=page.task.config.lang,
+            config=config,
+            nice=0,
+            timeout=page.task.config.tesseract_timeout,
+        )
     except pytesseract.TesseractError as exc:
         raise IngestError(f"OCR failed: {exc.message or exc}") from None
     except RuntimeError as exc:  # pytesseract's timeout
@@ -138,8 +145,9 @@ def ocr(page: PageState) -> PageState:
     if page.blank:
         if not text_overrules_blank(page, confidences):  # specks read as letters are not the page's text
             return page.replace(text="", confidence=None, words=0, pdf_path=pdf_path)
-        page = page.replace(blank=False, warnings=page.warnings + (
-            "looked blank to the image check, but OCR found text on it: kept",))
+        page = page.replace(
+            blank=False, warnings=(*page.warnings, "looked blank to the image check, but OCR found text on it: kept")
+        )
     mean = round(sum(confidences) / len(confidences), 2) if confidences else 0.0
     text = page.layer_text or text  # a born-digital page rendered for PDF/A keeps its exact text
     return page.replace(text=text, confidence=mean, words=len(confidences), pdf_path=pdf_path)

@@ -1,4 +1,5 @@
 """The page travelling through the stages: a frozen dataclass; each stage returns a changed copy."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .types import PageResult, PageTask
-
 
 PREVIEW_DPI = 150
 
@@ -49,8 +49,9 @@ class PageState:
         """A new page image, and its preview made from it."""
         gray = image if image.mode == "L" else image.convert("L")
         factor = max(1, round(self.dpi[0] / PREVIEW_DPI))
-        return self.replace(image=image, preview=gray.reduce(factor) if factor > 1 else gray, size_px=image.size,
-                            **changes)
+        return self.replace(
+            image=image, preview=gray.reduce(factor) if factor > 1 else gray, size_px=image.size, **changes
+        )
 
     @property
     def preview_dpi(self) -> int:
@@ -65,10 +66,23 @@ class PageState:
     def result(self, seconds: float = 0.0) -> PageResult:
         size = self.size_px
         return PageResult(
-            index=self.task.index, separator=self.separator, blank=self.blank, text=self.text,
-            confidence=self.confidence, words=self.words, text_layer=self.text_layer, pdf_path=self.pdf_path,
-            rotation=self.rotation, skew=self.skew, view_rotation=self.view_rotation, dpi=self.dpi, size_px=size,
+            index=self.task.index,
+            separator=self.separator,
+            blank=self.blank,
+            text=self.text,
+            confidence=self.confidence,
+            words=self.words,
+            text_layer=self.text_layer,
+            pdf_path=self.pdf_path,
+            rotation=self.rotation,
+            skew=self.skew,
+            view_rotation=self.view_rotation,
+            dpi=self.dpi,
+            size_px=size,
             seconds=round(seconds, 3),
-            worker=f"{socket.gethostname()}:{os.getpid()}", warnings=self.warnings, notes=self.notes,
-            graft=self.graft, image_pdf=self.image_pdf,
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            warnings=self.warnings,
+            notes=self.notes,
+            graft=self.graft,
+            image_pdf=self.image_pdf,
         )

@@ -1,5 +1,6 @@
 """Separator sheets of batch scans: a page whose QR or Code 128 payload starts with `DMS:` (docs/architecture.md,
 "Separator sheets")."""
+
 from __future__ import annotations
 
 import zxingcpp
@@ -14,13 +15,15 @@ FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)  # res
 
 def parse_separator(payload: str) -> tuple[str, str]:
     """`DMS:AKTE:<Aktenzeichen>` -> ("akte", az); `DMS:DOK[:<title>]` -> ("dok", title or "")."""
-    rest = payload[len(PREFIX):]
+    rest = payload[len(PREFIX) :]
     kind, _, value = rest.partition(":")
     if kind == "AKTE" and value.strip():
         return "akte", value.strip()
     if kind == "DOK":
         return "dok", value.strip()
-    raise IngestError(f"separator sheet with unknown payload {payload!r} (expected DMS:AKTE:<Aktenzeichen> or DMS:DOK[:<Titel>])")
+    raise IngestError(
+        f"separator sheet with unknown payload {payload!r} (expected DMS:AKTE:<Aktenzeichen> or DMS:DOK[:<Titel>])"
+    )
 
 
 def detect_separator(page: PageState) -> PageState:

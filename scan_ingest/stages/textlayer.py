@@ -2,6 +2,7 @@
 page is rendered and OCR'd: decided per page by how much of it the text covers against the scanned image
 (a one-line stamp on a scan is not the page's text), and by whether the page can be part of a PDF/A file
 (fonts embedded, ...) after `pdfa_check.normalise_page`. `force_ocr` OCRs every page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ def coverage(pdf_page, textpage) -> tuple[float, float]:
     for obj in pdf_page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
             image_area += _area(obj.get_bounds(), page_w, page_h)
-        except Exception:  # noqa: BLE001 - an image without bounds does not count
+        except Exception:
             continue
     return min(1.0, text_area / page_area), min(1.0, image_area / page_area)
 
@@ -56,12 +57,14 @@ def text_layer_verdict(path: str, index: int, pdf_page, textpage, text: str, *, 
         return TextLayerVerdict(False, "OCR forced (--force-ocr or redo)", graft_ok=False)
     text_share, image_share = coverage(pdf_page, textpage)
     if image_share >= SCAN_COVERS and text_share < TEXT_COVERS_SCAN_BELOW:
-        return TextLayerVerdict(False, f"scan with little text ({printable} characters covering "
-                                       f"{text_share:.1%} of the page): OCR'd")
+        return TextLayerVerdict(
+            False, f"scan with little text ({printable} characters covering {text_share:.1%} of the page): OCR'd"
+        )
     problems = pdfa_problems_of(path, index)
     if problems:
-        return TextLayerVerdict(False, "rendered and OCR'd for PDF/A: " + "; ".join(problems), conformance=True,
-                                graft_ok=False)
+        return TextLayerVerdict(
+            False, "rendered and OCR'd for PDF/A: " + "; ".join(problems), conformance=True, graft_ok=False
+        )
     return TextLayerVerdict(True)
 
 

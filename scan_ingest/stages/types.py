@@ -1,5 +1,6 @@
 """Units of work of the page pipeline. Tasks and results are plain JSON-able frozen dataclasses so the same
 stages run in a local process pool or as Celery tasks."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

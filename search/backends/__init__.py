@@ -1,5 +1,6 @@
 """Pick the search backend from DMS_SEARCH_URL: `tantivy://PATH` or `elasticsearch+http(s)://host:9200[/index]`.
 Each backend module exports one name, `SearchBackend`; instances are cached per URL."""
+
 import functools
 import importlib
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -52,4 +53,4 @@ def reset_backends() -> None:
     _cached.cache_clear()
 
 
-__all__ = ["get_backend", "backend_from_url", "reset_backends", "SearchBackend", "SearchError"]
+__all__ = ["SearchBackend", "SearchError", "backend_from_url", "get_backend", "reset_backends"]

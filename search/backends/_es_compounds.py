@@ -10,6 +10,7 @@ which the German patterns put in the wrong places for compounds (bench/search_qu
 middle parts against 1.0 for the project's splitter). The project therefore writes each document's parts into a
 `parts` field, analysed by the same German analyzers as the body.
 """
+
 from elasticsearch_dsl import Q, Text
 
 from ..compounds import hyphen_joined, index_parts
@@ -28,15 +29,30 @@ def parts_text(title: str, body: str) -> str:
 
 def word_bonus(text: str) -> Q:
     """Any document holding the word itself ranks above every document holding it only inside a compound."""
-    return Q("constant_score", boost=WORD_SCORE, filter=Q("bool", minimum_should_match=1, should=[
-        Q("match", body={"query": text, "operator": "and"}), Q("match", title={"query": text, "operator": "and"})]))
+    return Q(
+        "constant_score",
+        boost=WORD_SCORE,
+        filter=Q(
+            "bool",
+            minimum_should_match=1,
+            should=[
+                Q("match", body={"query": text, "operator": "and"}),
+                Q("match", title={"query": text, "operator": "and"}),
+            ],
+        ),
+    )
 
 
 def part(text: str) -> Q:
     """The word as a compound part (Vertrag in Kaufvertrag), or written together when hyphenated (Online-Dienst)."""
     words = [text] + ([joined] if (joined := hyphen_joined(text)) else [])
-    return Q("constant_score", boost=PART_SCORE, filter=Q("bool", minimum_should_match=1, should=[
-        Q("match", parts={"query": w, "operator": "and"}) for w in words]))
+    return Q(
+        "constant_score",
+        boost=PART_SCORE,
+        filter=Q(
+            "bool", minimum_should_match=1, should=[Q("match", parts={"query": w, "operator": "and"}) for w in words]
+        ),
+    )
 
 
 def joined_word(text: str) -> list[Q]:
@@ -47,5 +63,8 @@ def joined_word(text: str) -> list[Q]:
 
 def part_typo(text: str, fuzziness) -> Q:
     """A misspelt part, compared stemmed (Vertarg ~ Arbeitsverträge, as the tantivy backend's close words)."""
-    return Q("constant_score", boost=PART_SCORE * PART_TYPO_BOOST,
-             filter=Q("match", parts={"query": text, "fuzziness": fuzziness}))
+    return Q(
+        "constant_score",
+        boost=PART_SCORE * PART_TYPO_BOOST,
+        filter=Q("match", parts={"query": text, "fuzziness": fuzziness}),
+    )

@@ -1,9 +1,22 @@
 """Index definition (German analyzers, mapping) and query-tree compiler of the Elasticsearch backend, built with
 `elasticsearch.dsl`. Pure functions of their input, so the generated JSON is testable without a server."""
+
 from collections.abc import Callable
 
-from elasticsearch_dsl import Index, Integer, Keyword, Long, Mapping, Object, Q, Search, Text, analyzer, normalizer
-from elasticsearch_dsl import token_filter
+from elasticsearch_dsl import (
+    Index,
+    Integer,
+    Keyword,
+    Long,
+    Mapping,
+    Object,
+    Q,
+    Search,
+    Text,
+    analyzer,
+    normalizer,
+    token_filter,
+)
 
 from ..analysis import TYPO_HIGH, TYPO_LOW, looks_like_aktenzeichen
 from ..indexdoc import IndexDoc
@@ -17,9 +30,11 @@ FILTER_FIELDS = {"az": "az", "dept": "department", "year": "year", "type": "type
 
 _stop = token_filter("de_stop", "stop", stopwords="_german_")
 # `de`: Elasticsearch's own German chain: stopwords, german_normalization (ä->a, ae->a, ß->ss), light stemmer.
-DE = analyzer("de", tokenizer="standard",
-              filter=["lowercase", _stop, "german_normalization", token_filter("de_stem", "stemmer",
-                                                                               language="light_german")])
+DE = analyzer(
+    "de",
+    tokenizer="standard",
+    filter=["lowercase", _stop, "german_normalization", token_filter("de_stem", "stemmer", language="light_german")],
+)
 # `de_folded`: unstemmed, normalised words: typo tolerance compares whole words, so a typo in the ending counts
 # as one edit instead of changing the stem.
 DE_FOLDED = analyzer("de_folded", tokenizer="standard", filter=["lowercase", _stop, "german_normalization"])
@@ -46,9 +61,18 @@ def index_definition(name: str) -> Index:
 
 
 def to_source(doc: IndexDoc, meta: dict) -> dict:
-    source = {"doc_id": doc.document_id, "stamp": doc.stamp, "title": doc.title, "body": doc.body,
-              "principals": list(doc.principals), "az": list(doc.az_keys), "department": doc.department,
-              "unit": doc.unit, "meta": meta, "parts": parts_text(doc.title, doc.body)}
+    source = {
+        "doc_id": doc.document_id,
+        "stamp": doc.stamp,
+        "title": doc.title,
+        "body": doc.body,
+        "principals": list(doc.principals),
+        "az": list(doc.az_keys),
+        "department": doc.department,
+        "unit": doc.unit,
+        "meta": meta,
+        "parts": parts_text(doc.title, doc.body),
+    }
     if doc.document_type:
         source["document_type"] = doc.document_type
         source["type_key"] = doc.document_type
@@ -61,14 +85,19 @@ def _exact(text: str, required: bool = True) -> list[Q]:
     """The word itself, stemmed; a required word that is only a stopword matches everything (it is dropped, as in
     tantivy), an excluded one nothing."""
     zero = "all" if required else "none"
-    return [Q("match", body={"query": text, "operator": "and", "zero_terms_query": zero}),
-            Q("match", title={"query": text, "operator": "and", "boost": TITLE_BOOST})]
+    return [
+        Q("match", body={"query": text, "operator": "and", "zero_terms_query": zero}),
+        Q("match", title={"query": text, "operator": "and", "boost": TITLE_BOOST}),
+    ]
 
 
 def _phrase(words) -> Q:
     text = " ".join(words)
-    return Q("bool", should=[Q("match_phrase", body=text),
-                             Q("match_phrase", title={"query": text, "boost": TITLE_BOOST})], minimum_should_match=1)
+    return Q(
+        "bool",
+        should=[Q("match_phrase", body=text), Q("match_phrase", title={"query": text, "boost": TITLE_BOOST})],
+        minimum_should_match=1,
+    )
 
 
 def _typo(text: str, fuzziness) -> Q:
@@ -93,8 +122,11 @@ class Compiler:
             return Q("bool", should=[*_exact(c.text), _typo(c.text, c.distance)], minimum_should_match=1)
         assert isinstance(c, Term), c
         if expand and looks_like_aktenzeichen(c.text):
-            return Q("bool", should=[Q("term", az={"value": c.text, "boost": TITLE_BOOST}), _phrase((c.text,))],
-                     minimum_should_match=1)
+            return Q(
+                "bool",
+                should=[Q("term", az={"value": c.text, "boost": TITLE_BOOST}), _phrase((c.text,))],
+                minimum_should_match=1,
+            )
         should = _exact(c.text, required=expand)
         if expand:
             should += [word_bonus(c.text), *joined_word(c.text)]
@@ -118,16 +150,30 @@ class Compiler:
                 filters.append(Q("bool", must_not=[Q("match_all")]))
                 continue
             filters.append(Q("terms", **{FILTER_FIELDS[field]: values}))
-        return Q("bool", filter=filters, must=[self.clause(c) for c in query.must],
-                 must_not=[self.clause(c, expand=False) for c in query.must_not])
+        return Q(
+            "bool",
+            filter=filters,
+            must=[self.clause(c) for c in query.must],
+            must_not=[self.clause(c, expand=False) for c in query.must_not],
+        )
 
     def search(self, query: SearchQuery, index: str) -> Search:
-        s = Search(index=index).query(self.query(query)).extra(
-            from_=query.offset, size=query.limit, track_total_hits=True)
+        s = (
+            Search(index=index)
+            .query(self.query(query))
+            .extra(from_=query.offset, size=query.limit, track_total_hits=True)
+        )
         s = s.source(["doc_id", "meta", "body"] if query.highlight else ["doc_id", "meta"])
         if query.highlight:
-            s = s.highlight_options(pre_tags=["<b>"], post_tags=["</b>"], encoder="html", type="unified",
-                                    fragment_size=SNIPPET_CHARS, number_of_fragments=1, no_match_size=SNIPPET_CHARS)
+            s = s.highlight_options(
+                pre_tags=["<b>"],
+                post_tags=["</b>"],
+                encoder="html",
+                type="unified",
+                fragment_size=SNIPPET_CHARS,
+                number_of_fragments=1,
+                no_match_size=SNIPPET_CHARS,
+            )
             s = s.highlight("body", "body.folded")
         for name in query.facets:
             s.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=100)

@@ -1,4 +1,5 @@
 """Schema, German analyzers and the query-tree compiler of the tantivy backend."""
+
 import html
 import json
 import re
@@ -28,12 +29,23 @@ def build_analyzers() -> dict[str, tv.TextAnalyzer]:
     """`de`: lowercase, German stopwords, Snowball German stemming (folds ß->ss, ä->a and ae->a), ASCII folding.
     `de_raw`: the unstemmed, folded words without stopwords, for typo tolerance and compound splitting.
     `kw`: the whole value as one lowercased token."""
-    de = (tv.TextAnalyzerBuilder(tv.Tokenizer.simple()).filter(tv.Filter.lowercase()).filter(tv.Filter.remove_long(40))
-          .filter(tv.Filter.stopword("german")).filter(tv.Filter.stemmer("german")).filter(tv.Filter.ascii_fold())
-          .build())
-    raw = (tv.TextAnalyzerBuilder(tv.Tokenizer.simple()).filter(tv.Filter.lowercase())
-           .filter(tv.Filter.remove_long(40)).filter(tv.Filter.stopword("german")).filter(tv.Filter.ascii_fold())
-           .build())
+    de = (
+        tv.TextAnalyzerBuilder(tv.Tokenizer.simple())
+        .filter(tv.Filter.lowercase())
+        .filter(tv.Filter.remove_long(40))
+        .filter(tv.Filter.stopword("german"))
+        .filter(tv.Filter.stemmer("german"))
+        .filter(tv.Filter.ascii_fold())
+        .build()
+    )
+    raw = (
+        tv.TextAnalyzerBuilder(tv.Tokenizer.simple())
+        .filter(tv.Filter.lowercase())
+        .filter(tv.Filter.remove_long(40))
+        .filter(tv.Filter.stopword("german"))
+        .filter(tv.Filter.ascii_fold())
+        .build()
+    )
     kw = tv.TextAnalyzerBuilder(tv.Tokenizer.raw()).filter(tv.Filter.lowercase()).build()
     return {DE: de, DE_RAW: raw, KW: kw}
 
@@ -62,10 +74,17 @@ def to_document(doc: IndexDoc, meta: dict) -> tv.Document:
     body = doc.body
     parts = index_parts(f"{doc.title}\n{body}")
     fields = {
-        "doc_id": doc.document_id, "stamp": doc.stamp, "title": doc.title, "body": body,
-        "raw": [doc.title, body, parts], "parts": parts,
-        "principals": list(doc.principals), "az": list(doc.az_keys), "department": doc.department,
-        "unit": doc.unit, "meta": json.dumps(meta, ensure_ascii=False).encode(),
+        "doc_id": doc.document_id,
+        "stamp": doc.stamp,
+        "title": doc.title,
+        "body": body,
+        "raw": [doc.title, body, parts],
+        "parts": parts,
+        "principals": list(doc.principals),
+        "az": list(doc.az_keys),
+        "department": doc.department,
+        "unit": doc.unit,
+        "meta": json.dumps(meta, ensure_ascii=False).encode(),
     }
     if doc.document_type:
         fields["document_type"] = doc.document_type
@@ -136,8 +155,12 @@ class Compiler:
             return self.typo(raw[0], c.distance) if len(raw) == 1 else self.phrase((c.text,))
         assert isinstance(c, Term), c
         if expand and looks_like_aktenzeichen(c.text):  # the Akte's documents, or the text holding the number
-            return _should([tv.Query.boost_query(tv.Query.term_query(self.schema, "az", c.text), TITLE_BOOST),
-                            self.phrase((c.text,))])
+            return _should(
+                [
+                    tv.Query.boost_query(tv.Query.term_query(self.schema, "az", c.text), TITLE_BOOST),
+                    self.phrase((c.text,)),
+                ]
+            )
         stems = self.de.analyze(c.text)
         joined = hyphen_joined(c.text)
         if len(stems) != 1 and not joined:
@@ -163,8 +186,11 @@ class Compiler:
     def exact(self, stem: str) -> list[tv.Query]:
         self.highlight.append(stem)
         body, title = (tv.Query.term_query(self.schema, f, stem) for f in ("body", "title"))
-        return [body, tv.Query.boost_query(title, TITLE_BOOST),
-                tv.Query.const_score_query(_should([body, title]), WORD_SCORE)]
+        return [
+            body,
+            tv.Query.boost_query(title, TITLE_BOOST),
+            tv.Query.const_score_query(_should([body, title]), WORD_SCORE),
+        ]
 
     def phrase(self, words) -> tv.Query | None:
         tokens = self.de.pre_tokenize(" ".join(words)).tokens
@@ -175,8 +201,12 @@ class Compiler:
         first = tokens[0].position
         words = [(t.position - first, t.text) for t in tokens]
         self.highlight.extend(t.text for t in tokens)
-        return _should([tv.Query.phrase_query(self.schema, "body", words),
-                        tv.Query.boost_query(tv.Query.phrase_query(self.schema, "title", words), TITLE_BOOST)])
+        return _should(
+            [
+                tv.Query.phrase_query(self.schema, "body", words),
+                tv.Query.boost_query(tv.Query.phrase_query(self.schema, "title", words), TITLE_BOOST),
+            ]
+        )
 
     def visible(self, stems: list[str], parts: bool = True) -> bool:
         """Does the word (or a compound of it) occur in a document the caller may see? Asked within the permission
@@ -192,8 +222,9 @@ class Compiler:
         if distance <= 0:
             return None
         queries = [tv.Query.boost_query(tv.Query.fuzzy_term_query(self.schema, "raw", raw, distance), FUZZY_BOOST)]
-        candidates = dict(self.searcher.terms_with_prefix("raw", raw[:HIGHLIGHT_PREFIX[distance]],
-                                                          limit=MAX_TYPO_SCAN))
+        candidates = dict(
+            self.searcher.terms_with_prefix("raw", raw[: HIGHLIGHT_PREFIX[distance]], limit=MAX_TYPO_SCAN)
+        )
         close = [(candidates[t], t) for t in close_words(raw, list(candidates), distance)]
         stems = {s for _, t in sorted(close, reverse=True)[:MAX_TYPO_TERMS] for s in self.de.analyze(t)[:1]}
         queries += [tv.Query.boost_query(q, TYPO_BOOST) for s in sorted(stems) for q in self.exact(s)]
@@ -233,15 +264,16 @@ def _fragment(generator: tv.SnippetGenerator, text: str) -> tuple[str, int | Non
     return fragment, sn.fragment_range().start + (marks[0].start if marks else 0)
 
 
-def snippet(generator: tv.SnippetGenerator | None, body: str, pattern: re.Pattern | None,
-            parts: "PartFinder | None" = None) -> tuple[str, int | None]:
+def snippet(
+    generator: tv.SnippetGenerator | None, body: str, pattern: re.Pattern | None, parts: "PartFinder | None" = None
+) -> tuple[str, int | None]:
     """The highlighted fragment (HTML, `<b>` marks hits) and the character offset of its first hit in the body.
     Tried first on a window around the likely hit, then (if the window holds no real hit) on the whole body; a
     document found only through a compound part gets the part marked inside its compound (Kauf<b>vertrag</b>)."""
     if generator is not None:
         window = _window(body, pattern) if len(body) > WINDOW_BEFORE + WINDOW_AFTER else None
         if window is not None:
-            fragment, offset = _fragment(generator, body[window[0]:window[1]])
+            fragment, offset = _fragment(generator, body[window[0] : window[1]])
             if fragment:
                 return fragment, window[0] + offset
         fragment, offset = _fragment(generator, body)

@@ -1,4 +1,5 @@
 """Search backends: the public API is defined once here; each backend fills the private hooks."""
+
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,8 +26,13 @@ class RawHit:
 def stored_fields(doc: IndexDoc) -> dict:
     """The display data kept with each index entry (what a hit shows, and where its pages start)."""
     return {
-        "akte_id": doc.akte_id, "aktenzeichen": doc.aktenzeichen, "title": doc.title, "department": doc.department,
-        "source": doc.source, "source_pages": doc.source_pages, "pages": [n for n, _ in doc.pages],
+        "akte_id": doc.akte_id,
+        "aktenzeichen": doc.aktenzeichen,
+        "title": doc.title,
+        "department": doc.department,
+        "source": doc.source,
+        "source_pages": doc.source_pages,
+        "pages": [n for n, _ in doc.pages],
         "page_starts": doc.page_starts,
     }
 
@@ -66,8 +72,9 @@ class SearchBackend:
         if not query.principals or not (query.must or query.filters):
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
         total, raw_hits, facets = self._search(query)
-        return SearchResult(total=total, hits=[self._hit(h, query.offset + n) for n, h in enumerate(raw_hits, 1)],
-                            facets=facets)
+        return SearchResult(
+            total=total, hits=[self._hit(h, query.offset + n) for n, h in enumerate(raw_hits, 1)], facets=facets
+        )
 
     def stamps(self, *, batch_size: int = 5000) -> Iterator[tuple[int, int]]:
         """(document_id, stamp) of every entry, in document id order (for `search_check`)."""
@@ -118,10 +125,16 @@ class SearchBackend:
         cover every department's documents, so the figure would tell about documents the user may not see)."""
         s = raw.stored
         return {
-            "document_id": raw.document_id, "aktenzeichen": s["aktenzeichen"], "title": s["title"],
-            "department": s["department"], "source": s["source"], "source_pages": s["source_pages"],
-            "rank": rank, "snippet": raw.snippet,
-            "page": page_at(s["pages"], s["page_starts"], raw.fragment_offset), "akte_id": s["akte_id"],
+            "document_id": raw.document_id,
+            "aktenzeichen": s["aktenzeichen"],
+            "title": s["title"],
+            "department": s["department"],
+            "source": s["source"],
+            "source_pages": s["source_pages"],
+            "rank": rank,
+            "snippet": raw.snippet,
+            "page": page_at(s["pages"], s["page_starts"], raw.fragment_offset),
+            "akte_id": s["akte_id"],
         }
 
     # -- hooks ---------------------------------------------------------------------------------------------

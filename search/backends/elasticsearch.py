@@ -1,5 +1,6 @@
 """Elasticsearch backend (`elasticsearch+http(s)://host:9200[/alias]`), built with `elasticsearch.dsl`. Searches
 go to an alias; `reindex` builds a new concrete index `<alias>-<generation>` and swaps the alias atomically."""
+
 import html
 import re
 from collections.abc import Iterator
@@ -8,8 +9,8 @@ from contextlib import nullcontext
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 from elasticsearch_dsl import Q
 
-from . import base
 from ..compounds import find_part, marked_snippet
+from . import base
 from ._es_mapping import SNIPPET_CHARS, Compiler, index_definition, to_source
 
 FIRST_GENERATION = "gen-initial"
@@ -70,19 +71,24 @@ class ElasticsearchBackend(base.SearchBackend):
             names = list(self.client.indices.get_alias(name=self.alias))
         except NotFoundError:
             return ""
-        return names[0][len(self.alias) + 1:] if names else ""
+        return names[0][len(self.alias) + 1 :] if names else ""
 
     # -- writes ----------------------------------------------------------------------------------------
     def _actions(self, index: str, docs, document_ids):
         for doc in docs:
-            yield {"_op_type": "index", "_index": index, "_id": doc.document_id,
-                   "_source": to_source(doc, base.stored_fields(doc))}
+            yield {
+                "_op_type": "index",
+                "_index": index,
+                "_id": doc.document_id,
+                "_source": to_source(doc, base.stored_fields(doc)),
+            }
         for doc_id in document_ids:
             yield {"_op_type": "delete", "_index": index, "_id": doc_id}
 
     def _bulk(self, index: str, docs, document_ids, refresh) -> None:
-        ok, errors = helpers.bulk(self.client, self._actions(index, docs, document_ids), refresh=refresh,
-                                  raise_on_error=False, chunk_size=500)
+        _ok, errors = helpers.bulk(
+            self.client, self._actions(index, docs, document_ids), refresh=refresh, raise_on_error=False, chunk_size=500
+        )
         real = [e for e in errors if e.get("delete", {}).get("status") != 404]
         if real:
             raise base.SearchError(f"elasticsearch index {index}: {len(real)} bulk errors, first: {real[0]}")
@@ -96,8 +102,9 @@ class ElasticsearchBackend(base.SearchBackend):
 
     def _clear(self) -> None:
         self._ensure()
-        self.client.delete_by_query(index=self.alias, body={"query": {"match_all": {}}}, refresh=True,
-                                    conflicts="proceed")
+        self.client.delete_by_query(
+            index=self.alias, body={"query": {"match_all": {}}}, refresh=True, conflicts="proceed"
+        )
 
     def _rebuild_begin(self, generation: str) -> None:
         self._ensure()
@@ -136,8 +143,12 @@ class ElasticsearchBackend(base.SearchBackend):
 
     # -- reads -----------------------------------------------------------------------------------------
     def _visible(self, text: str, permission: Q) -> bool:
-        q = Q("bool", filter=[permission], should=[Q("match", body=text), Q("match", title=text),
-                                                   Q("match", parts=text)], minimum_should_match=1)
+        q = Q(
+            "bool",
+            filter=[permission],
+            should=[Q("match", body=text), Q("match", title=text), Q("match", parts=text)],
+            minimum_should_match=1,
+        )
         return self.client.count(index=self.alias, body={"query": q.to_dict()})["count"] > 0
 
     def _search(self, query):
@@ -156,17 +167,26 @@ class ElasticsearchBackend(base.SearchBackend):
             if query.highlight and "<b>" not in fragment and compiler.part_words:
                 fragment, offset = part_fragment(source.get("body", ""), compiler.part_words, fragment, offset)
             raw_hits.append(base.RawHit(source["doc_id"], h["_score"] or 0.0, source["meta"], fragment, offset))
-        facets = {name: [{"value": b["key"], "count": b["doc_count"]}
-                         for b in response.get("aggregations", {}).get(name, {}).get("buckets", [])]
-                  for name in query.facets}
+        facets = {
+            name: [
+                {"value": b["key"], "count": b["doc_count"]}
+                for b in response.get("aggregations", {}).get(name, {}).get("buckets", [])
+            ]
+            for name in query.facets
+        }
         return response["hits"]["total"]["value"], raw_hits, facets
 
     def _stamps(self, batch_size: int) -> Iterator[tuple[int, int]]:
         self._ensure()
         after = None
         while True:
-            body = {"size": batch_size, "sort": [{"doc_id": "asc"}], "_source": False,
-                    "docvalue_fields": ["doc_id", "stamp"], "query": {"match_all": {}}}
+            body = {
+                "size": batch_size,
+                "sort": [{"doc_id": "asc"}],
+                "_source": False,
+                "docvalue_fields": ["doc_id", "stamp"],
+                "query": {"match_all": {}},
+            }
             if after is not None:
                 body["search_after"] = after
             hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]

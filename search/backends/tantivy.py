@@ -1,5 +1,6 @@
 """Embedded tantivy backend (`tantivy://PATH`). PATH/CURRENT names the live generation directory; `reindex`
 builds a new generation beside it and swaps CURRENT atomically. Only one IndexWriter per generation at a time."""
+
 import ctypes
 import json
 import os
@@ -13,8 +14,18 @@ from pathlib import Path
 import tantivy as tv
 
 from . import base
-from ._tantivy_compile import (DE, FACET_FIELDS, SNIPPET_CHARS, Compiler, PartFinder, build_analyzers, build_schema,
-                               snippet, stems_pattern, to_document)
+from ._tantivy_compile import (
+    DE,
+    FACET_FIELDS,
+    SNIPPET_CHARS,
+    Compiler,
+    PartFinder,
+    build_analyzers,
+    build_schema,
+    snippet,
+    stems_pattern,
+    to_document,
+)
 
 WRITER_WAIT_SECONDS = 60
 M_ARENA_MAX = -8  # glibc mallopt parameter
@@ -39,6 +50,8 @@ def _release_free_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
 FIRST_GENERATION = "gen-initial"
 
 
@@ -46,8 +59,16 @@ class TantivyBackend(base.SearchBackend):
     name = "tantivy"
     options = frozenset({"heap_mb", "threads", "rebuild_heap_mb", "rebuild_threads"})
 
-    def __init__(self, *, path: str, heap_mb: str | int = 50, threads: str | int = 1,
-                 rebuild_heap_mb: str | int = 100, rebuild_threads: str | int = 1, **options):
+    def __init__(
+        self,
+        *,
+        path: str,
+        heap_mb: str | int = 50,
+        threads: str | int = 1,
+        rebuild_heap_mb: str | int = 100,
+        rebuild_threads: str | int = 1,
+        **options,
+    ):
         super().__init__(**options)
         self.root = Path(path)
         self.heap, self.threads = int(heap_mb) * 1_000_000, int(threads)
@@ -75,8 +96,9 @@ class TantivyBackend(base.SearchBackend):
         try:
             index = tv.Index(self.schema, path=str(path), reuse=True)
         except ValueError as exc:
-            raise base.SearchError(f"tantivy index {path}: {exc} (built by another version? run "
-                                   "`manage.py reindex` to rebuild it)") from exc
+            raise base.SearchError(
+                f"tantivy index {path}: {exc} (built by another version? run `manage.py reindex` to rebuild it)"
+            ) from exc
         for analyzer_name, analyzer in self.analyzers.items():
             index.register_tokenizer(analyzer_name, analyzer)
         return index
@@ -191,7 +213,7 @@ class TantivyBackend(base.SearchBackend):
             writer.delete_documents_by_term("doc_id", doc_id)
 
     def _rebuild_finish(self, generation: str) -> None:
-        index, writer = self._building.pop(generation)
+        _index, writer = self._building.pop(generation)
         writer.commit()
         writer.wait_merging_threads()
         old = self.current_generation()
@@ -218,7 +240,7 @@ class TantivyBackend(base.SearchBackend):
         compiler = Compiler(self.schema, searcher, self.analyzers)
         q = compiler.compile(query)
         result = searcher.search(q, max(query.limit, 1), count=True, offset=query.offset)
-        hits = result.hits[:query.limit]
+        hits = result.hits[: query.limit]
         generator = pattern = parts = None
         if query.highlight and hits:
             generator = tv.SnippetGenerator.create(searcher, q, self.schema, "body")
@@ -228,8 +250,9 @@ class TantivyBackend(base.SearchBackend):
         raw_hits = []
         for score, address in hits:
             doc = searcher.doc(address)
-            text, offset = (snippet(generator, doc.get_first("body") or "", pattern, parts) if query.highlight
-                            else ("", None))
+            text, offset = (
+                snippet(generator, doc.get_first("body") or "", pattern, parts) if query.highlight else ("", None)
+            )
             meta = json.loads(doc.get_first("meta"))
             raw_hits.append(base.RawHit(doc.get_first("doc_id"), score, meta, text, offset))
         return result.count, raw_hits, self._facets(searcher, q, query.facets, result.count)
@@ -242,23 +265,27 @@ class TantivyBackend(base.SearchBackend):
         facets = {}
         for name in names:
             buckets = result.get(name, {}).get("buckets", [])
-            facets[name] = [{"value": int(b["key"]) if name == "year" else b["key"], "count": b["doc_count"]}
-                            for b in buckets if b["key"] != ""]
+            facets[name] = [
+                {"value": int(b["key"]) if name == "year" else b["key"], "count": b["doc_count"]}
+                for b in buckets
+                if b["key"] != ""
+            ]
         return facets
 
     def _stamps(self, batch_size: int) -> Iterator[tuple[int, int]]:
         searcher = self.index().searcher()
         last = -1
         while True:
-            q = tv.Query.range_query(self.schema, "doc_id", tv.FieldType.Integer, lower_bound=last + 1,
-                                     upper_bound=2**62)
+            q = tv.Query.range_query(
+                self.schema, "doc_id", tv.FieldType.Integer, lower_bound=last + 1, upper_bound=2**62
+            )
             hits = searcher.search(q, batch_size, count=False, order_by_field="doc_id", order=tv.Order.Asc).hits
             if not hits:
                 return
             addresses = [a for _, a in hits]
             ids = searcher.fast_field_values("doc_id", addresses)
             stamps = searcher.fast_field_values("stamp", addresses)
-            yield from zip(ids, stamps)
+            yield from zip(ids, stamps, strict=False)
             last = ids[-1]
 
     def _count(self) -> int:

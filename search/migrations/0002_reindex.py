@@ -5,35 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('search', '0001_initial'),
+        ("search", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReindexRun',
+            name="ReindexRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('generation', models.CharField(max_length=100, unique=True)),
-                ('last_document_id', models.BigIntegerField(default=0)),
-                ('indexed', models.BigIntegerField(default=0)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("generation", models.CharField(max_length=100, unique=True)),
+                ("last_document_id", models.BigIntegerField(default=0)),
+                ("indexed", models.BigIntegerField(default=0)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ReindexCatchup',
+            name="ReindexCatchup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_id', models.BigIntegerField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='catchup', to='search.reindexrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("document_id", models.BigIntegerField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="catchup", to="search.reindexrun"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('run', 'document_id'), name='uniq_catchup_doc')],
+                "constraints": [models.UniqueConstraint(fields=("run", "document_id"), name="uniq_catchup_doc")],
             },
         ),
     ]

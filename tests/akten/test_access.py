@@ -1,5 +1,6 @@
 """The one access rule (akten/access.py) and the audited services that change access: what the index stores,
 search, the selectors, the admin's grant page and Akte form, deactivation, Löschsperre roles, admin deletes."""
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -32,9 +33,14 @@ def bau(org, aktenplan):
 def found(user, query="Dachgaube"):
     """Everything search tells the user: hit ids, titles, Aktenzeichen, snippets, total and facet counts."""
     result = search_documents(user=user, query=query, limit=100)
-    return {"ids": {h["document_id"] for h in result.hits}, "titles": {h["title"] for h in result.hits},
-            "az": {h["aktenzeichen"] for h in result.hits}, "snippets": [h["snippet"] for h in result.hits],
-            "total": result.total, "facets": {k: v for k, v in result.facets.items() if v}}
+    return {
+        "ids": {h["document_id"] for h in result.hits},
+        "titles": {h["title"] for h in result.hits},
+        "az": {h["aktenzeichen"] for h in result.hits},
+        "snippets": [h["snippet"] for h in result.hits],
+        "total": result.total,
+        "facets": {k: v for k, v in result.facets.items() if v},
+    }
 
 
 NOTHING = {"ids": set(), "titles": set(), "az": set(), "snippets": [], "total": 0, "facets": {}}
@@ -48,13 +54,15 @@ def test_creating_a_document_gives_a_caseworker_nothing(org, bau):
     outbox_drain()
     assert not document_list_for(user=org.anna).filter(pk=doc.pk).exists()
     assert f"u:{org.anna.pk}" not in index_docs_for([doc.pk])[0].principals
-    assert found(org.anna)["ids"] == {d.pk for d in document_list_for(user=org.anna)
-                                      .filter(pages_text_contains("Dachgaube"))}
+    assert found(org.anna)["ids"] == {
+        d.pk for d in document_list_for(user=org.anna).filter(pages_text_contains("Dachgaube"))
+    }
     assert doc.pk not in found(org.anna)["ids"]
 
 
 def pages_text_contains(word):
     from django.db.models import Q
+
     return Q(versions__pages__text__contains=word)
 
 
@@ -88,9 +96,12 @@ def test_a_deactivated_user_sees_nothing_and_it_is_audited(org, bau):
     assert not akte_list_for(user=bernd).exists() and not document_list_for(user=bernd).exists()
     assert access.user_principals(bernd) == [] and found(bernd) == NOTHING
     assert set(OutboxEntry.objects.values_list("document_id", flat=True)) == set(
-        Document.objects.filter(akte=a63).values_list("pk", flat=True))  # his grant leaves the principals
+        Document.objects.filter(akte=a63).values_list("pk", flat=True)
+    )  # his grant leaves the principals
     outbox_drain()
-    assert all(f"u:{bernd.pk}" not in d.principals for d in index_docs_for(Document.objects.values_list("pk", flat=True)))
+    assert all(
+        f"u:{bernd.pk}" not in d.principals for d in index_docs_for(Document.objects.values_list("pk", flat=True))
+    )
     user_set_active(user=bernd, active=True, by=org.admin)
     outbox_drain()
     assert found(type(bernd).objects.get(pk=bernd.pk))["total"] == 1
@@ -144,9 +155,15 @@ def test_the_admin_group_grant_page_goes_through_the_service(admin_client_, org,
 def test_the_akte_form_moves_the_federfuehrung_through_the_service(admin_client_, org, bau):
     a63, _ = bau
     url = f"/admin/akten/akte/{a63.pk}/change/"
-    form = {"title": "Neubau Lindenstraße 4", "lead_department": org.d32.pk, "vertraulichkeit": "intern",
-            "opened_on": a63.opened_on.isoformat(), "aussonderungsart": "",
-            "holds-TOTAL_FORMS": "0", "holds-INITIAL_FORMS": "0"}
+    form = {
+        "title": "Neubau Lindenstraße 4",
+        "lead_department": org.d32.pk,
+        "vertraulichkeit": "intern",
+        "opened_on": a63.opened_on.isoformat(),
+        "aussonderungsart": "",
+        "holds-TOTAL_FORMS": "0",
+        "holds-INITIAL_FORMS": "0",
+    }
     response = admin_client_.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEvent.objects.filter(action="akte.department", object_id=str(a63.pk), actor="admin").exists()
@@ -173,10 +190,13 @@ def test_no_admin_delete_for_records_with_content(admin_client_, org, bau):
     assert admin_client_.post(f"/admin/akten/vorgang/{vorgang.pk}/delete/", {"post": "yes"}).status_code == 403
     for listing in ("/admin/akten/akte/", "/admin/dms/document/", "/admin/akten/vorgang/"):
         assert "delete_selected" not in admin_client_.get(listing).content.decode()
-    admin_client_.post("/admin/dms/document/", {"action": "delete_selected", "_selected_action": [doc.pk],
-                                                 "post": "yes"})
-    assert f'/admin/akten/akte/{a63.pk}/delete/' not in admin_client_.get(
-        f"/admin/akten/akte/{a63.pk}/change/").content.decode()
+    admin_client_.post(
+        "/admin/dms/document/", {"action": "delete_selected", "_selected_action": [doc.pk], "post": "yes"}
+    )
+    assert (
+        f"/admin/akten/akte/{a63.pk}/delete/"
+        not in admin_client_.get(f"/admin/akten/akte/{a63.pk}/change/").content.decode()
+    )
     assert Akte.objects.filter(pk=a63.pk).exists() and Document.objects.filter(pk=doc.pk, vorgang=vorgang).exists()
 
 

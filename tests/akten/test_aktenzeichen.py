@@ -1,4 +1,5 @@
 """Aktenzeichen = Kennzeichen + '-' + running part: parse and format round trip; clear errors for bad input."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,8 +8,9 @@ from akten.aktenzeichen import Aktenzeichen, AktenzeichenError, validate_kennzei
 
 segment = st.integers(min_value=0, max_value=9999).map(str)
 kennzeichen = st.lists(segment, min_size=1, max_size=5).map(".".join)
-laufend_part = st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=1,
-                       max_size=8)
+laufend_part = st.text(
+    alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8
+)
 laufend = st.lists(laufend_part, min_size=1, max_size=3).map("/".join)
 
 
@@ -35,17 +37,20 @@ def test_example_from_the_design():
     assert az.prefixes() == ["63.10.02", "63.10", "63"]
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("???", "expected '<Kennzeichen>-<running part>'"),
-    ("63.10/", "expected '<Kennzeichen>-<running part>'"),
-    ("63.10.02-", "running part '' must be letters/digits"),
-    ("63..10-1", "invalid Kennzeichen '63..10'"),
-    ("63.10.-1", "invalid Kennzeichen '63.10.'"),
-    ("-1998/1", "invalid Kennzeichen ''"),
-    ("63.10-1998//1", "running part '1998//1'"),
-    ("63.10-1998/ 1", "running part '1998/ 1'"),
-    ("", "expected '<Kennzeichen>-<running part>'"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("???", "expected '<Kennzeichen>-<running part>'"),
+        ("63.10/", "expected '<Kennzeichen>-<running part>'"),
+        ("63.10.02-", "running part '' must be letters/digits"),
+        ("63..10-1", "invalid Kennzeichen '63..10'"),
+        ("63.10.-1", "invalid Kennzeichen '63.10.'"),
+        ("-1998/1", "invalid Kennzeichen ''"),
+        ("63.10-1998//1", "running part '1998//1'"),
+        ("63.10-1998/ 1", "running part '1998/ 1'"),
+        ("", "expected '<Kennzeichen>-<running part>'"),
+    ],
+)
 def test_bad_aktenzeichen_error_names_the_value_and_the_reason(value, reason):
     with pytest.raises(AktenzeichenError) as err:
         Aktenzeichen.parse(value)

@@ -4,6 +4,7 @@ the state of a run that was never interrupted: no Akte half destroyed, none dest
 Each scenario runs real processes against its own database (a copy of a prepared template: SQLite file, or a
 PostgreSQL database created from a template) and its own object store and index directories. The processes run
 manage.py through tests/crash_manage.py, which installs the fault hook the environment asks for."""
+
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ BATCH = "3"  # three Akten per batch, so runs are killed between and inside batc
 
 # -- run inside the subprocesses (manage.py shell -c) ------------------------------------------------------------
 
+
 def scenario_setup(out_dir: str) -> None:
     """Org, Aktenplan, 11 due Akten (4 A, 6 V, 1 not evaluated), a kept Akte sharing an object; offer,
     evaluate, approve."""
@@ -44,24 +46,32 @@ def scenario_setup(out_dir: str) -> None:
     user_upsert(username="anna", departments=["63"], roles=["caseworker"])
     archiv = user_upsert(username="archiv", roles=["archivist"])
     archiv2 = user_upsert(username="archiv2", roles=["archivist"])
-    aktenplan_unit_upsert(kennzeichen="63", title="Bauordnung", retention_years=10, aussonderungsart="V",
-                                    department=dept)
-    aktenplan_unit_upsert(kennzeichen="63.10", title="Baugenehmigungen", retention_years=30,
-                                    aussonderungsart="A")
+    aktenplan_unit_upsert(
+        kennzeichen="63", title="Bauordnung", retention_years=10, aussonderungsart="V", department=dept
+    )
+    aktenplan_unit_upsert(kennzeichen="63.10", title="Baugenehmigungen", retention_years=30, aussonderungsart="A")
     decisions = {}
     for i in range(11):
         kz, year, art = ("63.10", 1980, "A") if i < 4 else ("63", 2000, "V")
-        akte = akte_close(akte=factories.akte(f"{kz}-{year}/{i + 1:04d}", f"Akte {i}", opened_on=date(year, 1, 1)),
-                          on=date(year, 6, 1))
+        akte = akte_close(
+            akte=factories.akte(f"{kz}-{year}/{i + 1:04d}", f"Akte {i}", opened_on=date(year, 1, 1)),
+            on=date(year, 6, 1),
+        )
         vorgang = Vorgang.objects.create(akte=akte, title=f"Vorgang {i}")
-        make_document(akte, title=f"Antrag {i}", text=f"Akte Antrag{i}", on=date(year, 2, 1),
-                      original=b"shared original" if i == 5 else None)
+        make_document(
+            akte,
+            title=f"Antrag {i}",
+            text=f"Akte Antrag{i}",
+            on=date(year, 2, 1),
+            original=b"shared original" if i == 5 else None,
+        )
         make_document(akte, title=f"Bescheid {i}", text=f"Akte Bescheid{i}", vorgang=vorgang)
         if i < 10:
             decisions[akte.uuid] = art
     kept = factories.akte("63-2029/0001", "Noch nicht fällig", opened_on=date(2029, 1, 1))
-    make_document(akte_close(akte=kept, on=date(2029, 6, 1)), title="Kopie", text="Akte Kopie",
-                  original=b"shared original")
+    make_document(
+        akte_close(akte=kept, on=date(2029, 6, 1)), title="Kopie", text="Akte Kopie", original=b"shared original"
+    )
     outbox_drain()
     run = run_offer(as_of=date(2031, 1, 1), out_dir=Path(out_dir), by=archiv)
     path = Path(out_dir) / "bewertung.0502.xml"
@@ -94,24 +104,32 @@ def scenario_dump(out_dir: str, dump_path: str) -> None:
         xml = [n for n in zf.namelist() if n.endswith(".0503.xml")]
     anna = get_user_model().objects.get(username="anna")
     state = {
-        "run": run.state, "protocol_matches_row": run.protocol_sha256 == hashlib.sha256(json.dumps(
-            run.protocol, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest(),
+        "run": run.state,
+        "protocol_matches_row": run.protocol_sha256
+        == hashlib.sha256(
+            json.dumps(run.protocol, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest(),
         "protocol": protocol,
         "html": (out / f"{run.uuid}_Vernichtungsprotokoll.html").is_file(),
         "zip_sha_recorded": run.transfer_sha256 == hashlib.sha256(zip_path.read_bytes()).hexdigest(),
-        "zip_members": members, "zip_xml": xml,
+        "zip_members": members,
+        "zip_xml": xml,
         "partial_files": sorted(p.name for p in out.iterdir() if p.name.endswith(".partial")),
         "akten": dict(Akte.objects.values_list("aktenzeichen", "state")),
-        "items": {i.aktenzeichen: [i.state, i.decision, i.in_transfer, i.object_results]
-                  for i in DisposalItem.objects.all()},
+        "items": {
+            i.aktenzeichen: [i.state, i.decision, i.in_transfer, i.object_results] for i in DisposalItem.objects.all()
+        },
         "tombstones": {t.aktenzeichen: [t.disposition, t.contents, t.approved_by] for t in Tombstone.objects.all()},
         "documents": sorted(str(u) for u in Document.objects.values_list("uuid", flat=True)),
         "pages": Page.objects.count(),
         "stored_objects": sorted(StoredObject.objects.values_list("sha256", flat=True)),
         "storage_keys": sorted(get_storage().keys()),
         "index": sorted(h["title"] for h in search_documents(user=anna, query="Akte", limit=100).hits),
-        "disposed_once": sorted(AuditEvent.objects.filter(action__in=["akte.vernichtet", "akte.abgegeben"])
-                                .values_list("object_id", flat=True)),
+        "disposed_once": sorted(
+            AuditEvent.objects.filter(action__in=["akte.vernichtet", "akte.abgegeben"]).values_list(
+                "object_id", flat=True
+            )
+        ),
         "audit_ok": audit_verify()[1] is None,
     }
     Path(dump_path).write_text(json.dumps(state, sort_keys=True, indent=1, default=str))
@@ -119,12 +137,19 @@ def scenario_dump(out_dir: str, dump_path: str) -> None:
 
 # -- the test side -----------------------------------------------------------------------------------------------
 
+
 def _pg_admin(sql: str) -> None:
     import psycopg
 
     url = urlparse(PG_URL)
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(sql)
 
 
@@ -142,17 +167,28 @@ class Scenario:
 
     def env(self, **extra) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DMS_AUSSONDERUNG_")}
-        env.update(DMS_DATA_DIR=str(self.base), DMS_STORAGE_URL=f"file://{self.base / 'objects'}",
-                   DMS_SEARCH_URL=f"tantivy://{self.base / 'index'}", DMS_AUSSONDERUNG_BATCH=BATCH,
-                   OMP_THREAD_LIMIT="1")
-        env["DMS_DATABASE_URL"] = (PG_URL.rsplit("/", 1)[0] + "/" + _pg_name(self.name) if USE_PG
-                                   else f"sqlite:///{self.base / 'db.sqlite3'}")
+        env.update(
+            DMS_DATA_DIR=str(self.base),
+            DMS_STORAGE_URL=f"file://{self.base / 'objects'}",
+            DMS_SEARCH_URL=f"tantivy://{self.base / 'index'}",
+            DMS_AUSSONDERUNG_BATCH=BATCH,
+            OMP_THREAD_LIMIT="1",
+        )
+        env["DMS_DATABASE_URL"] = (
+            PG_URL.rsplit("/", 1)[0] + "/" + _pg_name(self.name) if USE_PG else f"sqlite:///{self.base / 'db.sqlite3'}"
+        )
         env.update(extra)
         return env
 
     def manage(self, *args, check=True, **env) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "tests.crash_manage", *args], cwd=REPO, env=self.env(**env),
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.crash_manage", *args],
+            cwd=REPO,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
         return proc
@@ -171,8 +207,9 @@ class Scenario:
         return self
 
     def execute(self, **env) -> subprocess.CompletedProcess:
-        return self.manage("aussonderung", "execute", "1", "--out", str(self.out), "--user", "archiv",
-                           check=not env, **env)
+        return self.manage(
+            "aussonderung", "execute", "1", "--out", str(self.out), "--user", "archiv", check=not env, **env
+        )
 
     def dump(self) -> dict:
         path = self.base / "dump.json"
@@ -181,9 +218,11 @@ class Scenario:
 
     def resume_and_dump(self) -> dict:
         path = self.base / "dump.json"
-        self.shell("from django.core.management import call_command; "
-                   f"call_command('aussonderung', 'execute', '1', '--out', {str(self.out)!r}, '--user', 'archiv'); "
-                   f"scenario_dump({str(self.out)!r}, {str(path)!r})")
+        self.shell(
+            "from django.core.management import call_command; "
+            f"call_command('aussonderung', 'execute', '1', '--out', {str(self.out)!r}, '--user', 'archiv'); "
+            f"scenario_dump({str(self.out)!r}, {str(path)!r})"
+        )
         return json.loads(path.read_text())
 
     def drop(self) -> None:
@@ -205,7 +244,7 @@ def crash_base(tmp_path_factory):
     reference.execute()
     made = [reference]
     yield base, template, reference.dump(), made
-    for scenario in made + [template]:
+    for scenario in [*made, template]:
         scenario.drop()
 
 
@@ -227,10 +266,22 @@ def test_reference_run_is_complete(crash_base):
     assert hashlib.sha256(b"shared original").hexdigest() in ref["stored_objects"]  # used by the kept Akte too
 
 
-@pytest.mark.parametrize("kill_at", [
-    "started", "transfer_file#3", "transfer_written", "rows_removing#1", "rows_removed#2", "object_deleting#2",
-    "object_removed#3", "index_removed#1", "items_finished#2", "rows_removing#4", "done",
-])
+@pytest.mark.parametrize(
+    "kill_at",
+    [
+        "started",
+        "transfer_file#3",
+        "transfer_written",
+        "rows_removing#1",
+        "rows_removed#2",
+        "object_deleting#2",
+        "object_removed#3",
+        "index_removed#1",
+        "items_finished#2",
+        "rows_removing#4",
+        "done",
+    ],
+)
 def test_killed_run_resumes_to_the_same_final_state(crash_base, kill_at):
     base, template, reference_state, made = crash_base
     scenario = Scenario(base, kill_at.replace("#", "_")).copy_from(template)
@@ -246,9 +297,24 @@ def test_killed_from_outside_at_an_arbitrary_moment(crash_base, after):
     base, template, reference_state, made = crash_base
     scenario = Scenario(base, f"ext_{after}").copy_from(template)
     made.append(scenario)
-    proc = subprocess.Popen([sys.executable, "-m", "tests.crash_manage", "aussonderung", "execute", "1", "--out", str(scenario.out),
-                             "--user", "archiv"], cwd=REPO, env=scenario.env(DMS_AUSSONDERUNG_STEP_DELAY="0.05"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.crash_manage",
+            "aussonderung",
+            "execute",
+            "1",
+            "--out",
+            str(scenario.out),
+            "--user",
+            "archiv",
+        ],
+        cwd=REPO,
+        env=scenario.env(DMS_AUSSONDERUNG_STEP_DELAY="0.05"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(after)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL

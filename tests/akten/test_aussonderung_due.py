@@ -1,5 +1,6 @@
 """Due selection (Aussonderung fällig): closed Akten whose Aufbewahrungsende (31 Dec of year + N) lies before the
 as-of date and that carry no active hold; `dauernd` never; law-specific start points count from their own date."""
+
 import json
 from datetime import date, timedelta
 
@@ -52,6 +53,7 @@ def _is_due(akte, as_of) -> bool:
 @example(zda=date(2000, 1, 1), n=0, delta=1)  # N = 0: due from the next 1 Jan
 def test_due_exactly_after_31_december_of_year_plus_n(aktenplan, zda, n, delta):
     """An Akte closed in year Y with N years is due from 1 Jan Y+N+1 on (as-of strictly after 31 Dec Y+N)."""
+
     def example():
         akte = _closed("63.70", zda, retention_years=n, aussonderungsart="V")
         end = date(zda.year + n, 12, 31)
@@ -59,6 +61,7 @@ def test_due_exactly_after_31_december_of_year_plus_n(aktenplan, zda, n, delta):
         as_of = end + timedelta(days=delta)
         assert _is_due(akte, as_of) == (as_of > end)
         assert not _is_due(akte, end) and _is_due(akte, end + timedelta(days=1))
+
     _in_rollback(example)
 
 
@@ -66,10 +69,12 @@ def test_due_exactly_after_31_december_of_year_plus_n(aktenplan, zda, n, delta):
 @given(zda=zda_dates, as_of=st.dates(min_value=date(1950, 1, 1), max_value=date(9999, 12, 31)))
 def test_dauernd_is_never_due(aktenplan, zda, as_of):
     """A `dauernd` rule has no Aufbewahrungsende: never due, however late the as-of date."""
+
     def example():
         akte = _closed("63.71", zda, retention_permanent=True, aussonderungsart="A")
         assert akte.aufbewahrungsende is None
         assert not _is_due(akte, as_of)
+
     _in_rollback(example)
 
 
@@ -78,12 +83,14 @@ def test_dauernd_is_never_due(aktenplan, zda, as_of):
 def test_event_start_is_due_only_after_the_event_year_plus_n(aktenplan, zda, event, n, delta):
     """Fristbeginn `ereignis` (e.g. Abbruch des Gebäudes): not due at all until the event is recorded, then due
     after 31 Dec of (year of the event + N), independent of the z.d.A. year."""
+
     def example():
         akte = _closed("63.72", zda, retention_years=n, retention_start=FristBeginn.EREIGNIS, aussonderungsart="V")
         assert not _is_due(akte, date(9999, 12, 31))
         akte = akte_set_fristbeginn(akte=akte, event=event)
         end = date(event.year + n, 12, 31)
         assert _is_due(akte, end + timedelta(days=delta)) == (delta > 0)
+
     _in_rollback(example)
 
 
@@ -91,15 +98,26 @@ def test_event_start_is_due_only_after_the_event_year_plus_n(aktenplan, zda, eve
 @given(zda=zda_dates, doc_dates=st.lists(zda_dates, min_size=1, max_size=4), n=years, delta=near)
 def test_last_document_start_counts_from_the_newest_document(aktenplan, zda, doc_dates, n, delta):
     """Fristbeginn `letztes_dokument`: the period runs from the year of the newest document's date."""
+
     def example():
-        aktenplan_unit_upsert(kennzeichen="63.73", title="Prüfeinheit", retention_years=n,
-                              retention_start=FristBeginn.LETZTES_DOKUMENT, aussonderungsart="V")
+        aktenplan_unit_upsert(
+            kennzeichen="63.73",
+            title="Prüfeinheit",
+            retention_years=n,
+            retention_start=FristBeginn.LETZTES_DOKUMENT,
+            aussonderungsart="V",
+        )
         akte = factories.akte(f"63.73-{zda.year}/0001", opened_on=zda)
-        Document.objects.bulk_create([Document(akte=akte, department=akte.lead_department, title=f"D{i}", date=d)
-                                      for i, d in enumerate(doc_dates)])
+        Document.objects.bulk_create(
+            [
+                Document(akte=akte, department=akte.lead_department, title=f"D{i}", date=d)
+                for i, d in enumerate(doc_dates)
+            ]
+        )
         akte = akte_close(akte=akte, on=zda)
         end = date(max(doc_dates).year + n, 12, 31)
         assert _is_due(akte, end + timedelta(days=delta)) == (delta > 0)
+
     _in_rollback(example)
 
 
@@ -117,8 +135,9 @@ def test_holds_stack_and_win(org, aktenplan):
     assert _is_due(akte, as_of)
 
 
-@pytest.mark.parametrize("state", [AkteState.OFFEN, AkteState.ANGEBOTEN, AkteState.BEWERTET_V,
-                                   AkteState.VERNICHTET, AkteState.ABGEGEBEN])
+@pytest.mark.parametrize(
+    "state", [AkteState.OFFEN, AkteState.ANGEBOTEN, AkteState.BEWERTET_V, AkteState.VERNICHTET, AkteState.ABGEGEBEN]
+)
 def test_only_closed_akten_are_due(org, aktenplan, state):
     """Only state z.d.A. is due: open Akten, Akten already in a run, and disposed Akten are not."""
     akte = _closed("63.75", date(2000, 3, 1), retention_years=1, aussonderungsart="V")
@@ -146,10 +165,29 @@ def test_due_query_uses_the_state_retention_index(org, aktenplan):
 
     past = date(2010, 12, 31)
     Akte.objects.bulk_create(
-        [Akte(aktenzeichen=f"63-1990/{i:04d}", unit=aktenplan.u63, title="alt", lead_department=org.d63,
-              state=AkteState.VERNICHTET, aufbewahrungsende=past) for i in range(1, 400)]
-        + [Akte(aktenzeichen=f"63-1995/{i:04d}", unit=aktenplan.u63, title="fällig", lead_department=org.d63,
-                state=AkteState.ZDA, aufbewahrungsende=past) for i in range(1, 6)])
+        [
+            Akte(
+                aktenzeichen=f"63-1990/{i:04d}",
+                unit=aktenplan.u63,
+                title="alt",
+                lead_department=org.d63,
+                state=AkteState.VERNICHTET,
+                aufbewahrungsende=past,
+            )
+            for i in range(1, 400)
+        ]
+        + [
+            Akte(
+                aktenzeichen=f"63-1995/{i:04d}",
+                unit=aktenplan.u63,
+                title="fällig",
+                lead_department=org.d63,
+                state=AkteState.ZDA,
+                aufbewahrungsende=past,
+            )
+            for i in range(1, 6)
+        ]
+    )
     qs = due_akten(as_of=date(2030, 1, 1))
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cur:
@@ -175,9 +213,14 @@ def test_due_command_lists_the_contract_fields(org, aktenplan, run_command):
     assert code == 0, err
     result = json.loads(out)
     assert result["as_of"] == "2016-01-01" and result["total"] == 2
-    assert result["akten"][0] == {"aktenzeichen": "63.10.02-1980/0001", "title": "Neubau",
-                                  "department": "63", "zda": "1980-06-01", "aufbewahrungsende": "2010-12-31",
-                                  "aussonderungsart": "A"}
+    assert result["akten"][0] == {
+        "aktenzeichen": "63.10.02-1980/0001",
+        "title": "Neubau",
+        "department": "63",
+        "zda": "1980-06-01",
+        "aufbewahrungsende": "2010-12-31",
+        "aussonderungsart": "A",
+    }
     assert result["akten"][1]["aussonderungsart"] == "A"  # override of unit 63's V
     code, out, _ = run_command("aussonderung", "due", "--as-of", "2016-01-01")
     assert code == 0 and "2 Akten fällig" in out and "63-2005/0001" in out

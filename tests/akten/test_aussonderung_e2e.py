@@ -1,6 +1,7 @@
 """Issue 5, "Done when": Aktenplan with several rules -> Akten closed in different years -> due as of a date ->
 offer (0501 valid) -> a 0502 with A, V and one unevaluated -> approval by a second user -> execute (0503 valid,
 ZIP contents right) -> storage, index, database and protocol checked, audit verifies. All through the commands."""
+
 import hashlib
 import json
 import zipfile
@@ -50,17 +51,27 @@ def world(org, aktenplan):
     v1 = Vorgang.objects.create(akte=w["v_2012"], title="Anhörung")
     va = Vorgang.objects.create(akte=w["a_1990"], title="Baugenehmigung")
     docs = {
-        "v_2012": [make_document(w["v_2012"], title="Abbruchantrag", text="Scheunenabbruch Quarzsand",
-                                 on=date(2012, 3, 1), original=b"SHARED-ORIGINAL"),
-                   make_document(w["v_2012"], title="Anhörungsschreiben", text="Anhörung Quarzsand", vorgang=v1)],
-        "a_1990": [make_document(w["a_1990"], title="Bauantrag", text="Rathausplatz Basaltlava", on=date(1989, 4, 2)),
-                   make_document(w["a_1990"], title="Baugenehmigung", text="Genehmigung Basaltlava", vorgang=va)],
+        "v_2012": [
+            make_document(
+                w["v_2012"],
+                title="Abbruchantrag",
+                text="Scheunenabbruch Quarzsand",
+                on=date(2012, 3, 1),
+                original=b"SHARED-ORIGINAL",
+            ),
+            make_document(w["v_2012"], title="Anhörungsschreiben", text="Anhörung Quarzsand", vorgang=v1),
+        ],
+        "a_1990": [
+            make_document(w["a_1990"], title="Bauantrag", text="Rathausplatz Basaltlava", on=date(1989, 4, 2)),
+            make_document(w["a_1990"], title="Baugenehmigung", text="Genehmigung Basaltlava", vorgang=va),
+        ],
         "b_2010": [make_document(w["b_2010"], title="Beratungsvermerk", text="Gartenhaus Feldspat")],
         "override_v": [make_document(w["override_v"], title="Garagenantrag", text="Garage Glimmer")],
         "unevaluated": [make_document(w["unevaluated"], title="Werbeantrag", text="Werbeanlage Dolomit")],
         # the same original bytes as the first V document: the object is shared and must survive
-        "later": [make_document(w["later"], title="Carportantrag", text="Carport Tonschiefer",
-                                original=b"SHARED-ORIGINAL")],
+        "later": [
+            make_document(w["later"], title="Carportantrag", text="Carport Tonschiefer", original=b"SHARED-ORIGINAL")
+        ],
     }
     outbox_drain()
     return w, docs
@@ -87,12 +98,18 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
     assert by_az["63.10.02-1990/0001"]["aussonderungsart"] == "A"  # inherited from 63.10
     assert by_az["63.10.02-2000/0003"]["aussonderungsart"] == "V"  # the Akte's override wins
     assert by_az["63-2012/0001"] == {
-        "aktenzeichen": "63-2012/0001", "title": "Abbruch Scheune",
-        "department": "63", "zda": "2012-12-31", "aufbewahrungsende": "2022-12-31", "aussonderungsart": "V"}
+        "aktenzeichen": "63-2012/0001",
+        "title": "Abbruch Scheune",
+        "department": "63",
+        "zda": "2012-12-31",
+        "aufbewahrungsende": "2022-12-31",
+        "aussonderungsart": "V",
+    }
 
     # -- offer: the 0501 validates and lists every due Akte with its Vorgänge and Dokumente, metadata only
-    code, stdout, stderr = run_command("aussonderung", "offer", "--as-of", AS_OF, "--out", str(out),
-                                       "--user", "archiv", "--json")
+    code, stdout, stderr = run_command(
+        "aussonderung", "offer", "--as-of", AS_OF, "--out", str(out), "--user", "archiv", "--json"
+    )
     assert code == 0, stderr
     offer = json.loads(stdout)
     run = DisposalRun.objects.get(pk=offer["run"])
@@ -107,8 +124,9 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
     assert a_1990.findtext(f"{X}AllgemeineMetadaten/{X}Kennzeichen") == "63.10.02-1990/0001"
     assert a_1990.findtext(f"{X}ArchivspezifischeMetadaten/{X}Bewertungsvorschlag/code") == "A"
     assert a_1990.findtext(f"{X}ZdADatum") == "1990-06-30"
-    assert {d.findtext(f"{X}Identifikation/{X}ID") for d in a_1990.iter(f"{X}Dokument")} == \
-        {str(d.uuid) for d in docs["a_1990"]}
+    assert {d.findtext(f"{X}Identifikation/{X}ID") for d in a_1990.iter(f"{X}Dokument")} == {
+        str(d.uuid) for d in docs["a_1990"]
+    }
     assert a_1990.find(f"{X}Akteninhalt/{X}Vorgang/{X}Dokument") is not None
     assert not list(root.iter(f"{X}Primaerdokument"))  # metadata only
     b_2010 = akten_xml[str(w["b_2010"].uuid)]
@@ -140,12 +158,16 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
     storage = get_storage()
     assert all(storage.exists(k) for k in destroyed_keys | kept_keys)
     assert _hits(org.anna, "Quarzsand") == {d.pk for d in docs["v_2012"]}
-    a_bytes = {(str(d.uuid), role): storage.read(getattr(d.current_version, role).key)
-               for d in docs["a_1990"] + docs["b_2010"] for role in ("rendition", "original")}
+    a_bytes = {
+        (str(d.uuid), role): storage.read(getattr(d.current_version, role).key)
+        for d in docs["a_1990"] + docs["b_2010"]
+        for role in ("rendition", "original")
+    }
 
     # -- execute
-    code, stdout, stderr = run_command("aussonderung", "execute", str(run.pk), "--out", str(out),
-                                       "--user", "archiv", "--json")
+    code, stdout, stderr = run_command(
+        "aussonderung", "execute", str(run.pk), "--out", str(out), "--user", "archiv", "--json"
+    )
     assert code == 0, stderr
     result = json.loads(stdout)
     assert result["state"] == "done" and result["not_evaluated"] == ["63-2015/0002"]
@@ -158,13 +180,16 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
         xml_name = f"{run.uuid}_Aussonderung.Aussonderung.0503.xml"
         assert xml_name in names
         root = assert_valid(zf.read(xml_name))
-        assert {a.findtext(f"{X}Identifikation/{X}ID") for a in root.iter(f"{X}Akte")} == \
-            {str(w["a_1990"].uuid), str(w["b_2010"].uuid)}
+        assert {a.findtext(f"{X}Identifikation/{X}ID") for a in root.iter(f"{X}Akte")} == {
+            str(w["a_1990"].uuid),
+            str(w["b_2010"].uuid),
+        }
         formats = {}
         for dok in root.iter(f"{X}Dokument"):
             for fmt in dok.iter(f"{X}Format"):
-                formats[(dok.findtext(f"{X}Identifikation/{X}ID"), fmt.findtext("code") or
-                         fmt.findtext(f"{X}Name/code"))] = fmt.findtext(f"{X}Primaerdokument/{X}Dateiname")
+                formats[
+                    (dok.findtext(f"{X}Identifikation/{X}ID"), fmt.findtext("code") or fmt.findtext(f"{X}Name/code"))
+                ] = fmt.findtext(f"{X}Primaerdokument/{X}Dateiname")
         assert len(formats) == 2 * 3
         primary = names - {xml_name}
         assert primary == set(formats.values())
@@ -190,25 +215,45 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
     assert not Page.objects.filter(version__document_id__in=ids).exists()
     assert not Vorgang.objects.filter(akte__in=[w["v_2012"], w["a_1990"]]).exists()
     states = {k: type(a).objects.get(pk=a.pk).state for k, a in w.items()}
-    assert states == {"b_2010": "abgegeben", "a_1990": "abgegeben", "v_2012": "vernichtet",
-                      "override_v": "vernichtet", "unevaluated": "zdA", "later": "zdA", "dauernd": "zdA",
-                      "held": "zdA", "open": "offen"}
+    assert states == {
+        "b_2010": "abgegeben",
+        "a_1990": "abgegeben",
+        "v_2012": "vernichtet",
+        "override_v": "vernichtet",
+        "unevaluated": "zdA",
+        "later": "zdA",
+        "dauernd": "zdA",
+        "held": "zdA",
+        "open": "offen",
+    }
     assert Document.objects.filter(akte=w["unevaluated"]).count() == 1
     # tombstones: metadata, UUIDs, SHA-256 of every removed object, run and approvers
     tomb = Tombstone.objects.get(akte=w["v_2012"])
-    assert (tomb.aktenzeichen, tomb.title, tomb.disposition, tomb.run_id) == \
-        ("63-2012/0001", "Abbruch Scheune", "vernichtet", run.pk)
+    assert (tomb.aktenzeichen, tomb.title, tomb.disposition, tomb.run_id) == (
+        "63-2012/0001",
+        "Abbruch Scheune",
+        "vernichtet",
+        run.pk,
+    )
     assert (tomb.proposed_by, tomb.approved_by, str(tomb.akte_uuid)) == ("archiv", "archiv2", str(w["v_2012"].uuid))
-    assert {o["sha256"] for d in tomb.contents["dokumente"] for v in d["versions"] for o in v["objects"]} == \
-        set(v_2012_keys.values())
+    assert {o["sha256"] for d in tomb.contents["dokumente"] for v in d["versions"] for o in v["objects"]} == set(
+        v_2012_keys.values()
+    )
     assert {d["uuid"] for d in tomb.contents["dokumente"]} == {str(d.uuid) for d in docs["v_2012"]}
     assert Tombstone.objects.count() == 4
 
     # protocol: JSON + HTML, what, how, when, by whose decision
     proto = json.loads((out / f"{run.uuid}_Vernichtungsprotokoll.json").read_text())
     html = (out / f"{run.uuid}_Vernichtungsprotokoll.html").read_text()
-    assert proto["summary"] == {**proto["summary"], "akten": 5, "vernichtet": 2, "abgegeben": 2,
-                                    "nicht_bewertet": 1, "loeschsperre": 0, "objects_locked": 0}
+    assert proto["summary"] == {
+        **proto["summary"],
+        "akten": 5,
+        "vernichtet": 2,
+        "abgegeben": 2,
+        "nicht_bewertet": 1,
+        "loeschsperre": 0,
+        "objects_locked": 0,
+    }
     assert proto["decision"]["approved_by"] == "archiv2" and proto["decision"]["proposed_by"] == "archiv"
     assert proto["decision"]["evaluation"]["file"] == path_0502.name
     entry = {a["aktenzeichen"]: a for a in proto["akten"]}
@@ -228,4 +273,3 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
     assert AuditEvent.objects.filter(action="akte.abgegeben").count() == 2
     checked, broken = audit_verify()
     assert broken is None and checked > 20
-

@@ -1,5 +1,6 @@
 """Builders shared by the Aussonderung tests (documents straight through the ORM + outbox, a 0502 as an archive
 writes it, the schema), and checks that the builders themselves produce what the tests rely on."""
+
 import io
 import uuid as uuidlib
 from datetime import date
@@ -33,19 +34,38 @@ def pdfa_bytes(text: str) -> bytes:
     return out.getvalue()
 
 
-def make_document(akte, *, title: str, text: str, vorgang=None, on: date | None = None,
-                  original: bytes | None = None, pages: int = 2, retain_until=None) -> Document:
+def make_document(
+    akte,
+    *,
+    title: str,
+    text: str,
+    vorgang=None,
+    on: date | None = None,
+    original: bytes | None = None,
+    pages: int = 2,
+    retain_until=None,
+) -> Document:
     """A stored, indexed-to-be document: original (TIFF bytes) + PDF/A rendition, pages with text, outbox row."""
-    orig = stored_object_put(data=original or f"TIFF original of {title} {text}".encode(), media_type="image/tiff",
-                             retain_until=retain_until)
-    rend = stored_object_put(data=pdfa_bytes(f"{title} {text}"), media_type="application/pdf",
-                             retain_until=retain_until)
+    orig = stored_object_put(
+        data=original or f"TIFF original of {title} {text}".encode(), media_type="image/tiff", retain_until=retain_until
+    )
+    rend = stored_object_put(
+        data=pdfa_bytes(f"{title} {text}"), media_type="application/pdf", retain_until=retain_until
+    )
     with transaction.atomic():
-        doc = Document.objects.create(akte=akte, vorgang=vorgang, department=akte.lead_department, title=title,
-                                      date=on, document_type="Bescheid", source=f"scans/{title}.tif")
+        doc = Document.objects.create(
+            akte=akte,
+            vorgang=vorgang,
+            department=akte.lead_department,
+            title=title,
+            date=on,
+            document_type="Bescheid",
+            source=f"scans/{title}.tif",
+        )
         version = DocumentVersion.objects.create(document=doc, number=1, original=orig, rendition=rend)
-        Page.objects.bulk_create([Page(version=version, number=n + 1, text=f"{text} Seite {n + 1}")
-                                  for n in range(pages)])
+        Page.objects.bulk_create(
+            [Page(version=version, number=n + 1, text=f"{text} Seite {n + 1}") for n in range(pages)]
+        )
         outbox_enqueue(document_ids=[doc.pk])
     return doc
 
@@ -55,7 +75,8 @@ def bewertung_0502(prozess_id: str, decisions: dict) -> bytes:
     objects = "".join(
         f"<xdomea:BewertetesObjekt><xdomea:ID>{u}</xdomea:ID><xdomea:Aussonderungsart><xdomea:Aussonderungsart>"
         f"<code>{art}</code></xdomea:Aussonderungsart></xdomea:Aussonderungsart></xdomea:BewertetesObjekt>"
-        for u, art in decisions.items())
+        for u, art in decisions.items()
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea="{NS}">
   <xdomea:Kopf>
@@ -102,7 +123,9 @@ def test_shipped_schemas_are_byte_identical_to_the_official_standards_folder():
     for sub in ("schemes", "pattern"):
         files = [p.relative_to(official / sub) for p in (official / sub).rglob("*") if p.is_file()]
         assert files
-        match, mismatch, errors = filecmp.cmpfiles(official / sub, shipped / sub, [str(f) for f in files], shallow=False)
+        _match, mismatch, errors = filecmp.cmpfiles(
+            official / sub, shipped / sub, [str(f) for f in files], shallow=False
+        )
         assert (mismatch, errors) == ([], []), f"{sub}: differs {mismatch}, missing {errors}"
 
 

@@ -1,5 +1,6 @@
 """0502 import limits: the file and the ZIP member are bounded in size (a ZIP bomb is refused before it is
 unpacked in full), and every error message stays short however large the input it quotes."""
+
 import uuid
 import zipfile
 
@@ -14,21 +15,24 @@ from tests.akten.test_aussonderung_workflow import _offer, two  # noqa: F401  (f
 pytestmark = pytest.mark.django_db
 
 
-def test_a_file_over_the_limit_is_refused_naming_file_and_setting(two, org, tmp_path, settings):  # noqa: F811
+def test_a_file_over_the_limit_is_refused_naming_file_and_setting(two, org, tmp_path, settings):
     run = _offer(org, tmp_path)
     data = bewertung_0502(str(run.uuid), {two[0].uuid: "V"})
     settings.DMS_XDOMEA_MAX_BYTES = len(data) - 1
     path = tmp_path / "gross.0502.xml"
     path.write_bytes(data)
-    with pytest.raises(DisposalError, match=rf"gross.0502.xml: the file has {len(data)} bytes, more than the "
-                                            rf"{len(data) - 1} allowed .*DMS_XDOMEA_MAX_BYTES"):
+    with pytest.raises(
+        DisposalError,
+        match=rf"gross.0502.xml: the file has {len(data)} bytes, more than the "
+        rf"{len(data) - 1} allowed .*DMS_XDOMEA_MAX_BYTES",
+    ):
         run_evaluate(path=path, by=org.archiv)
     settings.DMS_XDOMEA_MAX_BYTES = len(data)
     run_evaluate(path=path, by=org.archiv)
     assert DisposalRun.objects.get(pk=run.pk).state == "evaluated"
 
 
-def test_a_zip_member_that_unpacks_past_the_limit_is_refused(two, org, tmp_path, settings):  # noqa: F811
+def test_a_zip_member_that_unpacks_past_the_limit_is_refused(two, org, tmp_path, settings):
     """A 20 MB member (zeros after a valid start) compresses to a few KB; it is refused after reading limit+1
     bytes, not unpacked in full."""
     run = _offer(org, tmp_path)
@@ -37,13 +41,16 @@ def test_a_zip_member_that_unpacks_past_the_limit_is_refused(two, org, tmp_path,
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("x.0502.xml", bewertung_0502(str(run.uuid), {two[0].uuid: "V"}) + b" " * 20_000_000)
     assert path.stat().st_size < 100_000
-    with pytest.raises(DisposalError, match=r"bombe.zip: the ZIP member 'x.0502.xml' unpacks to more than the "
-                                            r"1048576 bytes allowed"):
+    with pytest.raises(
+        DisposalError,
+        match=r"bombe.zip: the ZIP member 'x.0502.xml' unpacks to more than the "
+        r"1048576 bytes allowed",
+    ):
         run_evaluate(path=path, by=org.archiv)
     assert DisposalRun.objects.get(pk=run.pk).state == "offered"
 
 
-def test_many_unknown_uuids_give_a_short_message(two, org, tmp_path):  # noqa: F811
+def test_many_unknown_uuids_give_a_short_message(two, org, tmp_path):
     run = _offer(org, tmp_path)
     strangers = {uuid.uuid4(): "V" for _ in range(2000)}
     path = tmp_path / "fremde.0502.xml"
@@ -53,7 +60,7 @@ def test_many_unknown_uuids_give_a_short_message(two, org, tmp_path):  # noqa: F
     assert "(and 1995 more) is not an Akte offered" in str(caught.value) and len(str(caught.value)) < 600
 
 
-def test_a_schema_error_quoting_huge_input_stays_short(two, org, tmp_path):  # noqa: F811
+def test_a_schema_error_quoting_huge_input_stays_short(two, org, tmp_path):
     """lxml's schema message quotes the offending value (64,000 characters here); the error shows 200."""
     run = _offer(org, tmp_path)
     path = tmp_path / "kaputt.0502.xml"

@@ -1,5 +1,6 @@
 """Disposal run rules: the state machine and four eyes, 0502 matching by UUID, holds win at every point,
 shared objects survive, object-lock retention is reported, the hold guard backs it all up."""
+
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from akten.aussonderung import DisposalError
-from akten.aussonderung import destroy
+from akten.aussonderung import DisposalError, destroy
 from akten.aussonderung import execute as ex
 from akten.aussonderung.execute import run_execute
 from akten.aussonderung.services import run_approve, run_evaluate, run_offer
@@ -94,8 +94,13 @@ def test_steps_only_in_order(two, org, tmp_path):
     run = run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)
     assert run.state == "done"
     actions = list(AuditEvent.objects.filter(object_type="akten.DisposalRun").values_list("action", flat=True))
-    assert actions[:5] == ["aussonderung.propose", "aussonderung.offer", "aussonderung.evaluate",
-                           "aussonderung.evaluate", "aussonderung.approve"]
+    assert actions[:5] == [
+        "aussonderung.propose",
+        "aussonderung.offer",
+        "aussonderung.evaluate",
+        "aussonderung.evaluate",
+        "aussonderung.approve",
+    ]
     assert actions[-1] == "aussonderung.done"
 
 
@@ -126,7 +131,9 @@ def test_unknown_prozess_id_and_invalid_file_are_errors_naming_the_file(two, org
     path.write_bytes(bewertung_0502("00000000-0000-4000-8000-000000000000", {two[0].uuid: "V"}))
     code, _, err = run_command("aussonderung", "evaluate", str(path), "--user", "archiv")
     assert code != 0 and "fremd.xml" in err and "matches no disposal run" in err
-    path.write_bytes(b"<xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea='urn:xoev-de:xdomea:schema:3.0.0'/>")
+    path.write_bytes(
+        b"<xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea='urn:xoev-de:xdomea:schema:3.0.0'/>"
+    )
     code, _, err = run_command("aussonderung", "evaluate", str(path), "--user", "archiv")
     assert code != 0 and "fremd.xml: not a valid xdomea 3.0.0 message" in err
     code, _, err = run_command("aussonderung", "evaluate", str(tmp_path / "missing.xml"), "--user", "archiv")
@@ -139,8 +146,10 @@ def test_0502_inside_an_xdomea_zip_is_read(two, org, tmp_path):
     run = _offer(org, tmp_path)
     path = tmp_path / f"{run.uuid}_Aussonderung.Bewertungsverzeichnis.0502.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"{run.uuid}_Aussonderung.Bewertungsverzeichnis.0502.xml",
-                    bewertung_0502(str(run.uuid), {two[0].uuid: "V", two[1].uuid: "A"}))
+        zf.writestr(
+            f"{run.uuid}_Aussonderung.Bewertungsverzeichnis.0502.xml",
+            bewertung_0502(str(run.uuid), {two[0].uuid: "V", two[1].uuid: "A"}),
+        )
     _, report = run_evaluate(path=path, by=org.archiv)
     assert report["V"] == ["63-2010/0001"] and report["A"] == ["63-2010/0002"]
 
@@ -228,7 +237,7 @@ def test_last_user_of_a_shared_object_deletes_it(org, aktenplan, tmp_path):
     assert results == ["deleted", "deleted"]
 
 
-def test_object_lock_retention_is_reported_not_deleted(org, aktenplan, tmp_path, settings, moto_s3):  # noqa: F811
+def test_object_lock_retention_is_reported_not_deleted(org, aktenplan, tmp_path, settings, moto_s3):
     """On S3 with object lock: objects under retention cannot go before their date; the Akte's content rows
     go, the objects stay (with their rows, for `verify`) and the protocol names the date. Unlocked objects of
     the same Akte are deleted with every version."""
@@ -247,8 +256,11 @@ def test_object_lock_retention_is_reported_not_deleted(org, aktenplan, tmp_path,
         run = run_execute(run=_approved(org, tmp_path, {a: "V"}), out_dir=tmp_path / "out", by=org.archiv)
         storage = get_storage()
         assert all(storage.exists(k) for k in locked_keys) and not any(storage.exists(k) for k in free_keys)
-        leftovers = [o.object_name for k in free_keys  # no older version and no delete marker stays behind
-                     for o in storage.client.list_objects(storage.bucket, prefix=k, include_version=True)]
+        leftovers = [
+            o.object_name
+            for k in free_keys  # no older version and no delete marker stays behind
+            for o in storage.client.list_objects(storage.bucket, prefix=k, include_version=True)
+        ]
         assert leftovers == []
         assert StoredObject.objects.filter(key__in=locked_keys).count() == 2
         assert run.protocol["summary"]["objects_locked"] == 2 and run.protocol["summary"]["objects_deleted"] == 2
@@ -290,10 +302,13 @@ def test_a_failure_inside_the_rows_step_leaves_every_akte_whole(two, org, tmp_pa
 
 def test_execute_command_reports(two, org, tmp_path, run_command):
     run = _approved(org, tmp_path, {two[0]: "V"})
-    code, out, err = run_command("aussonderung", "execute", str(run.pk), "--out", str(tmp_path / "o"),
-                                 "--user", "archiv")
+    code, out, err = run_command(
+        "aussonderung", "execute", str(run.pk), "--out", str(tmp_path / "o"), "--user", "archiv"
+    )
     assert code == 0, err
-    assert "1 vernichtet, 0 abgegeben, 1 nicht bewertet" in out and "nicht bewertet (bleibt erhalten): 63-2010/0002" in out
+    assert (
+        "1 vernichtet, 0 abgegeben, 1 nicht bewertet" in out and "nicht bewertet (bleibt erhalten): 63-2010/0002" in out
+    )
     assert Path(out.split("Protokoll: ")[1].split("\n")[0]).is_file()
     code, _, err = run_command("aussonderung", "execute", "999", "--out", str(tmp_path), "--user", "archiv")
     assert code != 0 and "no disposal run '999'" in err
@@ -301,7 +316,7 @@ def test_execute_command_reports(two, org, tmp_path, run_command):
         assert DisposalRun.objects.get(pk=run.pk).state == "done"
 
 
-def test_transfer_from_s3_carries_the_pdfs_bit_exact(org, aktenplan, tmp_path, settings, moto_s3):  # noqa: F811
+def test_transfer_from_s3_carries_the_pdfs_bit_exact(org, aktenplan, tmp_path, settings, moto_s3):
     """An S3 body streams once: the PDF looked at for its format must still be copied whole into the 0503
     (found by the production-like smoke test: every PDF on S3 was refused as not matching its hash)."""
     import hashlib

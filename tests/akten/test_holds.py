@@ -1,6 +1,7 @@
 """Löschsperre (legal hold): a held Akte, and everything inside it, cannot be deleted by any path that goes
 through the model layer — services, the Django admin (single and bulk), queryset deletes, cascades. Holds stack;
 only when every hold is released can the Akte be deleted. An active hold itself cannot be deleted."""
+
 import pytest
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -29,9 +30,13 @@ def held(org, aktenplan):
 def counts(akte):
     """(Akten, Vorgänge, Dokumente, Versionen, Seiten) of the Akte, by id (works after it is gone)."""
     pk = akte.id
-    return (Akte.objects.filter(pk=pk).count(), Vorgang.objects.filter(akte_id=pk).count(),
-            Document.objects.filter(akte_id=pk).count(), DocumentVersion.objects.filter(document__akte_id=pk).count(),
-            Page.objects.filter(version__document__akte_id=pk).count())
+    return (
+        Akte.objects.filter(pk=pk).count(),
+        Vorgang.objects.filter(akte_id=pk).count(),
+        Document.objects.filter(akte_id=pk).count(),
+        DocumentVersion.objects.filter(document__akte_id=pk).count(),
+        Page.objects.filter(version__document__akte_id=pk).count(),
+    )
 
 
 FULL = (1, 1, 2, 2, 3)
@@ -114,7 +119,7 @@ def test_service_refuses_to_delete_an_akte_with_content(org, aktenplan):
     """Content leaves only through the Aussonderung: the service refuses an Akte with documents, held or not."""
     akte = factories.akte("63.20-2001/1")
     factories.document(akte)
-    with pytest.raises(AkteError, match="enthält 1 Dokument.*Aussonderung"):
+    with pytest.raises(AkteError, match=r"enthält 1 Dokument.*Aussonderung"):
         akte_delete(akte=akte, by=org.admin)
     assert Akte.objects.filter(pk=akte.pk).exists() and OutboxEntry.objects.filter(op="delete").count() == 0
     assert not AuditEvent.objects.filter(action="akte.delete").exists()
@@ -144,8 +149,9 @@ def test_release_is_recorded_and_cannot_happen_twice(held, org):
         hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2)
     with pytest.raises(AkteError, match="has no Löschsperre #999999"):
         hold_release(akte=akte, hold_id=999999, by=org.archiv2)
-    assert list(AuditEvent.objects.filter(object_id=str(akte.pk), action__startswith="hold.")
-                .values_list("action", flat=True)) == ["hold.place", "hold.release"]
+    assert list(
+        AuditEvent.objects.filter(object_id=str(akte.pk), action__startswith="hold.").values_list("action", flat=True)
+    ) == ["hold.place", "hold.release"]
 
 
 def test_hold_needs_a_reason(org, aktenplan):
@@ -180,8 +186,9 @@ def test_admin_delete_view_shows_the_hold_and_refuses(admin_client_, org, aktenp
 def test_admin_bulk_delete_action_refuses(held, admin_client_, aktenplan):
     akte, _ = held
     other = factories.akte("63.20-2001/1")
-    admin_client_.post("/admin/akten/akte/", {
-        "action": "delete_selected", "_selected_action": [akte.pk, other.pk], "post": "yes"})
+    admin_client_.post(
+        "/admin/akten/akte/", {"action": "delete_selected", "_selected_action": [akte.pk, other.pk], "post": "yes"}
+    )
     assert Akte.objects.filter(pk__in=[akte.pk, other.pk]).count() == 2
 
 
@@ -195,10 +202,11 @@ def test_admin_cannot_delete_contents_of_a_held_akte(held, admin_client_, url, m
 
 
 def test_admin_cannot_delete_an_active_hold(held, admin_client_):
-    akte, hold = held
+    _akte, hold = held
     admin_client_.post(f"/admin/akten/hold/{hold.pk}/delete/", {"post": "yes"})
-    admin_client_.post("/admin/akten/hold/", {"action": "delete_selected", "_selected_action": [hold.pk],
-                                              "post": "yes"})
+    admin_client_.post(
+        "/admin/akten/hold/", {"action": "delete_selected", "_selected_action": [hold.pk], "post": "yes"}
+    )
     assert Hold.objects.filter(pk=hold.pk, released_at=None).exists()
 
 

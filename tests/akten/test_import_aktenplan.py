@@ -1,5 +1,6 @@
 """`import_aktenplan FILE.csv` reads the Aktenplan as Excel writes it (`;` or `,`, UTF-8 with/without BOM,
 Windows-1252); a bad row's error names its line and reason, the good rows still import, the exit is non-zero."""
+
 import json
 
 import pytest
@@ -50,7 +51,11 @@ def test_windows_1252_with_semicolons(org, tmp_path, run_command):
     assert leaf.title == "Abbrüche mit Schadstoffsanierung" and leaf.parent == u6330
     rule = leaf.effective_rule()
     assert (rule.years, rule.start, rule.aussonderungsart, rule.department_id) == (
-        10, FristBeginn.EREIGNIS, "B", org.d63.pk)
+        10,
+        FristBeginn.EREIGNIS,
+        "B",
+        org.d63.pk,
+    )
 
 
 def test_utf8_with_bom_and_commas(db, tmp_path, run_command):
@@ -69,16 +74,16 @@ def test_utf8_without_bom(db, tmp_path, run_command):
 def test_bad_rows_are_named_by_line_and_good_rows_still_import(org, tmp_path, run_command):
     text = (
         "Kennzeichen;Titel;Aufbewahrung;Aussonderungsart;Organisationseinheit\n"
-        "63;Bauordnung;10;V;63\n"                     # line 2 ok
-        "63.10;Baugenehmigungen;zehn;A;\n"             # line 3 bad years
-        "\n"                                           # line 4 blank, skipped
-        "63.x;Unsinn;10;A;\n"                          # line 5 bad Kennzeichen
-        "63.20;Bauvoranfragen;10;Z;\n"                 # line 6 bad Aussonderungsart
-        "63.30;Abbruch;10;V;99\n"                      # line 7 unknown department
-        "63;Doppelt;10;V;\n"                           # line 8 duplicate
-        "63.40;;10;V;\n"                               # line 9 no title
-        "63.50;Zu viele;10;V;63;extra\n"               # line 10 too many fields
-        "63.60;Werbeanlagen;6;V;Bauordnungsamt\n"      # line 11 ok, department by name
+        "63;Bauordnung;10;V;63\n"  # line 2 ok
+        "63.10;Baugenehmigungen;zehn;A;\n"  # line 3 bad years
+        "\n"  # line 4 blank, skipped
+        "63.x;Unsinn;10;A;\n"  # line 5 bad Kennzeichen
+        "63.20;Bauvoranfragen;10;Z;\n"  # line 6 bad Aussonderungsart
+        "63.30;Abbruch;10;V;99\n"  # line 7 unknown department
+        "63;Doppelt;10;V;\n"  # line 8 duplicate
+        "63.40;;10;V;\n"  # line 9 no title
+        "63.50;Zu viele;10;V;63;extra\n"  # line 10 too many fields
+        "63.60;Werbeanlagen;6;V;Bauordnungsamt\n"  # line 11 ok, department by name
     )
     path = write(tmp_path, text)
     code, result, err = run_json(run_command, path)
@@ -99,7 +104,7 @@ def test_bad_rows_are_named_by_line_and_good_rows_still_import(org, tmp_path, ru
 
 def test_unknown_department_alone_fails_the_import(db, tmp_path, run_command):
     text = "Kennzeichen;Titel;Aufbewahrung;Aussonderungsart;Organisationseinheit\n10;Hauptamt;10;B;Hauptamt\n"
-    code, out, err = run_command("import_aktenplan", write(tmp_path, text))
+    code, _out, err = run_command("import_aktenplan", write(tmp_path, text))
     assert code == 1
     assert "aktenplan.csv:2: unknown Organisationseinheit 'Hauptamt'" in err
     assert not AktenplanUnit.objects.exists()
@@ -110,8 +115,9 @@ def test_rerun_reports_unchanged_and_updated(org, tmp_path, run_command):
     run_command("import_aktenplan", path)
     code, result, _ = run_json(run_command, path)
     assert code == 0 and result["imported"] == [] and len(result["unchanged"]) == 5
-    changed = write(tmp_path, CP1252_SEMICOLON.replace("32.10;Gewerbeangelegenheiten;5", "32.10;Gewerbe;6"),
-                    "cp1252", name="b.csv")
+    changed = write(
+        tmp_path, CP1252_SEMICOLON.replace("32.10;Gewerbeangelegenheiten;5", "32.10;Gewerbe;6"), "cp1252", name="b.csv"
+    )
     code, result, _ = run_json(run_command, changed)
     assert result["updated"] == ["32.10"]
     assert AktenplanUnit.objects.get(kennzeichen="32.10").retention_years == 6

@@ -1,12 +1,13 @@
 """Retention (Aufbewahrung): Aufbewahrungsende = 31 Dec of (year of the start event + N); `dauernd` never ends;
 the start point is z.d.A., the newest document or a recorded event; rules are inherited down the Aktenplan."""
+
 from datetime import date
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from akten.models import AkteState, AktenplanUnit, Aussonderungsart
+from akten.models import AktenplanUnit, AkteState, Aussonderungsart
 from akten.retention import FristBeginn, retention_end, retention_start
 from akten.services import AkteError, akte_close, akte_set_fristbeginn, aktenplan_unit_upsert
 from tests import factories
@@ -31,8 +32,7 @@ def test_closing_on_31_december_still_counts_that_year(year, n):
     assert retention_end(date(year, 1, 1), n) == retention_end(date(year, 12, 31), n)
 
 
-@given(st.integers(min_value=1904, max_value=2196).filter(lambda y: y % 4 == 0 and (y % 100 or y % 400 == 0)),
-       years)
+@given(st.integers(min_value=1904, max_value=2196).filter(lambda y: y % 4 == 0 and (y % 100 or y % 400 == 0)), years)
 def test_leap_day_start_ends_on_31_december(year, n):
     """29 Feb as start never produces an invalid date: the end is 31 Dec, whatever year+N is."""
     assert retention_end(date(year, 2, 29), n) == date(year + n, 12, 31)
@@ -69,21 +69,29 @@ def test_unknown_start_point_is_refused():
         retention_start(rule_start="gestern", zda=date(2000, 1, 1), last_document=None, event=None)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", FristBeginn.ZDA), ("zdA", FristBeginn.ZDA), ("Z.d.A.", FristBeginn.ZDA),
-    ("letztes Dokument", FristBeginn.LETZTES_DOKUMENT), ("Ereignis", FristBeginn.EREIGNIS),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", FristBeginn.ZDA),
+        ("zdA", FristBeginn.ZDA),
+        ("Z.d.A.", FristBeginn.ZDA),
+        ("letztes Dokument", FristBeginn.LETZTES_DOKUMENT),
+        ("Ereignis", FristBeginn.EREIGNIS),
+    ],
+)
 def test_fristbeginn_parse(text, expected):
     assert FristBeginn.parse(text) == expected
 
 
 # -- inheritance down the Aktenplan (unsaved units: effective_rule only walks parent links) ----------------
 
-level = st.fixed_dictionaries({
-    "rule": st.sampled_from(["inherit", "dauernd", 0, 5, 10, 30]),
-    "start": st.sampled_from(["", FristBeginn.ZDA, FristBeginn.LETZTES_DOKUMENT, FristBeginn.EREIGNIS]),
-    "art": st.sampled_from(["", "A", "B", "V"]),
-})
+level = st.fixed_dictionaries(
+    {
+        "rule": st.sampled_from(["inherit", "dauernd", 0, 5, 10, 30]),
+        "start": st.sampled_from(["", FristBeginn.ZDA, FristBeginn.LETZTES_DOKUMENT, FristBeginn.EREIGNIS]),
+        "art": st.sampled_from(["", "A", "B", "V"]),
+    }
+)
 
 
 @given(st.lists(level, min_size=1, max_size=6))
@@ -93,9 +101,13 @@ def test_each_rule_part_comes_from_the_nearest_unit_that_sets_it(levels):
     parent = None
     for i, lv in enumerate(levels):
         parent = AktenplanUnit(
-            kennzeichen=".".join(["1"] * (i + 1)), title=f"Ebene {i}", parent=parent,
+            kennzeichen=".".join(["1"] * (i + 1)),
+            title=f"Ebene {i}",
+            parent=parent,
             retention_years=lv["rule"] if isinstance(lv["rule"], int) else None,
-            retention_permanent=lv["rule"] == "dauernd", retention_start=lv["start"], aussonderungsart=lv["art"],
+            retention_permanent=lv["rule"] == "dauernd",
+            retention_start=lv["start"],
+            aussonderungsart=lv["art"],
         )
     rule = parent.effective_rule()
     nearest_first = list(reversed(levels))
@@ -152,8 +164,13 @@ def test_unit_inserted_between_levels_adopts_children_and_akten(aktenplan):
 @pytest.mark.django_db
 def test_event_start_point_waits_for_the_event(org):
     """A rule starting at an Ereignis gives no end until the event is recorded, then 31 Dec of event year + N."""
-    aktenplan_unit_upsert(kennzeichen="63", title="Bauordnung", retention_years=10, department=org.d63,
-                          retention_start=FristBeginn.EREIGNIS)
+    aktenplan_unit_upsert(
+        kennzeichen="63",
+        title="Bauordnung",
+        retention_years=10,
+        department=org.d63,
+        retention_start=FristBeginn.EREIGNIS,
+    )
     akte = akte_close(akte=factories.akte("63-2000/1", opened_on=date(2000, 1, 1)), on=date(2001, 1, 1))
     assert akte.aufbewahrungsende is None
     akte = akte_set_fristbeginn(akte=akte, event=date(2003, 6, 1))

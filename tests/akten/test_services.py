@@ -1,14 +1,22 @@
 """Akten services and the `akte` command: every write validates, is audited, and enqueues index changes in the
 same transaction; the command speaks JSON with --json and fails with a clear message."""
+
 import json
 from datetime import date
 
 import pytest
 
-from akten.models import AkteState, AktenplanUnit, Hold
+from akten.models import AktenplanUnit, AkteState, Hold
 from akten.retention import FristBeginn
-from akten.services import (AkteError, akte_change_department, akte_close, akte_create, akte_grant, akte_revoke,
-                            aktenplan_unit_upsert)
+from akten.services import (
+    AkteError,
+    akte_change_department,
+    akte_close,
+    akte_create,
+    akte_grant,
+    akte_revoke,
+    aktenplan_unit_upsert,
+)
 from dms.models import AuditEvent, Document
 from dms.services import document_content_read
 from search.models import OutboxEntry
@@ -18,8 +26,9 @@ pytestmark = pytest.mark.django_db
 
 
 def actions(obj):
-    return list(AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk))
-                .values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).values_list("action", flat=True)
+    )
 
 
 def test_create_numbers_akten_per_unit_and_year(org, aktenplan):
@@ -27,7 +36,10 @@ def test_create_numbers_akten_per_unit_and_year(org, aktenplan):
     second = akte_create(unit=aktenplan.u6310, title="B", opened_on=date(2024, 5, 1))
     other_year = akte_create(unit=aktenplan.u6310, title="C", opened_on=date(2025, 1, 2))
     assert [first.aktenzeichen, second.aktenzeichen, other_year.aktenzeichen] == [
-        "63.10-2024/0001", "63.10-2024/0002", "63.10-2025/0001"]
+        "63.10-2024/0001",
+        "63.10-2024/0002",
+        "63.10-2025/0001",
+    ]
     assert first.lead_department == org.d63 and actions(first) == ["akte.create"]
 
 
@@ -52,8 +64,13 @@ def test_close_audits_and_reindexes_the_documents(org, aktenplan):
 
 
 def test_retention_from_the_newest_document(org):
-    aktenplan_unit_upsert(kennzeichen="50", title="Soziales", retention_years=10, department=org.d63,
-                          retention_start=FristBeginn.LETZTES_DOKUMENT)
+    aktenplan_unit_upsert(
+        kennzeichen="50",
+        title="Soziales",
+        retention_years=10,
+        department=org.d63,
+        retention_start=FristBeginn.LETZTES_DOKUMENT,
+    )
     akte = factories.akte("50-2000/1", opened_on=date(2000, 1, 1))
     factories.document(akte, "alt", date=date(2001, 5, 1))
     factories.document(akte, "neu", date=date(2004, 7, 1))
@@ -99,7 +116,10 @@ def test_akte_close_command(org, aktenplan, run_command):
     assert code == 0, err
     result = json.loads(out)
     assert (result["state"], result["zda_date"], result["aufbewahrungsende"]) == (
-        AkteState.ZDA, "2002-12-31", "2012-12-31")
+        AkteState.ZDA,
+        "2002-12-31",
+        "2012-12-31",
+    )
     code, _, err = run_command("akte", "close", "63.20-2001/1")
     assert code == 1 and "only an open Akte can be closed" in err
 
@@ -110,22 +130,24 @@ def test_akte_hold_and_release_commands(org, aktenplan, run_command):
     hold_id = json.loads(out)["hold"]
     assert code == 0 and Hold.objects.get(pk=hold_id).created_by == org.archiv
     run_command("akte", "hold", "63.20-2001/1", "--reason", "Zweite", "--user", "archiv2")
-    code, out, _ = run_command("akte", "--json", "release", "63.20-2001/1", "--hold", str(hold_id),
-                               "--user", "archiv2")
+    code, out, _ = run_command("akte", "--json", "release", "63.20-2001/1", "--hold", str(hold_id), "--user", "archiv2")
     result = json.loads(out)
     assert code == 0 and [h["reason"] for h in result["active_holds"]] == ["Zweite"]
     code, _, err = run_command("akte", "release", "63.20-2001/1", "--hold", str(hold_id), "--user", "archiv2")
     assert code == 1 and "already released" in err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["close", "63.99-1/1"], "no Akte '63.99-1/1'"),
-    (["close", "63.20-2001/1", "--date", "2002-13-01"], "invalid date '2002-13-01'"),
-    (["hold", "63.20-2001/1", "--reason", "x", "--user", "niemand"], "unknown user 'niemand'"),
-    (["hold", "63.20-2001/1", "--reason", " ", "--user", "archiv"], "needs a reason"),
-    (["hold", "63.20-2001/1", "--user", "archiv"], "--reason"),
-    (["release", "63.20-2001/1", "--hold", "12345", "--user", "archiv"], "has no Löschsperre #12345"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["close", "63.99-1/1"], "no Akte '63.99-1/1'"),
+        (["close", "63.20-2001/1", "--date", "2002-13-01"], "invalid date '2002-13-01'"),
+        (["hold", "63.20-2001/1", "--reason", "x", "--user", "niemand"], "unknown user 'niemand'"),
+        (["hold", "63.20-2001/1", "--reason", " ", "--user", "archiv"], "needs a reason"),
+        (["hold", "63.20-2001/1", "--user", "archiv"], "--reason"),
+        (["release", "63.20-2001/1", "--hold", "12345", "--user", "archiv"], "has no Löschsperre #12345"),
+    ],
+)
 def test_akte_command_errors_are_clear(org, aktenplan, run_command, args, message):
     factories.akte("63.20-2001/1")
     code, _, err = run_command("akte", *args)
@@ -137,14 +159,23 @@ def test_admin_edits_the_aktenplan_through_the_audited_service(client, org, akte
     """Changing a unit's rule in the admin is audited and recomputes the closed Akten below it."""
     akte = akte_close(akte=factories.akte("63.10.02-1998/1", opened_on=date(1998, 1, 1)), on=date(2000, 1, 1))
     client.force_login(org.admin)
-    response = client.post(f"/admin/akten/aktenplanunit/{aktenplan.u6310.pk}/change/", {
-        "title": "Baugenehmigungen", "retention_years": "40", "aussonderungsart": "A", "retention_start": ""})
+    response = client.post(
+        f"/admin/akten/aktenplanunit/{aktenplan.u6310.pk}/change/",
+        {"title": "Baugenehmigungen", "retention_years": "40", "aussonderungsart": "A", "retention_start": ""},
+    )
     assert response.status_code == 302
     akte.refresh_from_db()
     assert akte.aufbewahrungsende == date(2040, 12, 31)
     assert AuditEvent.objects.filter(action="aktenplan.update", actor="admin").exists()
-    response = client.post("/admin/akten/aktenplanunit/add/", {
-        "kennzeichen": "63.10.02.07", "title": "Garagen", "retention_years": "", "aussonderungsart": "",
-        "retention_start": ""})
+    response = client.post(
+        "/admin/akten/aktenplanunit/add/",
+        {
+            "kennzeichen": "63.10.02.07",
+            "title": "Garagen",
+            "retention_years": "",
+            "aussonderungsart": "",
+            "retention_start": "",
+        },
+    )
     assert response.status_code == 302
     assert AktenplanUnit.objects.get(kennzeichen="63.10.02.07").parent == aktenplan.u631002

@@ -3,6 +3,7 @@
 Use the `s3_url` fixture (a fresh bucket per test) or `moto_endpoint()`; import the fixtures into a test module:
 `from tests.dms.s3server import moto_s3, s3_url  # noqa: F401`.
 """
+
 import atexit
 import logging
 import threading

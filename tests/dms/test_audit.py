@@ -1,5 +1,6 @@
 """The audit trail is append-only and hash-chained: the database refuses updates, and `audit_verify` names the
 first event that was altered or removed even by someone who can bypass the trigger."""
+
 import json
 
 import pytest
@@ -14,8 +15,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chain():
     """Five events, seq 1..5."""
-    return [audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i),
-                         before={"n": i - 1}, after={"n": i, "text": "Grüße"}) for i in range(1, 6)]
+    return [
+        audit_record(
+            actor="anna",
+            action="test.write",
+            object_type="test",
+            object_id=str(i),
+            before={"n": i - 1},
+            after={"n": i, "text": "Grüße"},
+        )
+        for i in range(1, 6)
+    ]
 
 
 def bypass_trigger():
@@ -39,8 +49,12 @@ def test_intact_chain_verifies(chain, run_command):
     code, out, _ = run_command("audit_verify", "--json")
     assert code == 0
     assert json.loads(out) | {"seconds": 0} == {
-        "ok": True, "checked": 5, "first_broken": None, "seconds": 0,
-        "anchors": {"enabled": False, "checkpoints": 0, "last_anchored_seq": None}}
+        "ok": True,
+        "checked": 5,
+        "first_broken": None,
+        "seconds": 0,
+        "anchors": {"enabled": False, "checkpoints": 0, "last_anchored_seq": None},
+    }
 
 
 def test_each_event_links_to_the_previous_one(chain):
@@ -76,17 +90,25 @@ def test_model_refuses_save_and_delete_of_an_event(chain):
         event.delete()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("actor", "mallory"), ("action", "test.read"), ("object_type", "other"), ("object_id", "99"),
-    ("before", {"n": 0}), ("after", {"n": 3, "text": "Gruesse"}), ("after", None),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("actor", "mallory"),
+        ("action", "test.read"),
+        ("object_type", "other"),
+        ("object_id", "99"),
+        ("before", {"n": 0}),
+        ("after", {"n": 3, "text": "Gruesse"}),
+        ("after", None),
+    ],
+)
 def test_altered_field_names_that_event(chain, run_command, field, value):
     bypass_trigger()
     AuditEvent.objects.filter(seq=3).update(**{field: value})
     checked, broken = audit_verify()
     assert (checked, broken.seq) == (2, 3)
     assert "event 3 was altered" in broken.reason
-    code, out, err = run_command("audit_verify")
+    code, _out, err = run_command("audit_verify")
     assert code == 1
     assert "broken at event 3" in err
 
@@ -99,8 +121,9 @@ def test_altered_timestamp_names_that_event(chain):
 
 def test_rehashed_forgery_is_caught_at_the_next_link(chain):
     """Altering an event and recomputing its own hash breaks the link from the following event."""
-    from dms.audit import _canonical
     import hashlib
+
+    from dms.audit import _canonical
 
     bypass_trigger()
     forged = AuditEvent.objects.get(seq=2)
@@ -189,15 +212,23 @@ def test_concurrent_processes_chain_one_after_another_on_sqlite_file(tmp_path):
     from pathlib import Path
 
     env = {**os.environ, "DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    done = subprocess.run([sys.executable, "-c", CONCURRENT_SCRIPT], cwd=Path(__file__).resolve().parents[2],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_SCRIPT],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(60, None)"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="in-process threads need a server database (the in-memory SQLite test database locks "
-                           "whole tables); SQLite is covered by the file-database test above")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="in-process threads need a server database (the in-memory SQLite test database locks "
+    "whole tables); SQLite is covered by the file-database test above",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_chain_one_after_another():
     """Writers in parallel transactions queue on the chain head: no fork, no gap, every event verifies."""
@@ -211,7 +242,7 @@ def test_concurrent_writers_chain_one_after_another():
         try:
             for i in range(15):
                 audit_record(actor=f"w{n}", action="test.concurrent", object_type="test", object_id=str(i))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -225,7 +256,6 @@ def test_concurrent_writers_chain_one_after_another():
     assert audit_verify() == (60, None)
 
 
-
 @pytest.mark.django_db
 def test_batched_append_chains_in_order_and_an_altered_batch_event_is_named(org):
     """audit_record_many appends its events in the given order, each linked to the one before; the chain
@@ -233,8 +263,10 @@ def test_batched_append_chains_in_order_and_an_altered_batch_event_is_named(org)
     from dms.audit import AuditEntry, audit_record_many
 
     first = audit_record(actor=org.anna, action="single", object_type="x", object_id="0")
-    events = audit_record_many(actor=org.anna, entries=[
-        AuditEntry(f"bulk.{i}", object_type="x", object_id=str(i), after={"i": i}) for i in range(1, 4)])
+    events = audit_record_many(
+        actor=org.anna,
+        entries=[AuditEntry(f"bulk.{i}", object_type="x", object_id=str(i), after={"i": i}) for i in range(1, 4)],
+    )
     assert [e.seq for e in events] == [first.seq + 1, first.seq + 2, first.seq + 3]
     assert [e.action for e in AuditEvent.objects.filter(seq__gt=first.seq)] == ["bulk.1", "bulk.2", "bulk.3"]
     assert events[0].prev_hash == first.hash and events[2].prev_hash == events[1].hash

@@ -1,6 +1,7 @@
 """The audit chain against someone with database access: the head is checkpointed outside the database with a
 key the database does not hold, so cutting the tail and resetting the head, or deleting an event and re-chaining
 the rest, is named by `audit_verify` even though the chain in the database is consistent again."""
+
 import datetime
 import hashlib
 import json
@@ -32,8 +33,9 @@ def chain(anchored, django_capture_on_commit_callbacks):
     events = []
     for i in range(1, 6):
         with django_capture_on_commit_callbacks(execute=True):
-            events.append(audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i),
-                                       after={"n": i}))
+            events.append(
+                audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i), after={"n": i})
+            )
     return events
 
 
@@ -74,7 +76,7 @@ def test_deleting_an_event_and_rechaining_the_rest_is_named(chain, settings, run
     checked, broken = audit_verify()
     assert (checked, broken.seq) == (2, 3)
     assert "event 3 differs from its checkpoint" in broken.reason and "after event 2" in broken.reason
-    code, out, err = run_command("audit_verify")
+    code, _out, err = run_command("audit_verify")
     assert code == 1 and "broken at event 3" in err
     settings.DMS_AUDIT_ANCHOR_KEY_FILE = None
     assert audit_verify() == (4, None)
@@ -97,10 +99,13 @@ def test_checkpoints_signed_with_another_key_do_not_count(chain, anchored, tmp_p
 
 
 def test_a_rolled_back_append_writes_no_checkpoint(anchored, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            audit_record(actor="anna", action="test.write", object_type="test")
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        audit_record(actor="anna", action="test.write", object_type="test")
+        raise RuntimeError("rolled back")
     assert callbacks == [] and not anchored.DMS_AUDIT_ANCHOR_FILE.exists()
 
 
@@ -109,7 +114,7 @@ def test_a_short_key_is_refused_with_its_file_named(anchored, tmp_path):
     short.write_bytes(b"tooshort")
     anchored.DMS_AUDIT_ANCHOR_KEY_FILE = str(short)
     audit_record(actor="anna", action="test.write", object_type="test")
-    with pytest.raises(ImproperlyConfigured, match="short.key: the key has 8 bytes, at least 32"):
+    with pytest.raises(ImproperlyConfigured, match=r"short.key: the key has 8 bytes, at least 32"):
         audit_anchor_head()
 
 
@@ -117,8 +122,7 @@ def test_audit_anchor_command_checkpoints_an_existing_trail(anchored, run_comman
     """A trail written before anchoring was switched on: `audit_anchor` checkpoints its head, and from then on
     cutting that tail is named."""
     anchored.DMS_AUDIT_ANCHOR_KEY_FILE = None
-    events = [audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i))
-              for i in range(3)]
+    events = [audit_record(actor="anna", action="test.write", object_type="test", object_id=str(i)) for i in range(3)]
     anchored.DMS_AUDIT_ANCHOR_KEY_FILE = str(anchored.DMS_AUDIT_ANCHOR_FILE.parent.parent / "anchor.key")
     code, out, _ = run_command("audit_anchor", "--json")
     assert code == 0 and json.loads(out)["anchored"]["seq"] == events[-1].seq
@@ -151,7 +155,7 @@ from tests.dms.tsa import tsa  # noqa: E402,F401  (session fixture)
 
 
 @pytest.fixture
-def stamped(chain, anchored, tsa):  # noqa: F811
+def stamped(chain, anchored, tsa):
     url, roots, _ = tsa
     anchored.DMS_AUDIT_TSA_URL, anchored.DMS_AUDIT_TSA_ROOTS = url, str(roots)
     return anchored
@@ -167,10 +171,10 @@ def test_audit_anchor_checkpoint_carries_a_verified_rfc3161_timestamp(stamped, r
     assert anchors["last_timestamp"].startswith(str(datetime.date.today().year))
 
 
-def test_a_timestamp_from_an_untrusted_tsa_is_named(stamped, tsa, run_command):  # noqa: F811
+def test_a_timestamp_from_an_untrusted_tsa_is_named(stamped, tsa, run_command):
     assert run_command("audit_anchor")[0] == 0
     stamped.DMS_AUDIT_TSA_ROOTS = str(tsa[2])  # the verifier now trusts another root only
-    checked, broken = audit_verify()
+    _checked, broken = audit_verify()
     assert broken.seq is None and "RFC 3161 time-stamp does not verify" in broken.reason
 
 

@@ -1,6 +1,7 @@
 """Content served to users: streamed, re-checked against its SHA-256 on the way, never sent altered; the web page
 and the API send the same headers, a real file name and `Content-Security-Policy: sandbox`; single HTTP byte
 ranges. One suite, run on the filesystem store and on moto's S3 server."""
+
 import io
 import os
 from urllib.parse import quote
@@ -57,8 +58,17 @@ class DownloadTests:
     def test_web_and_api_stream_the_same_bytes_with_the_same_headers(self, client, org, akte):
         doc = make_document(akte, LARGE)
         responses = [self.web(client, org.anna, doc), self.api(org.anna, doc)]
-        names = ("Content-Type", "Content-Length", "Content-Disposition", "Content-Security-Policy", "ETag",
-                 "X-Content-Type-Options", "X-Content-SHA256", "Accept-Ranges", "Cache-Control")
+        names = (
+            "Content-Type",
+            "Content-Length",
+            "Content-Disposition",
+            "Content-Security-Policy",
+            "ETag",
+            "X-Content-Type-Options",
+            "X-Content-SHA256",
+            "Accept-Ranges",
+            "Cache-Control",
+        )
         web, api = ({name: r.headers.get(name) for name in names} for r in responses)
         assert web == api
         assert web["Content-Security-Policy"] == "sandbox" and web["Content-Length"] == str(len(LARGE))
@@ -82,13 +92,16 @@ class DownloadTests:
         assert response["Content-Disposition"] == 'attachment; filename="63.10.02-2020-0001_Notiz.html"'
         assert response["Content-Security-Policy"] == "sandbox" and response["X-Content-Type-Options"] == "nosniff"
 
-    @pytest.mark.parametrize(("header", "status", "content_range", "body"), [
-        ("bytes=2-5", 206, "bytes 2-5/{size}", lambda d: d[2:6]),
-        ("bytes=-4", 206, "bytes {last4}-{end}/{size}", lambda d: d[-4:]),
-        ("bytes=10-", 206, "bytes 10-{end}/{size}", lambda d: d[10:]),
-        ("bytes=0-3,8-9", 200, None, lambda d: d),  # several ranges: the whole object (RFC 9110 allows)
-        ("bytes=999999999-", 416, "bytes */{size}", lambda d: b""),
-    ])
+    @pytest.mark.parametrize(
+        ("header", "status", "content_range", "body"),
+        [
+            ("bytes=2-5", 206, "bytes 2-5/{size}", lambda d: d[2:6]),
+            ("bytes=-4", 206, "bytes {last4}-{end}/{size}", lambda d: d[-4:]),
+            ("bytes=10-", 206, "bytes 10-{end}/{size}", lambda d: d[10:]),
+            ("bytes=0-3,8-9", 200, None, lambda d: d),  # several ranges: the whole object (RFC 9110 allows)
+            ("bytes=999999999-", 416, "bytes */{size}", lambda d: b""),
+        ],
+    )
     def test_single_byte_ranges(self, client, org, akte, header, status, content_range, body):
         doc = make_document(akte, LARGE)
         size = len(LARGE)
@@ -130,12 +143,16 @@ class DownloadTests:
         refused = AuditEvent.objects.filter(action="document.read_refused", object_id=str(doc.pk))
         assert [e.after["reason"] for e in refused] == ["is missing", "is missing"]
 
-    @pytest.mark.parametrize("altered", [
-        LARGE[:-1] + bytes([LARGE[-1] ^ 1]),  # last byte flipped
-        LARGE[:CHUNK] + b"x" + LARGE[CHUNK + 1:],  # a byte in the middle
-        LARGE[:-10],  # truncated
-        LARGE + b"appended",
-    ], ids=["last-byte", "middle-byte", "truncated", "appended"])
+    @pytest.mark.parametrize(
+        "altered",
+        [
+            LARGE[:-1] + bytes([LARGE[-1] ^ 1]),  # last byte flipped
+            LARGE[:CHUNK] + b"x" + LARGE[CHUNK + 1 :],  # a byte in the middle
+            LARGE[:-10],  # truncated
+            LARGE + b"appended",
+        ],
+        ids=["last-byte", "middle-byte", "truncated", "appended"],
+    )
     def test_altered_large_object_is_cut_off_before_its_end(self, client, org, akte, altered):
         """Headers are out before the end is read: the response stops short of its Content-Length, so the
         client never holds a complete body, and the refusal is audited."""
@@ -183,7 +200,7 @@ class TestFilesystemDownloads(DownloadTests):
 
 class TestS3Downloads(DownloadTests):
     @pytest.fixture(autouse=True)
-    def _s3(self, settings, moto_s3):  # noqa: F811
+    def _s3(self, settings, moto_s3):
         settings.DMS_STORAGE_URL = bucket_url(moto_s3)
         storage_module._cached.cache_clear()
         yield

@@ -1,5 +1,6 @@
 """Fault points are inert in production: only a hook the tests install acts on them (tests/crash_manage.py);
 the environment variables of the crash tests do nothing to a process that did not install it."""
+
 from dms.faults import fault_point, install_fault_hook
 
 

@@ -1,5 +1,6 @@
 """`import_org FILE.json`: departments and users with passwords, memberships and roles; idempotent; a wrong
 entry is named and nothing is written."""
+
 import json
 
 import pytest
@@ -60,8 +61,10 @@ def test_second_run_changes_nothing(tmp_path, run_command):
 
 def test_rerun_applies_renames_and_membership_changes(tmp_path, run_command):
     run_command("import_org", write(tmp_path, ORG))
-    changed = {"departments": [{"code": "63", "name": "Bauaufsicht"}],
-               "users": [{"username": "meier", "departments": ["10"], "roles": ["caseworker"]}]}
+    changed = {
+        "departments": [{"code": "63", "name": "Bauaufsicht"}],
+        "users": [{"username": "meier", "departments": ["10"], "roles": ["caseworker"]}],
+    }
     code, out, _ = run_command("import_org", write(tmp_path, changed, "b.json"), "--json")
     result = json.loads(out)
     assert code == 0
@@ -70,7 +73,9 @@ def test_rerun_applies_renames_and_membership_changes(tmp_path, run_command):
     assert Department.objects.get(code="63").name == "Bauaufsicht"
     meier = User.objects.get(username="meier")
     assert list(user_departments(meier).values_list("code", flat=True)) == ["10"]
-    assert authenticate(RequestFactory().post("/login/"), username="meier", password="geheim") is not None  # no password given: kept
+    assert (
+        authenticate(RequestFactory().post("/login/"), username="meier", password="geheim") is not None
+    )  # no password given: kept
 
 
 def test_department_may_already_exist_in_the_database(tmp_path, run_command):
@@ -79,19 +84,22 @@ def test_department_may_already_exist_in_the_database(tmp_path, run_command):
     assert run_command("import_org", write(tmp_path, users, "u.json"))[0] == 0
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"users": [{"username": "a", "departments": ["99"]}]}, "users[0] 'a': unknown department '99'"),
-    ({"users": [{"username": "a", "roles": ["chef"]}]}, "users[0] 'a': unknown role 'chef'"),
-    ({"users": [{"username": "a"}, {"username": "a"}]}, "users[1] 'a': user a is listed twice"),
-    ({"users": [{"password": "x"}]}, "users[0] '': username is required"),
-    ({"users": [{"username": "a", "departments": "63"}]}, "users[0] 'a': departments must be a list"),
-    ({"users": [{"username": "a", "email": "a@b"}]}, "users[0] 'a': unknown field(s) email"),
-    ({"users": [{"username": "a", "password": ""}]}, "users[0] 'a': password must be a non-empty string"),
-    ({"departments": [{"code": "63"}]}, "departments[0] '63': code and name are required"),
-    ({"departments": [{"code": "1", "name": "a"}, {"code": "1", "name": "b"}]}, "department 1 is listed twice"),
-    ({"departments": "63"}, '"departments" must be a list'),
-    ({"people": []}, 'expected an object with "departments" and/or "users"'),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"users": [{"username": "a", "departments": ["99"]}]}, "users[0] 'a': unknown department '99'"),
+        ({"users": [{"username": "a", "roles": ["chef"]}]}, "users[0] 'a': unknown role 'chef'"),
+        ({"users": [{"username": "a"}, {"username": "a"}]}, "users[1] 'a': user a is listed twice"),
+        ({"users": [{"password": "x"}]}, "users[0] '': username is required"),
+        ({"users": [{"username": "a", "departments": "63"}]}, "users[0] 'a': departments must be a list"),
+        ({"users": [{"username": "a", "email": "a@b"}]}, "users[0] 'a': unknown field(s) email"),
+        ({"users": [{"username": "a", "password": ""}]}, "users[0] 'a': password must be a non-empty string"),
+        ({"departments": [{"code": "63"}]}, "departments[0] '63': code and name are required"),
+        ({"departments": [{"code": "1", "name": "a"}, {"code": "1", "name": "b"}]}, "department 1 is listed twice"),
+        ({"departments": "63"}, '"departments" must be a list'),
+        ({"people": []}, 'expected an object with "departments" and/or "users"'),
+    ],
+)
 def test_bad_entry_is_named_and_nothing_is_imported(tmp_path, run_command, data, message):
     data = {"departments": [{"code": "63", "name": "Bauordnungsamt"}], **data}
     code, _, err = run_command("import_org", write(tmp_path, data))
@@ -134,9 +142,18 @@ def test_membership_change_in_the_user_admin_is_audited(client, tmp_path, run_co
     client.force_login(User.objects.get(username="root"))
     meier = User.objects.get(username="meier")
     groups = [Group.objects.get(name="dept:10").pk, Group.objects.get(name="role:caseworker").pk]
-    response = client.post(f"/admin/auth/user/{meier.pk}/change/", {
-        "username": "meier", "is_active": "on", "groups": groups, "date_joined_0": "2024-01-01",
-        "date_joined_1": "00:00:00", "initial-date_joined_0": "2024-01-01", "initial-date_joined_1": "00:00:00"})
+    response = client.post(
+        f"/admin/auth/user/{meier.pk}/change/",
+        {
+            "username": "meier",
+            "is_active": "on",
+            "groups": groups,
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "00:00:00",
+            "initial-date_joined_0": "2024-01-01",
+            "initial-date_joined_1": "00:00:00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(user_departments(meier).values_list("code", flat=True)) == ["10"]
     event = AuditEvent.objects.filter(action="user.update", actor="root").get()
@@ -176,4 +193,6 @@ def test_importer_module_works_without_the_command(tmp_path):
     assert len(steps) == len(plan) == 6
     assert [u["status"] for u in result["users"]] == ["created"] * 4
     assert org.apply(org.read(write(tmp_path, ORG)))["departments"] == [
-        {"code": "10", "status": "unchanged"}, {"code": "63", "status": "unchanged"}]
+        {"code": "10", "status": "unchanged"},
+        {"code": "63", "status": "unchanged"},
+    ]

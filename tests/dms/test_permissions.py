@@ -2,6 +2,7 @@
 per-Akte grant (to the user or to a department they belong to); documents follow their Akte; a pure scan account
 reads only what it ingested. The search principals (user_principals vs document_principals) agree exactly with
 the selectors, so trimming inside the search query gives the same answer as the database."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -29,24 +30,30 @@ def worlds(draw):
     n_depts = draw(st.integers(1, 3))
     n_users = draw(st.integers(1, 4))
     depts = list(range(n_depts))
-    users = [{"roles": draw(st.sampled_from(ROLE_SETS)),
-              "depts": draw(st.sets(st.sampled_from(depts)))} for _ in range(n_users)]
+    users = [
+        {"roles": draw(st.sampled_from(ROLE_SETS)), "depts": draw(st.sets(st.sampled_from(depts)))}
+        for _ in range(n_users)
+    ]
     akten = []
     for _ in range(draw(st.integers(0, 5))):
-        akten.append({
-            "lead": draw(st.sampled_from(depts)),
-            "user_grants": draw(st.sets(st.integers(0, n_users - 1), max_size=2)),
-            "dept_grants": draw(st.sets(st.sampled_from(depts), max_size=2)),
-            "docs": draw(st.lists(st.one_of(st.none(), st.integers(0, n_users - 1)), max_size=2)),
-        })
+        akten.append(
+            {
+                "lead": draw(st.sampled_from(depts)),
+                "user_grants": draw(st.sets(st.integers(0, n_users - 1), max_size=2)),
+                "dept_grants": draw(st.sets(st.sampled_from(depts), max_size=2)),
+                "docs": draw(st.lists(st.one_of(st.none(), st.integers(0, n_users - 1)), max_size=2)),
+            }
+        )
     revoke = draw(st.booleans())
     return SimpleNamespace(depts=depts, users=users, akten=akten, revoke=revoke)
 
 
 def build(world):
     depts = [department_upsert(code=f"{i + 1}", name=f"Amt {i + 1}") for i in world.depts]
-    users = [user_upsert(username=f"u{i}", departments=[depts[d].code for d in u["depts"]], roles=u["roles"])
-             for i, u in enumerate(world.users)]
+    users = [
+        user_upsert(username=f"u{i}", departments=[depts[d].code for d in u["depts"]], roles=u["roles"])
+        for i, u in enumerate(world.users)
+    ]
     unit = AktenplanUnit.objects.create(kennzeichen="1", title="Alles", retention_years=10)
     akten, docs = [], []
     for i, a in enumerate(world.akten):
@@ -69,13 +76,17 @@ def expected_akten(world, ui):
     u = world.users[ui]
     if "scan" in u["roles"] and not set(u["roles"]) & {"caseworker", "archivist", "admin"}:
         return set()
-    return {i for i, a in enumerate(world.akten)
-            if a["lead"] in u["depts"] or ui in a["user_grants"] or a["dept_grants"] & u["depts"]}
+    return {
+        i
+        for i, a in enumerate(world.akten)
+        if a["lead"] in u["depts"] or ui in a["user_grants"] or a["dept_grants"] & u["depts"]
+    }
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(world=worlds())
 def test_users_see_exactly_what_their_grants_allow(world):
     with transaction.atomic():
@@ -83,14 +94,18 @@ def test_users_see_exactly_what_their_grants_allow(world):
         for ui, user in enumerate(users):
             visible = expected_akten(world, ui)
             assert set(akte_list_for(user=user).values_list("pk", flat=True)) == {akten[i].pk for i in visible}
-            expected_docs = {doc.pk for doc, creator in docs
-                             if doc.akte_id in {akten[i].pk for i in visible}
-                             or ("scan" in world.users[ui]["roles"] and creator == ui)}
+            expected_docs = {
+                doc.pk
+                for doc, creator in docs
+                if doc.akte_id in {akten[i].pk for i in visible}
+                or ("scan" in world.users[ui]["roles"] and creator == ui)
+            }
             assert set(document_list_for(user=user).values_list("pk", flat=True)) == expected_docs
             principals = set(user_principals(user))
             for doc, _ in docs:
                 assert bool(principals & set(document_principals(doc))) == (doc.pk in expected_docs), (
-                    f"search principals disagree with the selectors for user u{ui} and document {doc.pk}")
+                    f"search principals disagree with the selectors for user u{ui} and document {doc.pk}"
+                )
             for i, akte in enumerate(akten):
                 if i not in visible:
                     with pytest.raises(Akte.DoesNotExist):

@@ -1,4 +1,5 @@
 """Object storage: one backend suite (`StorageBackendTests`) run against the filesystem and moto's S3 server."""
+
 import base64
 import hashlib
 import io
@@ -134,8 +135,13 @@ class StorageBackendTests:
             for _ in range(self.large_size // MIB):
                 fh.write(os.urandom(MIB))
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        out = subprocess.run([sys.executable, "-c", _MEASURE, str(ROOT), url_for(self.large_options), str(path)],
-                             capture_output=True, text=True, check=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(ROOT), url_for(self.large_options), str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         measured = json.loads(out.stdout)
         assert measured["sha256"] == sha and measured["key"] == key_for(sha)
         assert measured["put_peak"] < self.stream_limit, measured
@@ -176,8 +182,7 @@ class TestFilesystemStorage(StorageBackendTests):
 
         key = key_for("a" * 64)
         with pytest.raises(OSError, match="scanner disconnected"):
-            storage._put(key, Breaks(), size=4 * CHUNK, sha256="a" * 64, media_type="image/tiff",
-                         retain_until=None)
+            storage._put(key, Breaks(), size=4 * CHUNK, sha256="a" * 64, media_type="image/tiff", retain_until=None)
         assert not storage.exists(key)
         assert not (storage.root / key).exists()
         assert list((storage.root / ".tmp").iterdir()) == []
@@ -186,8 +191,14 @@ class TestFilesystemStorage(StorageBackendTests):
         """Only bytes hashing to the key's sha256 land under it (a file changed while being stored is refused)."""
         sha = hashlib.sha256(b"what was hashed").hexdigest()
         with pytest.raises(StorageError, match="nothing was stored"):
-            storage._put(key_for(sha), io.BytesIO(b"what was written"), size=16, sha256=sha,
-                         media_type="application/pdf", retain_until=None)
+            storage._put(
+                key_for(sha),
+                io.BytesIO(b"what was written"),
+                size=16,
+                sha256=sha,
+                media_type="application/pdf",
+                retain_until=None,
+            )
         assert not storage.exists(key_for(sha))
         assert list((storage.root / ".tmp").iterdir()) == []
 
@@ -227,8 +238,11 @@ class TestS3Storage(StorageBackendTests):
         until = date.today() + timedelta(days=365 * 10)
         key = storage.put_bytes(b"Bauakte 1998", retain_until=until).key
         assert storage.retained_until(key) == retention_instant(until)
-        with pytest.raises(ObjectLocked, match=rf"{key}.*retention until {until + timedelta(days=1)}T00:00:00\+00:00"
-                                                r".*COMPLIANCE") as info:
+        with pytest.raises(
+            ObjectLocked,
+            match=rf"{key}.*retention until {until + timedelta(days=1)}T00:00:00\+00:00"
+            r".*COMPLIANCE",
+        ) as info:
             storage.delete(key)
         assert info.value.key == key
         assert storage.read(key) == b"Bauakte 1998"
@@ -301,12 +315,15 @@ class TestS3Storage(StorageBackendTests):
         with pytest.raises(StorageError, match=rf"bucket {plain.bucket} exists without object lock"):
             storage_from_url(url_for("object_lock=1"))
 
-    @pytest.mark.parametrize("option, message", [
-        ("retention_mode=FOREVER", "Invalid setting retention_mode='FOREVER'"),
-        ("part_size=1024", "Invalid setting part_size='1024'"),
-        ("part_size=big", "Invalid setting part_size='big'"),
-        ("object_lock=maybe", "Invalid setting object_lock='maybe'"),
-    ])
+    @pytest.mark.parametrize(
+        "option, message",
+        [
+            ("retention_mode=FOREVER", "Invalid setting retention_mode='FOREVER'"),
+            ("part_size=1024", "Invalid setting part_size='1024'"),
+            ("part_size=big", "Invalid setting part_size='big'"),
+            ("object_lock=maybe", "Invalid setting object_lock='maybe'"),
+        ],
+    )
     def test_bad_option_values_are_rejected(self, url_for, option, message):
         """Option values are checked when the backend is built; the error names the setting and the value."""
         with pytest.raises(StorageError, match=message):

@@ -1,4 +1,5 @@
 """`verify`: every StoredObject row's object is re-hashed; missing and altered objects are named and fail the run."""
+
 import hashlib
 import io
 import json
@@ -64,8 +65,9 @@ def test_altered_and_missing_objects_are_named_and_fail(backend, run_command):
     code, result, _ = verify_json(run_command)
     assert code == 1
     assert (result["checked"], result["ok"]) == (3, 1)
-    assert result["altered"] == [{"key": altered.key, "expected": altered.sha256,
-                                  "actual": hashlib.sha256(b"tampered bytes").hexdigest()}]
+    assert result["altered"] == [
+        {"key": altered.key, "expected": altered.sha256, "actual": hashlib.sha256(b"tampered bytes").hexdigest()}
+    ]
     assert result["missing"] == [{"key": gone.key, "expected": gone.sha256}]
     assert kept.key not in json.dumps(result["altered"] + result["missing"])
 

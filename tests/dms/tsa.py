@@ -1,6 +1,7 @@
 """A local RFC 3161 time-stamping authority for tests: OpenSSL's own TSA (`openssl ts -reply`) behind a small
 HTTP server on 127.0.0.1, with a root CA and a TSA certificate (critical EKU timeStamping) made here.
 Use the `tsa` fixture: it yields (url, roots_pem_path, other_roots_pem_path)."""
+
 import datetime
 import http.server
 import shutil
@@ -42,32 +43,44 @@ def _name(common_name: str) -> x509.Name:
 
 def _ca(directory: Path, common_name: str):
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(_name(common_name))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(_name(common_name))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return key, cert
 
 
 def make_tsa_files(directory: Path) -> None:
     ca_key, ca_cert = _ca(directory, "Test-Wurzel-CA")
     tsa_key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    tsa_cert = (x509.CertificateBuilder().subject_name(_name("Test-Zeitstempeldienst")).issuer_name(ca_cert.subject)
-                .public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False),
-                               critical=True)
-                .sign(ca_key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    tsa_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test-Zeitstempeldienst"))
+        .issuer_name(ca_cert.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     (directory / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
     (directory / "tsa.crt").write_bytes(tsa_cert.public_bytes(pem))
-    (directory / "tsa.key").write_bytes(tsa_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                              serialization.NoEncryption()))
+    (directory / "tsa.key").write_bytes(
+        tsa_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     (directory / "other-ca.crt").write_bytes(_ca(directory, "Fremde-CA")[1].public_bytes(pem))
     (directory / "serial").write_text("01\n")
     (directory / "tsa.cnf").write_text(CONFIG.format(dir=directory))
@@ -76,13 +89,26 @@ def make_tsa_files(directory: Path) -> None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     directory: Path
 
-    def do_POST(self):  # noqa: N802 - the http.server hook name
+    def do_POST(self):
         query = self.rfile.read(int(self.headers["Content-Length"]))
         with tempfile.TemporaryDirectory() as tmp:
             request, reply = Path(tmp) / "q.tsq", Path(tmp) / "r.tsr"
             request.write_bytes(query)
-            done = subprocess.run(["openssl", "ts", "-reply", "-config", str(self.directory / "tsa.cnf"),
-                                   "-queryfile", str(request), "-out", str(reply)], capture_output=True, timeout=30)
+            done = subprocess.run(
+                [
+                    "openssl",
+                    "ts",
+                    "-reply",
+                    "-config",
+                    str(self.directory / "tsa.cnf"),
+                    "-queryfile",
+                    str(request),
+                    "-out",
+                    str(reply),
+                ],
+                capture_output=True,
+                timeout=30,
+            )
             if done.returncode != 0:
                 self.send_error(500, done.stderr.decode(errors="replace")[:200])
                 return

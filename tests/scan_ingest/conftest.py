@@ -1,4 +1,5 @@
 """Fixtures for ingest tests: an ingest area under tmp_path and small synthetic scans (150-200 dpi)."""
+
 import pytest
 
 from scan_ingest import synth

@@ -1,5 +1,6 @@
 """`GET /api/documents/{id}/scan/`: a Fachverfahren reads how a document came in and its scan's quality check,
 for documents the caller may see (the one access rule); one that did not come through ingest is a 404 saying so."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -24,8 +25,12 @@ def test_scan_quality_of_an_ingested_document_through_the_access_rule(aktenplan,
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     (entry,) = result["documents"]
     body = _get(org.anna, entry["id"]).json()
-    assert (body["document_id"], body["batch"], body["source"], body["pages"]) == (entry["id"], result["batch"],
-                                                                                    "akte.pdf", 2)
+    assert (body["document_id"], body["batch"], body["source"], body["pages"]) == (
+        entry["id"],
+        result["batch"],
+        "akte.pdf",
+        2,
+    )
     assert body["qa_state"] == "needs_review" and any("blank" in r for r in body["review_reasons"])
     assert _get(org.scan, entry["id"]).status_code == 200  # the scan account reads what it ingested
     assert _get(org.bernd, entry["id"]).status_code == 404  # another department: not visible, not even its QA

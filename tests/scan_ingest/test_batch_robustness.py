@@ -2,6 +2,7 @@
 or hold control characters, symbolic links leading out of the ingest folder and manifest rows naming files
 outside it are each that file's error (reason named, name escaped), and the rest of the batch is stored.
 Items of an interrupted run are never dropped from the report when it resumes."""
+
 import json
 import os
 
@@ -41,8 +42,7 @@ def test_truncated_multipage_tiff_is_its_own_error_and_the_rest_is_stored(aktenp
     assert IngestBatch.objects.get(pk=result["batch"]).state == "done"
 
 
-def test_names_not_utf8_or_with_control_characters_are_refused_escaped_and_the_rest_is_stored(aktenplan, org,
-                                                                                             scans):
+def test_names_not_utf8_or_with_control_characters_are_refused_escaped_and_the_rest_is_stored(aktenplan, org, scans):
     good = scans / "gut.png"
     page(1).save(good, dpi=(150, 150))
     data = good.read_bytes()
@@ -84,8 +84,9 @@ def test_symlinks_leading_out_of_the_ingest_folder_are_not_followed(aktenplan, o
 def test_manifest_rows_naming_files_outside_the_ingest_root_are_errors(aktenplan, org, scans, tmp_path):
     page(1).save(tmp_path / "daneben.png", dpi=(150, 150))
     page(2).save(scans / "drin.png", dpi=(150, 150))
-    (scans / "manifest.csv").write_text("Datei;Aktenzeichen\n../daneben.png;63.10.02-1998/0001\n"
-                                        f"drin.png;{AZ}\n", encoding="utf-8")
+    (scans / "manifest.csv").write_text(
+        f"Datei;Aktenzeichen\n../daneben.png;63.10.02-1998/0001\ndrin.png;{AZ}\n", encoding="utf-8"
+    )
     result = ingest_run(path=scans, manifest=scans / "manifest.csv", workers=1, user=org.scan)
     assert stored_sources(result) == ["drin.png"]
     why = reasons(result)["../daneben.png"]
@@ -114,14 +115,20 @@ def test_items_of_an_interrupted_run_stay_in_the_report_when_it_resumes(aktenpla
     batch = IngestBatch.objects.get()
     interrupted = batch_result(batch)
     assert {d["source"]: d["status"] for d in interrupted["documents"]} == {
-        "a.png": "stored", "b.png": "error", "c.png": "error"}
+        "a.png": "stored",
+        "b.png": "error",
+        "c.png": "error",
+    }
     assert "not finished" in reasons(interrupted)["c.png"]
 
     (scans / "c.png").unlink()
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert result["batch"] == batch.pk
     assert {d["source"]: d["status"] for d in result["documents"]} == {
-        "a.png": "stored", "b.png": "stored", "c.png": "error"}
+        "a.png": "stored",
+        "b.png": "stored",
+        "c.png": "error",
+    }
     assert "not there any more on resume" in reasons(result)["c.png"]
     assert result["report"]["errors"] == 1
 

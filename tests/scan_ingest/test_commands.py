@@ -1,5 +1,6 @@
 """The `ingest` and `demo_ingest` commands: JSON on stdout with --json, exit code 2 when a file was refused,
 errors on stderr, and the index is fed (outbox drained) after storing."""
+
 import json
 
 import pytest
@@ -52,7 +53,11 @@ def test_demo_ingest_needs_demo_setup_then_is_idempotent(db, tmp_path, capsys):
     assert first["errors"] == [] and {d["status"] for d in first["documents"]} == {"stored"}
     assert {d["department"] for d in first["documents"]} >= {"63", "32", "50", "20", "33", "10"}
     assert [d["source_pages"] for d in first["documents"] if d["source"].startswith("stapel/")] == [
-        "2-3", "5-5", "7-7", "9-9"]
+        "2-3",
+        "5-5",
+        "7-7",
+        "9-9",
+    ]
     count = Document.objects.count()
     call_command("demo_ingest", "--out", str(tmp_path / "demo"), "--workers", "1", "--json")
     second = json.loads(capsys.readouterr().out)

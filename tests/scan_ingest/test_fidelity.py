@@ -1,8 +1,10 @@
 """Issue 15, ingest fidelity: no page dropped unnoticed (light-on-dark pages, faint notes, all-blank files),
 every rendition a PDF/A-2b that the validator accepts. Files come from scan_ingest.synth_cases."""
+
 import difflib
 import io
 import json
+from datetime import UTC
 
 import pikepdf
 import pytest
@@ -44,6 +46,7 @@ def rendition_pages(document) -> int:
 
 
 # -- blank pages ------------------------------------------------------------------------------------------
+
 
 def test_white_text_on_black_is_content_not_blank(tmp_path):
     negative = synth_cases.negative_page()
@@ -105,17 +108,27 @@ def test_blank_part_between_separator_sheets_is_listed_for_review(aktenplan, org
     from scan_ingest.services import ingest_run
 
     sep = lambda payload: synth.separator_page(payload, dpi=150)  # noqa: E731
-    synth.save_pdf([sep(f"DMS:AKTE:{AZ}"), page(1), sep("DMS:DOK"), synth.blank_page(dpi=150), sep("DMS:DOK"),
-                    page(2)], scans / "stapel.pdf", 150)
+    synth.save_pdf(
+        [sep(f"DMS:AKTE:{AZ}"), page(1), sep("DMS:DOK"), synth.blank_page(dpi=150), sep("DMS:DOK"), page(2)],
+        scans / "stapel.pdf",
+        150,
+    )
     result = ingest_run(path=scans, workers=1, user=org.scan)
     assert [d["source_pages"] for d in result["documents"]] == ["2-2", "6-6"]
     flags = [f for f in result["report"]["needs_review"] if f["id"] is None]
-    assert flags == [{"id": None, "source": "stapel.pdf", "source_pages": "4", "mean_confidence": None,
-                      "reasons": ["page 4: blank part between separator sheets, in no document (kept in the "
-                                  "original)"]}]
+    assert flags == [
+        {
+            "id": None,
+            "source": "stapel.pdf",
+            "source_pages": "4",
+            "mean_confidence": None,
+            "reasons": ["page 4: blank part between separator sheets, in no document (kept in the original)"],
+        }
+    ]
 
 
 # -- PDFs that were refused ---------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_owner_password_pdf_is_stored_bit_exact_with_an_unrestricted_rendition(aktenplan, org, scans):
@@ -160,6 +173,7 @@ def test_xfa_form_is_stored_and_flagged_as_an_xfa_form_not_as_blank(aktenplan, o
 
 # -- two-column pages ---------------------------------------------------------------------------------------
 
+
 def cer(text: str, truth: str) -> float:
     from rapidfuzz.distance import Levenshtein
 
@@ -167,8 +181,7 @@ def cer(text: str, truth: str) -> float:
     return Levenshtein.distance(a, b) / max(1, len(b))
 
 
-@pytest.mark.parametrize("gutter,offset,skew", [(0.1, 0.5, 0.7), (0.05, 0.5, 1.2), (0.07, 0.3, 1.8),
-                                                (0.25, 0.0, -1.0)])
+@pytest.mark.parametrize("gutter,offset,skew", [(0.1, 0.5, 0.7), (0.05, 0.5, 1.2), (0.07, 0.3, 1.8), (0.25, 0.0, -1.0)])
 def test_skew_of_a_two_column_page_with_unaligned_baselines_is_measured_right(gutter, offset, skew):
     from scan_ingest.stages.geometry import multi_column, skew_angle
 
@@ -182,15 +195,18 @@ def test_skew_of_a_two_column_page_with_unaligned_baselines_is_measured_right(gu
 def test_one_column_page_and_a_short_line_are_not_taken_for_columns():
     from scan_ingest.stages.geometry import multi_column, skew_angle
 
-    for im in (synth.text_page(synth.german_text(2, 8), dpi=150, seed=2, skew=1.0),
-               synth.text_page("Seite 2", dpi=150, seed=1, skew=1.0)):
+    for im in (
+        synth.text_page(synth.german_text(2, 8), dpi=150, seed=2, skew=1.0),
+        synth.text_page("Seite 2", dpi=150, seed=1, skew=1.0),
+    ):
         assert not multi_column(im, 150, skew_angle(im, 150))
 
 
 def test_two_column_page_skewed_one_degree_is_deskewed_in_the_pixels_tesseract_reads(tmp_path):
     left, right = synth_cases.column_texts(sentences=14)
     synth_cases.two_column_page(left, right, dpi=150, skew=1.2, gutter_inch=0.05, offset=0.5).save(
-        tmp_path / "c.png", dpi=(150, 150))
+        tmp_path / "c.png", dpi=(150, 150)
+    )
     result = run(tmp_path / "c.png", "image", tmp_path)
     assert result.skew == pytest.approx(-1.2, abs=0.2) and result.view_rotation == 0.0
     assert any("columns" in n for n in result.notes)
@@ -199,16 +215,17 @@ def test_two_column_page_skewed_one_degree_is_deskewed_in_the_pixels_tesseract_r
 
 # -- rendition size -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["gray-jpeg", "rgb-jpeg", "bilevel-ccitt"])
 def test_scanned_pdf_rendition_keeps_the_source_images_and_is_not_larger_than_the_source(tmp_path, kind):
     """The source page carries tesseract's text-only layer (grafted): its image streams go into the rendition
     byte for byte; the rendition is at most the source plus the text layer (about 3 kB a page)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from PIL import Image
 
-    from scan_ingest.pipeline import plan_documents
     from scan_ingest.pdfa import rendition_problems
+    from scan_ingest.pipeline import plan_documents
     from scan_ingest.writer import rendition_write
 
     pages = [synth.text_page(synth.german_text(i, 8), dpi=200, seed=i, point_size=11) for i in range(2)]
@@ -223,8 +240,14 @@ def test_scanned_pdf_rendition_keeps_the_source_images_and_is_not_larger_than_th
     assert all(r.graft and r.words > 20 for r in results)
     (plan,), _ = plan_documents(results, aktenzeichen=AZ, title="t")
     out = tmp_path / "r.pdf"
-    rendition_write(plan=plan, source=source, out_path=out, author="scan", subject=AZ,
-                    created=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    rendition_write(
+        plan=plan,
+        source=source,
+        out_path=out,
+        author="scan",
+        subject=AZ,
+        created=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     assert rendition_problems(out) == []
 
     def images(path):
@@ -248,13 +271,16 @@ def test_the_whole_regression_set_is_stored_without_loss_and_flagged_where_it_mu
     folder = synth_cases.write_regression_set(tmp_path / "set")
     result = ingest_run(path=folder, akte=AZ, workers=2, user=org.scan)
     assert result["errors"] == []
-    assert sorted(d["source"] for d in result["documents"] if d["status"] == "stored") == \
-        sorted(synth_cases.REGRESSION_SET)
+    assert sorted(d["source"] for d in result["documents"] if d["status"] == "stored") == sorted(
+        synth_cases.REGRESSION_SET
+    )
     flagged = {f["source"] for f in result["report"]["needs_review"]}
     assert {"leer.png", "ohne_seiten.pdf", "formular_xfa.pdf"} <= flagged
     assert "negativ.png" not in flagged and "scan_grau.pdf" not in flagged
-    texts = {d["source"]: Document.objects.get(pk=d["id"]).current_version.pages.values_list("text", flat=True)
-             for d in result["documents"]}
+    texts = {
+        d["source"]: Document.objects.get(pk=d["id"]).current_version.pages.values_list("text", flat=True)
+        for d in result["documents"]
+    }
     assert "geprüft" in texts["bleistift.png"][0] and "Stadt Musterhausen" in texts["scan_mit_stempel.pdf"][0]
 
 
@@ -270,5 +296,6 @@ def test_review_queue_lists_flagged_documents_with_reasons_for_those_who_may_see
     queue = list(review_queue(user=org.scan))
     assert [entry.document for entry in queue] == [flagged], "the clean document is not in the queue"
     assert any("page 2: looks blank" in r for r in queue[0].review_reasons)
-    assert list(review_queue(user=org.anna)) == queue and list(review_queue(user=org.bernd)) == [], \
+    assert list(review_queue(user=org.anna)) == queue and list(review_queue(user=org.bernd)) == [], (
         "department 63's caseworker sees it, department 32's does not"
+    )

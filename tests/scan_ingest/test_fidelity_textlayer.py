@@ -1,7 +1,9 @@
 """Issue 15, ingest fidelity of pages that carry a text layer: a copied layer must make a valid PDF/A (fonts,
 glyph widths, annotations) or the page is rendered and OCR'd keeping its own text; a stamp on a scan is OCR'd;
 --force-ocr and re-OCR. Files come from scan_ingest.synth_cases."""
+
 import io
+from datetime import UTC
 
 import pikepdf
 import pytest
@@ -15,8 +17,11 @@ pytestmark = pytest.mark.slow  # OCR-heavy: left out by `make test-fast`
 
 # -- pages with a text layer --------------------------------------------------------------------------------
 
-LINES = ["Bescheid über die Genehmigung Nr. 4711", "Der Bauantrag vom 12. März 1999 wird genehmigt.",
-         "Gebühr: 312,50 Euro gemäß Verwaltungskostensatzung."]
+LINES = [
+    "Bescheid über die Genehmigung Nr. 4711",
+    "Der Bauantrag vom 12. März 1999 wird genehmigt.",
+    "Gebühr: 312,50 Euro gemäß Verwaltungskostensatzung.",
+]
 
 
 def test_born_digital_page_with_embedded_font_keeps_its_text_layer_and_gets_a_printable_link(tmp_path):
@@ -29,10 +34,15 @@ def test_born_digital_page_with_embedded_font_keeps_its_text_layer_and_gets_a_pr
         from scan_ingest.pdfa_check import page_problems
 
         assert any("Link annotation not printable" in p for p in page_problems(pdf.pages[0]))
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assemble_pdfa(pages=[RenditionPage(str(tmp_path / "d.pdf"))], out_path=tmp_path / "r.pdf", title="t",
-                  author="scan", created=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    assemble_pdfa(
+        pages=[RenditionPage(str(tmp_path / "d.pdf"))],
+        out_path=tmp_path / "r.pdf",
+        title="t",
+        author="scan",
+        created=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     assert rendition_problems(tmp_path / "r.pdf") == []
     with pikepdf.open(tmp_path / "r.pdf") as pdf:
         assert int(pdf.pages[0].Annots[0].F) & 4, "the link prints"
@@ -48,8 +58,7 @@ def test_page_whose_font_is_not_embedded_is_rendered_and_ocrd_but_keeps_its_own_
 
 def test_scan_with_a_short_text_stamp_is_ocrd_not_taken_as_text(tmp_path):
     scan = synth.text_page(synth.german_text(8, 5), dpi=150, seed=8)
-    synth_cases.born_digital_pdf(tmp_path / "s.pdf", ["Eingegangen am 14.03.1999 Stadt Musterhausen"],
-                                 scan=scan)
+    synth_cases.born_digital_pdf(tmp_path / "s.pdf", ["Eingegangen am 14.03.1999 Stadt Musterhausen"], scan=scan)
     result = run(tmp_path / "s.pdf", "pdf", tmp_path)
     assert not result.text_layer and result.pdf_path and "scan with little text" in result.notes[0]
     assert similarity(result.text, synth.german_text(8, 5)) > 0.8, "the scanned text is read"
@@ -95,9 +104,19 @@ def test_pdfa_check_names_what_a_copied_page_breaks(tmp_path):
     lzw.Subtype, lzw.Width, lzw.Height = pikepdf.Name.Image, 1, 1
     lzw.ColorSpace, lzw.BitsPerComponent = pikepdf.Name.DeviceGray, 8
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=lzw))
-    page.Annots = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10], F=2,
-        A=pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert(1)")))])
+    page.Annots = pikepdf.Array(
+        [
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Annot,
+                    Subtype=pikepdf.Name.Link,
+                    Rect=[0, 0, 10, 10],
+                    F=2,
+                    A=pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert(1)"),
+                )
+            )
+        ]
+    )
     problems = page_problems(page)
     assert "DeviceCMYK colour without a CMYK output intent" in problems
     assert any("LZWDecode" in p for p in problems)

@@ -1,6 +1,7 @@
 """ingest_run end to end on the real database, object store, tesseract and pikepdf: documents become visible
 complete (objects, rows, outbox, audit), batch scans split at separator sheets, Akten are created where
 missing, duplicates are detected, and bad files are refused with a reason without leaving anything behind."""
+
 import hashlib
 import json
 import subprocess
@@ -46,12 +47,27 @@ def test_each_source_type_is_stored_with_original_rendition_scan_record_pages_ou
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
 
     docs = by_source(result)
-    assert set(docs) == {("akte.pdf", None), ("sub/multi.tif", None), ("sub/g4.tif", None), ("brief.png", None),
-                         ("foto.jpg", None)}
+    assert set(docs) == {
+        ("akte.pdf", None),
+        ("sub/multi.tif", None),
+        ("sub/g4.tif", None),
+        ("brief.png", None),
+        ("foto.jpg", None),
+    }
     assert result["errors"] == [] and all(d["status"] == "stored" for d in docs.values())
     assert set(result) >= {"batch", "documents", "errors"}
-    assert set(docs["brief.png", None]) == {"id", "source", "source_pages", "aktenzeichen", "title", "department",
-                                             "pages", "sha256", "status", "reason"}
+    assert set(docs["brief.png", None]) == {
+        "id",
+        "source",
+        "source_pages",
+        "aktenzeichen",
+        "title",
+        "department",
+        "pages",
+        "sha256",
+        "status",
+        "reason",
+    }
     for (source, _), entry in docs.items():
         document = Document.objects.get(pk=entry["id"])
         version = document.current_version
@@ -132,13 +148,31 @@ def test_batch_scan_is_split_at_separator_sheets_with_page_ranges(aktenplan, org
     """DMS:AKTE starts a document in that Akte (created if missing, led by the unit's department),
     DMS:DOK a new document in the current Akte; separator sheets are not stored; source_pages 1-based."""
     sep = lambda payload: synth.separator_page(payload, dpi=150)  # noqa: E731
-    synth.save_pdf([page(1), sep("DMS:AKTE:63.10.02-1998/0005"), page(2), synth.blank_page(dpi=150), page(3),
-                    sep("DMS:DOK:Anlage zum Antrag"), page(4), sep("DMS:AKTE:32-2001/0007"), page(5)],
-                   scans / "stapel.pdf", 150)
+    synth.save_pdf(
+        [
+            page(1),
+            sep("DMS:AKTE:63.10.02-1998/0005"),
+            page(2),
+            synth.blank_page(dpi=150),
+            page(3),
+            sep("DMS:DOK:Anlage zum Antrag"),
+            page(4),
+            sep("DMS:AKTE:32-2001/0007"),
+            page(5),
+        ],
+        scans / "stapel.pdf",
+        150,
+    )
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
-    got = [(d["source_pages"], d["aktenzeichen"], d["department"], d["pages"], d["status"]) for d in result["documents"]]
-    assert got == [("1-1", AZ, "63", 1, "stored"), ("3-5", "63.10.02-1998/0005", "63", 3, "stored"),
-                   ("7-7", "63.10.02-1998/0005", "63", 1, "stored"), ("9-9", "32-2001/0007", "32", 1, "stored")]
+    got = [
+        (d["source_pages"], d["aktenzeichen"], d["department"], d["pages"], d["status"]) for d in result["documents"]
+    ]
+    assert got == [
+        ("1-1", AZ, "63", 1, "stored"),
+        ("3-5", "63.10.02-1998/0005", "63", 3, "stored"),
+        ("7-7", "63.10.02-1998/0005", "63", 1, "stored"),
+        ("9-9", "32-2001/0007", "32", 1, "stored"),
+    ]
     assert Akte.objects.get(aktenzeichen="32-2001/0007").lead_department == org.d32
     anlage = Document.objects.get(pk=result["documents"][2]["id"])
     assert anlage.title == "Anlage zum Antrag" and anlage.source_pages == "7-7"
@@ -150,8 +184,9 @@ def test_batch_scan_is_split_at_separator_sheets_with_page_ranges(aktenplan, org
 
 
 def test_batch_scan_without_akte_before_first_separator_reports_those_pages(aktenplan, org, scans):
-    synth.save_pdf([page(1), synth.separator_page("DMS:AKTE:63.10.02-1998/0005", dpi=150), page(2)],
-                   scans / "s.pdf", 150)
+    synth.save_pdf(
+        [page(1), synth.separator_page("DMS:AKTE:63.10.02-1998/0005", dpi=150), page(2)], scans / "s.pdf", 150
+    )
     result = ingest_run(path=scans, department="32", workers=1, user=org.scan)
     first, second = result["documents"]
     assert first["status"] == "error" and "before the first DMS:AKTE" in first["reason"]
@@ -160,19 +195,29 @@ def test_batch_scan_without_akte_before_first_separator_reports_those_pages(akte
 
 def test_manifest_sets_akte_metadata_and_reports_bad_rows(aktenplan, org, scans):
     for i, name in enumerate(("a.pdf", "b.pdf", "c.png")):
-        (synth.save_pdf([page(i)], scans / name, 150) if name.endswith(".pdf")
-         else page(i).save(scans / name, dpi=(150, 150)))
+        (
+            synth.save_pdf([page(i)], scans / name, 150)
+            if name.endswith(".pdf")
+            else page(i).save(scans / name, dpi=(150, 150))
+        )
     (scans / "manifest.csv").write_bytes(
-        ("Datei;Aktenzeichen;Titel;Organisationseinheit;Datum;Dokumentart\n"
-         "a.pdf;63.10.02-1999/0001;Bauantrag Müller;Ordnungsamt;24.12.1999;Antrag\n"
-         "b.pdf;63.10.02-1999/XX-1;Falsch;;;\n"
-         "fehlt.pdf;63.10.02-1999/0002;Fehlt;;;\n"
-         "c.png;32-1999/0003;Bescheid;32;1999-05-31;Bescheid\n").encode("cp1252"))
+        (
+            "Datei;Aktenzeichen;Titel;Organisationseinheit;Datum;Dokumentart\n"
+            "a.pdf;63.10.02-1999/0001;Bauantrag Müller;Ordnungsamt;24.12.1999;Antrag\n"
+            "b.pdf;63.10.02-1999/XX-1;Falsch;;;\n"
+            "fehlt.pdf;63.10.02-1999/0002;Fehlt;;;\n"
+            "c.png;32-1999/0003;Bescheid;32;1999-05-31;Bescheid\n"
+        ).encode("cp1252")
+    )
     result = ingest_run(path=scans, manifest=scans / "manifest.csv", workers=1, user=org.scan)
     docs = by_source(result)
     a = Document.objects.get(pk=docs["a.pdf", None]["id"])
     assert (a.title, a.document_type, a.date.isoformat(), a.akte.aktenzeichen) == (
-        "Bauantrag Müller", "Antrag", "1999-12-24", "63.10.02-1999/0001")
+        "Bauantrag Müller",
+        "Antrag",
+        "1999-12-24",
+        "63.10.02-1999/0001",
+    )
     assert a.akte.lead_department == org.d32, "manifest department (by name) leads the new Akte"
     assert docs["c.png", None]["department"] == "32"
     reasons = {e["source"]: e["reason"] for e in result["errors"]}
@@ -243,8 +288,13 @@ def test_zip_ingest_refuses_unsafe_member_and_stores_the_rest_named_by_member(ak
 
 
 def test_akte_already_destroyed_or_without_unit_is_refused(aktenplan, org, scans):
-    akte = Akte.objects.create(aktenzeichen="63.10.02-1990/0001", title="alt", unit=aktenplan.u631002,
-                               lead_department=org.d63, state=AkteState.VERNICHTET)
+    akte = Akte.objects.create(
+        aktenzeichen="63.10.02-1990/0001",
+        title="alt",
+        unit=aktenplan.u631002,
+        lead_department=org.d63,
+        state=AkteState.VERNICHTET,
+    )
     page(1).save(scans / "p.png", dpi=(150, 150))
     result = ingest_run(path=scans, akte=akte.aktenzeichen, workers=1, user=org.scan)
     assert "vernichtet" in result["documents"][0]["reason"]
@@ -295,8 +345,10 @@ def test_pdf_with_text_layer_keeps_its_pages_and_text_in_the_rendition(aktenplan
     stored_page = document.current_version.pages.get()
     assert "Genehmigung Nr. 4711" in stored_page.text and stored_page.confidence is None
     (tmp_path / "r.pdf").write_bytes(rendition_of(document))
-    assert "Genehmigung Nr. 4711" in subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"],
-                                                    capture_output=True, text=True).stdout
+    assert (
+        "Genehmigung Nr. 4711"
+        in subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    )
 
 
 def test_progress_reports_pages_done_up_to_the_total(aktenplan, org, scans):

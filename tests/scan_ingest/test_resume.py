@@ -3,6 +3,7 @@ with SIGKILL mid-batch (once between putting a document's objects and committing
 at a random moment), and re-run: the final state is exact — every file once, no half document, no orphan
 object in the store, and the batch that was interrupted is the one that finishes. The killed run goes through
 tests/crash_manage.py, which installs the fault hook (DMS_INGEST_FAULT)."""
+
 import json
 import os
 import signal
@@ -46,8 +47,7 @@ print(json.dumps({
 def env(tmp_path):
     """A data dir and a database of its own: SQLite file, or a fresh PostgreSQL database when the suite runs
     on PostgreSQL."""
-    environ = {**os.environ, "DMS_DATA_DIR": str(tmp_path / "data"), "OMP_THREAD_LIMIT": "1",
-               "DMS_BROKER_URL": ""}
+    environ = {**os.environ, "DMS_DATA_DIR": str(tmp_path / "data"), "OMP_THREAD_LIMIT": "1", "DMS_BROKER_URL": ""}
     base = os.environ.get("DMS_DATABASE_URL", "")
     dropdb = None
     if base.startswith("postgres"):
@@ -73,8 +73,9 @@ def env(tmp_path):
 
 
 def manage(environ, *args, check=True, **kw):
-    done = subprocess.run([sys.executable, "-m", "tests.crash_manage", *args], cwd=ROOT, env=environ, capture_output=True,
-                          text=True, **kw)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.crash_manage", *args], cwd=ROOT, env=environ, capture_output=True, text=True, **kw
+    )
     if check and done.returncode:
         raise AssertionError(f"manage.py {' '.join(args)} exited {done.returncode}:\n{done.stderr}\n{done.stdout}")
     return done
@@ -114,8 +115,14 @@ def test_ingest_killed_mid_batch_resumes_to_the_exact_final_state(env, tmp_path)
     assert set(after_fault["keys"]) - set(after_fault["rows"]), "the killed document left objects without rows"
 
     # 2. re-run, killed from outside (the whole process group) once two more documents are in
-    proc = subprocess.Popen([sys.executable, "manage.py", *args, "--workers", "2"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", *args, "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while stored_count(env) < 4 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -126,8 +133,9 @@ def test_ingest_killed_mid_batch_resumes_to_the_exact_final_state(env, tmp_path)
     # 3. re-run to the end: the interrupted batch finishes; every file is in exactly once
     final = manage(env, *args, "--workers", "2")
     result = json.loads(final.stdout)
-    assert result["errors"] == [] and sorted(d["source"] for d in result["documents"]) == \
-        sorted(f"s{i}.png" for i in range(PAGES))
+    assert result["errors"] == [] and sorted(d["source"] for d in result["documents"]) == sorted(
+        f"s{i}.png" for i in range(PAGES)
+    )
     assert all(d["status"] == "stored" for d in result["documents"])
     end = state(env)
     assert end["sources"] == sorted(f"s{i}.png" for i in range(PAGES)), "no duplicate, none missing"

@@ -1,4 +1,5 @@
 """Sources: folder walking, safe ZIP extraction with limits, manifest CSV variants and bad rows."""
+
 import zipfile
 from datetime import date
 
@@ -34,15 +35,16 @@ def _zip(path, members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED):
     return path
 
 
-@pytest.mark.parametrize("name", ["../evil.pdf", "a/../../evil.pdf", "/etc/evil.pdf", "C:/evil.pdf",
-                                  "..\\evil.pdf"])
+@pytest.mark.parametrize("name", ["../evil.pdf", "a/../../evil.pdf", "/etc/evil.pdf", "C:/evil.pdf", "..\\evil.pdf"])
 def test_unsafe_zip_member_names_are_refused(name):
     assert unsafe_reason(name) is not None
 
 
 def test_zip_extracts_safe_members_into_the_area_and_refuses_unsafe_ones(tmp_path):
-    archive = _zip(tmp_path / "in.zip", {"ok/a.pdf": b"%PDF-1.4 a", "../escape.pdf": b"%PDF x",
-                                          "/abs.pdf": b"%PDF y", "b.png": b"\x89PNG"})
+    archive = _zip(
+        tmp_path / "in.zip",
+        {"ok/a.pdf": b"%PDF-1.4 a", "../escape.pdf": b"%PDF x", "/abs.pdf": b"%PDF y", "b.png": b"\x89PNG"},
+    )
     area = tmp_path / "area"
     plan = collect_sources(archive, None, area, LIMITS)
     assert sorted(f.source for f in plan.files) == ["b.png", "ok/a.pdf"]
@@ -54,7 +56,7 @@ def test_zip_extracts_safe_members_into_the_area_and_refuses_unsafe_ones(tmp_pat
 
 def test_zip_symlink_member_is_refused(tmp_path):
     info = zipfile.ZipInfo("link.pdf")
-    info.external_attr = (0o120777 << 16)
+    info.external_attr = 0o120777 << 16
     with zipfile.ZipFile(tmp_path / "l.zip", "w") as zf:
         zf.writestr(info, "/etc/passwd")
     plan = collect_sources(tmp_path / "l.zip", None, tmp_path / "area", LIMITS)
@@ -75,8 +77,11 @@ def test_zip_with_too_many_members_is_refused_whole(tmp_path):
 
 
 def test_zip_total_unpacked_size_is_limited(tmp_path):
-    archive = _zip(tmp_path / "big.zip", {"a.pdf": b"%PDF" + b"1" * 600, "b.pdf": b"%PDF" + b"2" * 600},
-                   compression=zipfile.ZIP_STORED)
+    archive = _zip(
+        tmp_path / "big.zip",
+        {"a.pdf": b"%PDF" + b"1" * 600, "b.pdf": b"%PDF" + b"2" * 600},
+        compression=zipfile.ZIP_STORED,
+    )
     plan = collect_sources(archive, None, tmp_path / "area", ZipLimits(max_total_bytes=1000))
     assert [f.source for f in plan.files] == ["a.pdf"]
     assert "exceeds 1,000 bytes" in dict(plan.errors)["b.pdf"]
@@ -88,8 +93,15 @@ def test_broken_zip_is_an_error_not_a_crash(tmp_path):
     assert plan.files == [] and plan.errors[0][0] == "x.zip" and "broken ZIP archive" in plan.errors[0][1]
 
 
-@pytest.mark.parametrize("value,expected", [("24.12.1998", date(1998, 12, 24)), ("1998-12-24", date(1998, 12, 24)),
-                                            ("1.2.2001", date(2001, 2, 1)), ("", None)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("24.12.1998", date(1998, 12, 24)),
+        ("1998-12-24", date(1998, 12, 24)),
+        ("1.2.2001", date(2001, 2, 1)),
+        ("", None),
+    ],
+)
 def test_manifest_dates_german_or_iso(value, expected):
     assert parse_date(value) == expected
 
@@ -104,8 +116,9 @@ GERMAN = "Datei;Aktenzeichen;Titel;Organisationseinheit;Datum;Dokumentart\n"
 ENGLISH = "FILE,aktenzeichen,Title,Department,Date,Document_Type\n"
 
 
-@pytest.mark.parametrize("encoding,header,sep", [("utf-8-sig", GERMAN, ";"), ("utf-8", ENGLISH, ","),
-                                                 ("cp1252", GERMAN, ";")])
+@pytest.mark.parametrize(
+    "encoding,header,sep", [("utf-8-sig", GERMAN, ";"), ("utf-8", ENGLISH, ","), ("cp1252", GERMAN, ";")]
+)
 def test_manifest_reads_excel_variants(tmp_path, encoding, header, sep):
     row = sep.join(["a.pdf", "63.10.02-1998/0042", "Bauantrag Müller", "Bauordnungsamt", "24.12.1998", "Antrag"])
     (tmp_path / "m.csv").write_bytes((header + row + "\n").encode(encoding))
@@ -119,10 +132,13 @@ def test_manifest_reads_excel_variants(tmp_path, encoding, header, sep):
 def test_manifest_bad_rows_are_reported_with_line_numbers_and_the_rest_goes_on(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "b.pdf").write_bytes(b"%PDF-1.4")
-    (tmp_path / "m.csv").write_text(GERMAN + "a.pdf;63.10.02-1998/1;A;;01.01.2000;\n"
-                                    "fehlt.pdf;63.10.02-1998/2;B;;;\n"
-                                    "b.pdf;kein Aktenzeichen;C;;;\n"
-                                    "b.pdf;63.10.02-1998/3;D;;31.02.1998;\n", encoding="utf-8")
+    (tmp_path / "m.csv").write_text(
+        GERMAN + "a.pdf;63.10.02-1998/1;A;;01.01.2000;\n"
+        "fehlt.pdf;63.10.02-1998/2;B;;;\n"
+        "b.pdf;kein Aktenzeichen;C;;;\n"
+        "b.pdf;63.10.02-1998/3;D;;31.02.1998;\n",
+        encoding="utf-8",
+    )
     plan = collect_sources(tmp_path, tmp_path / "m.csv", tmp_path / "area", LIMITS)
     reasons = [r for _, r in plan.errors]
     assert any(r.startswith("manifest line 3:") and "not found" in r for r in reasons)
@@ -139,8 +155,9 @@ def test_manifest_without_a_file_column_is_refused(tmp_path):
 
 def test_manifest_rows_of_a_zip_name_its_members(tmp_path):
     archive = _zip(tmp_path / "in.zip", {"akten/a.pdf": b"%PDF-1.4"})
-    (tmp_path / "m.csv").write_text("file;Aktenzeichen\nakten/a.pdf;63-1998/1\nakten/none.pdf;63-1998/2\n",
-                                    encoding="utf-8")
+    (tmp_path / "m.csv").write_text(
+        "file;Aktenzeichen\nakten/a.pdf;63-1998/1\nakten/none.pdf;63-1998/2\n", encoding="utf-8"
+    )
     plan = collect_sources(archive, tmp_path / "m.csv", tmp_path / "area", LIMITS)
     assert [(f.source, f.row.aktenzeichen) for f in plan.files] == [("akten/a.pdf", "63-1998/1")]
     assert plan.errors == [("akten/none.pdf", "manifest line 3: file 'akten/none.pdf' not found")]

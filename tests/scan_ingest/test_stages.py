@@ -1,5 +1,6 @@
 """Page stages on real tesseract, pdfium and zxing: decode refusals, separator sheets, blank pages, deskew,
 orientation fix, text-layer PDFs, OCR accuracy on German text."""
+
 import difflib
 import io
 
@@ -27,9 +28,11 @@ def similarity(a: str, b: str) -> float:
 
 def test_ocr_reads_rendered_german_text_with_umlauts_and_eszett_above_97_percent(tmp_path):
     """OCR accuracy rule: character similarity (difflib) > 97 % on German text with ä ö ü ß."""
-    text = ("Die Größe der überbauten Fläche beträgt 450 Quadratmeter.\n"
-            "Mit freundlichen Grüßen, Schäfer, Straßenverkehrsbehörde Müllerstraße 12.\n"
-            "Übersendung des Bescheids: zügige Prüfung gemäß Satzung.")
+    text = (
+        "Die Größe der überbauten Fläche beträgt 450 Quadratmeter.\n"
+        "Mit freundlichen Grüßen, Schäfer, Straßenverkehrsbehörde Müllerstraße 12.\n"
+        "Übersendung des Bescheids: zügige Prüfung gemäß Satzung."
+    )
     synth.text_page(text, dpi=200, seed=3).save(tmp_path / "p.png", dpi=(200, 200))
     result = run(tmp_path / "p.png", "image", tmp_path)
     assert result.error is None
@@ -120,6 +123,7 @@ def test_multipage_and_group4_tiff_pages_are_decoded(tmp_path):
 
 # -- refusals ---------------------------------------------------------------------------------------------
 
+
 def _bytes_of(im, fmt, **kw):
     buf = io.BytesIO()
     im.save(buf, fmt, **kw)
@@ -134,7 +138,7 @@ def test_empty_file_is_refused(tmp_path):
 
 def test_elf_binary_named_tif_is_refused_as_not_an_image(tmp_path):
     (tmp_path / "scan.tif").write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 200)
-    with pytest.raises(IngestError, match="not an image or PDF.*ELF"):
+    with pytest.raises(IngestError, match=r"not an image or PDF.*ELF"):
         sniff(str(tmp_path / "scan.tif"))
 
 
@@ -194,7 +198,8 @@ def test_bilevel_pdf_scan_turned_in_the_pixels_stays_bilevel_in_the_page_pdf(tmp
     """A black-and-white scan whose pixels must be turned (3 degrees askew, so the source page cannot carry
     the text) is rendered without smoothing and kept 1 bit deep, not re-encoded as JPEG."""
     im = synth.text_page(synth.german_text(1, 3), dpi=150, seed=1, noise=0, skew=3.0).convert(
-        "1", dither=Image.Dither.NONE)
+        "1", dither=Image.Dither.NONE
+    )
     im.save(tmp_path / "bw.pdf", "PDF", resolution=150)
     result = run(tmp_path / "bw.pdf", "pdf", tmp_path)
     assert result.error is None and result.words > 5 and not result.graft

@@ -1,6 +1,7 @@
 """SearchBackendTests: the behaviour every search backend must show, written once (docs/architecture.md, "Adding a
 search backend"). Subclasses provide `make_backend(tmp_path)`. The suite needs no database: it indexes IndexDoc
 values directly."""
+
 import pytest
 
 from search.indexdoc import IndexDoc, az_keys
@@ -10,12 +11,31 @@ SEE = ("g:1",)  # the caller: member of department 63's group
 OTHER = "g:2"
 
 
-def doc(doc_id, *pages, title="Dokument", department="63", principals=("g:1",), year=2020, document_type="Bescheid",
-        aktenzeichen="63.10.02-2020/0001", unit="63.10.02"):
+def doc(
+    doc_id,
+    *pages,
+    title="Dokument",
+    department="63",
+    principals=("g:1",),
+    year=2020,
+    document_type="Bescheid",
+    aktenzeichen="63.10.02-2020/0001",
+    unit="63.10.02",
+):
     return IndexDoc(
-        document_id=doc_id, akte_id=1, aktenzeichen=aktenzeichen, az_keys=az_keys(aktenzeichen), unit=unit,
-        title=title, department=department, document_type=document_type, year=year, source=f"scan/{doc_id}.pdf",
-        source_pages=None, pages=tuple((i, t) for i, t in enumerate(pages, 1)), principals=tuple(principals),
+        document_id=doc_id,
+        akte_id=1,
+        aktenzeichen=aktenzeichen,
+        az_keys=az_keys(aktenzeichen),
+        unit=unit,
+        title=title,
+        department=department,
+        document_type=document_type,
+        year=year,
+        source=f"scan/{doc_id}.pdf",
+        source_pages=None,
+        pages=tuple((i, t) for i, t in enumerate(pages, 1)),
+        principals=tuple(principals),
     )
 
 
@@ -23,15 +43,35 @@ CORPUS = [
     doc(1, "Der Gebührenbescheid für die Straßenreinigung wird zugestellt.", title="Gebührenbescheid"),
     doc(2, "Die Baugenehmigungen wurden erteilt. Die Rechnungen folgen getrennt.", title="Genehmigung"),
     doc(3, "Digitalisierung der Verwaltung im Bürgeramt", title="Konzept", document_type="Vermerk", year=2019),
-    doc(4, "Der Glasfaserausbau im Gewerbegebiet beginnt im Mai.", title="Ausbau", department="32",
-        aktenzeichen="32-2021/0007", unit="32", year=2021, principals=("g:1", "g:5")),
+    doc(
+        4,
+        "Der Glasfaserausbau im Gewerbegebiet beginnt im Mai.",
+        title="Ausbau",
+        department="32",
+        aktenzeichen="32-2021/0007",
+        unit="32",
+        year=2021,
+        principals=("g:1", "g:5"),
+    ),
     doc(5, "Das Glasfasernetz der Stadt wird erweitert.", title="Netz"),
     doc(6, "Die Glasur der Keramik im Museum ist beschädigt.", title="Museum"),
     doc(7, "Ein Ausbau ist geplant. Das Netz fehlt.", title="Allgemein"),
-    doc(8, "Geheimer Gebührenbescheid über die Glasfaser Strasse", title="Geheim", department="32",
-        aktenzeichen="32-2021/0008", unit="32", principals=(OTHER,)),
-    doc(9, "Deckblatt", "Anlage: Kostenaufstellung", "Die Schlussrechnung für die Sanierung der Turnhalle.",
-        title="Turnhalle"),
+    doc(
+        8,
+        "Geheimer Gebührenbescheid über die Glasfaser Strasse",
+        title="Geheim",
+        department="32",
+        aktenzeichen="32-2021/0008",
+        unit="32",
+        principals=(OTHER,),
+    ),
+    doc(
+        9,
+        "Deckblatt",
+        "Anlage: Kostenaufstellung",
+        "Die Schlussrechnung für die Sanierung der Turnhalle.",
+        title="Turnhalle",
+    ),
     doc(10, "Die Gebuehrenordnung der Stadt gilt seit Jahren.", title="Satzung", document_type="Satzung", year=2018),
 ]
 
@@ -245,8 +285,16 @@ class SearchBackendTests:
         """The snippet and page come from where the word really occurs, also after a look-alike (`Anbau` for
         `Bau`) earlier in the text."""
         filler = " ".join(["Allgemeine Ausführungen zum Verfahren ohne Bezug."] * 30)
-        backend.upsert([doc(20, filler + " Ein Anbau ist nicht geplant.", filler,
-                            filler + " Der Bau der Brücke beginnt 2025. " + filler)])
+        backend.upsert(
+            [
+                doc(
+                    20,
+                    filler + " Ein Anbau ist nicht geplant.",
+                    filler,
+                    filler + " Der Bau der Brücke beginnt 2025. " + filler,
+                )
+            ]
+        )
         hit = self.search(backend, "Bau").hits[0]
         assert hit["document_id"] == 20 and hit["page"] == 3
         assert "<b>Bau</b> der Brücke" in hit["snippet"]

@@ -1,4 +1,5 @@
 """Search test fixtures: documents written straight through the ORM plus the outbox, in one transaction."""
+
 import itertools
 from datetime import date
 
@@ -8,8 +9,9 @@ from django.db import transaction
 _counter = itertools.count(1)
 
 
-def make_document(akte, *, pages, title="Dokument", document_type="Bescheid", on=date(2020, 5, 4), by=None,
-                  source="", source_pages=""):
+def make_document(
+    akte, *, pages, title="Dokument", document_type="Bescheid", on=date(2020, 5, 4), by=None, source="", source_pages=""
+):
     """A stored document with one version whose pages carry `pages` (a list of texts); enqueued for indexing."""
     from dms.models import Document, DocumentVersion, Page
     from dms.services import stored_object_put
@@ -17,9 +19,16 @@ def make_document(akte, *, pages, title="Dokument", document_type="Bescheid", on
 
     blob = stored_object_put(data=f"document {next(_counter)}".encode(), media_type="application/pdf")
     with transaction.atomic():
-        doc = Document.objects.create(akte=akte, department=akte.lead_department, title=title,
-                                      document_type=document_type, date=on, source=source,
-                                      source_pages=source_pages, created_by=by)
+        doc = Document.objects.create(
+            akte=akte,
+            department=akte.lead_department,
+            title=title,
+            document_type=document_type,
+            date=on,
+            source=source,
+            source_pages=source_pages,
+            created_by=by,
+        )
         version = DocumentVersion.objects.create(document=doc, number=1, original=blob)
         Page.objects.bulk_create([Page(version=version, number=i, text=t) for i, t in enumerate(pages, 1)])
         outbox_enqueue(document_ids=[doc.pk])

@@ -1,5 +1,6 @@
 """The Elasticsearch node the tests use: `DMS_TEST_ELASTICSEARCH_URL=http://127.0.0.1:9201` (started by
 `make test-elasticsearch` with tools/elasticsearch/es.sh). Tests that need it carry `needs_elasticsearch`."""
+
 import os
 import uuid
 

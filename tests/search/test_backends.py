@@ -1,4 +1,5 @@
 """SearchBackendTests run against the embedded tantivy backend and against a real Elasticsearch node."""
+
 import pytest
 
 from search.backends import backend_from_url

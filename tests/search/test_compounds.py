@@ -1,4 +1,5 @@
 """The compound splitter (search/compounds.py) against the shipped word list: each rule it keeps."""
+
 from search.compounds import hyphen_joined, index_parts, lexicon, part_around, split
 
 
@@ -33,9 +34,27 @@ def test_stems_only_before_another_part():
 
 
 def test_ordinary_words_are_not_split():
-    for word in ("Verwaltung", "Bescheinigung", "Versicherung", "Glasur", "Bauer", "Beamte", "Gebühr", "Vertrag",
-                 "Bescheid", "Gemeinde", "Erlaubnis", "Zuständigkeit", "Mitteilung", "Abteilung", "Anlage",
-                 "Unterschrift", "Haushalt", "Vollmacht", "Gutachten"):
+    for word in (
+        "Verwaltung",
+        "Bescheinigung",
+        "Versicherung",
+        "Glasur",
+        "Bauer",
+        "Beamte",
+        "Gebühr",
+        "Vertrag",
+        "Bescheid",
+        "Gemeinde",
+        "Erlaubnis",
+        "Zuständigkeit",
+        "Mitteilung",
+        "Abteilung",
+        "Anlage",
+        "Unterschrift",
+        "Haushalt",
+        "Vollmacht",
+        "Gutachten",
+    ):
         assert split(word) == (), word
 
 
@@ -59,8 +78,8 @@ def test_umlaut_transliteration_and_sharp_s_split_alike():
 
 def test_offsets_point_at_the_part_in_the_word():
     word = "Straßenbauamt"
-    assert {word[p.start:p.end] for p in split(word)} == {p.text for p in split(word)}
-    assert any(word[p.start:p.end] == "bau" for p in split(word))
+    assert {word[p.start : p.end] for p in split(word)} == {p.text for p in split(word)}
+    assert any(word[p.start : p.end] == "bau" for p in split(word))
 
 
 def test_hyphenated_compounds_are_also_one_word():

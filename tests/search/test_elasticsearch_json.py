@@ -1,6 +1,7 @@
 """The Elasticsearch backend checked at the level of what it sends: mapping/analyzers and compiled queries as JSON,
 and the headers of the client's 8.x compatibility mode. Everything a server answers is checked on the real
 Elasticsearch node (test_backends.py, test_elasticsearch_node.py, test_services_on_elasticsearch.py)."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,6 @@ from search.backends import backend_from_url
 from search.backends._es_mapping import Compiler, index_definition
 from search.backends.elasticsearch import fragment_offset
 from search.parser import query_from_text
-
 
 
 def compiled(text, visible=lambda word, perm: True, **kwargs):
@@ -51,8 +51,17 @@ def test_word_compiles_to_stemmed_title_boosted_and_compound_parts():
     assert should[0] == {"match": {"body": {"query": "Glasfaser", "operator": "and", "zero_terms_query": "all"}}}
     assert should[1]["match"]["title"]["boost"] == 2.0
     assert should[2]["constant_score"]["boost"] == 1.0  # the word itself: above any compound holding it
-    assert should[3] == {"constant_score": {"boost": 0.5, "filter": {"bool": {"minimum_should_match": 1, "should": [
-        {"match": {"parts": {"query": "Glasfaser", "operator": "and"}}}]}}}}
+    assert should[3] == {
+        "constant_score": {
+            "boost": 0.5,
+            "filter": {
+                "bool": {
+                    "minimum_should_match": 1,
+                    "should": [{"match": {"parts": {"query": "Glasfaser", "operator": "and"}}}],
+                }
+            },
+        }
+    }
     assert len(should) == 4  # the word occurs in a visible document: no typo expansion
 
 
@@ -64,10 +73,10 @@ def test_typo_expansion_only_when_the_word_is_absent_from_visible_documents():
         return False
 
     should = compiled("Digitalisierng", visible)["query"]["bool"]["must"][0]["bool"]["should"]
-    assert should[-2] == {"match": {"body.folded": {"query": "Digitalisierng", "fuzziness": "AUTO:4,8",
-                                                     "boost": 0.3}}}
-    assert should[-1]["constant_score"]["filter"] == {"match": {"parts": {"query": "Digitalisierng",
-                                                                          "fuzziness": "AUTO:4,8"}}}
+    assert should[-2] == {"match": {"body.folded": {"query": "Digitalisierng", "fuzziness": "AUTO:4,8", "boost": 0.3}}}
+    assert should[-1]["constant_score"]["filter"] == {
+        "match": {"parts": {"query": "Digitalisierng", "fuzziness": "AUTO:4,8"}}
+    }
     assert asked == [("Digitalisierng", {"terms": {"principals": ["g:1", "u:7"]}})]
 
 
@@ -76,8 +85,12 @@ def test_phrase_exclusion_and_filters():
     assert q["bool"]["must"][0]["bool"]["should"][0] == {"match_phrase": {"body": "Antrag auf Baugenehmigung"}}
     excluded = q["bool"]["must_not"][0]["bool"]["should"]
     assert excluded[0]["match"]["body"]["zero_terms_query"] == "none" and len(excluded) == 2
-    assert q["bool"]["filter"][1:] == [{"terms": {"az": ["63.10"]}}, {"terms": {"department": ["63", "32"]}},
-                                       {"terms": {"year": ["2020"]}}, {"terms": {"type_key": ["bescheid"]}}]
+    assert q["bool"]["filter"][1:] == [
+        {"terms": {"az": ["63.10"]}},
+        {"terms": {"department": ["63", "32"]}},
+        {"terms": {"year": ["2020"]}},
+        {"terms": {"type_key": ["bescheid"]}},
+    ]
 
 
 def test_highlight_and_paging():
@@ -111,12 +124,15 @@ class Server8:
             def handle_one(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
-                recorder.headers.append((self.command, self.path.split("?")[0],
-                                         {k.lower(): v for k, v in self.headers.items()}))
+                recorder.headers.append(
+                    (self.command, self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()})
+                )
                 path = self.path.split("?")[0]
                 if path == "/":
-                    payload = {"version": {"number": "8.15.0", "build_flavor": "default"},
-                               "tagline": "You Know, for Search"}
+                    payload = {
+                        "version": {"number": "8.15.0", "build_flavor": "default"},
+                        "tagline": "You Know, for Search",
+                    }
                 else:  # the alias exists; counts are zero
                     payload = {"count": 0} if path.endswith("/_count") else {"eakte-gen-initial": {}}
                 data = json.dumps(payload).encode()

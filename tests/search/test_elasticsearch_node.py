@@ -1,6 +1,7 @@
 """What only a real Elasticsearch node shows: the official client accepts it, the first generation appears behind
 the alias, a real response becomes hits with pages and facets, reads go on during the alias swap, the outbox
 keeps every change while the node is down, and both backends give the same answers for the same data."""
+
 import random
 import subprocess
 import threading
@@ -66,7 +67,7 @@ def test_reads_go_on_during_the_alias_swap(es):
         while not stop.is_set():
             try:
                 totals.append(es.search(query).total)
-            except Exception as exc:  # noqa: BLE001 — any failure of a read is what the test looks for
+            except Exception as exc:
                 errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(2)]
@@ -130,7 +131,7 @@ def test_outbox_keeps_every_change_while_the_node_is_down(org, akten, settings, 
 
         try:
             applied.append(outbox_drain(batch_size=5))
-        except Exception as exc:  # noqa: BLE001 — the node going away is what the test does
+        except Exception as exc:
             failure.append(exc)
         finally:
             connection.close()  # this thread's own connection; left open it keeps the test database busy
@@ -160,8 +161,32 @@ def test_outbox_keeps_every_change_while_the_node_is_down(org, akten, settings, 
 
 
 # -- one generated archive, two backends -------------------------------------------------------------------------
-WORDS = ("Antrag Bescheid Gutachten Vermerk Satzung Haushalt Schule Brücke Straße Friedhof Wasser Kanal Gebühr "
-         "Vertrag Planung Förderung Denkmal Spielplatz Feuerwehr Baumschutz Lärm Parkplatz Markt Kita").split()
+WORDS = [
+    "Antrag",
+    "Bescheid",
+    "Gutachten",
+    "Vermerk",
+    "Satzung",
+    "Haushalt",
+    "Schule",
+    "Brücke",
+    "Straße",
+    "Friedhof",
+    "Wasser",
+    "Kanal",
+    "Gebühr",
+    "Vertrag",
+    "Planung",
+    "Förderung",
+    "Denkmal",
+    "Spielplatz",
+    "Feuerwehr",
+    "Baumschutz",
+    "Lärm",
+    "Parkplatz",
+    "Markt",
+    "Kita",
+]
 
 
 def generated_archive(seed: int) -> list[IndexDoc]:
@@ -172,15 +197,39 @@ def generated_archive(seed: int) -> list[IndexDoc]:
         az = f"{dept}-{rng.choice([2018, 2019, 2020])}/{rng.randint(1, 9):04d}"
         principals = {f"g:{dept}"} | ({f"u:{rng.randint(1, 3)}"} if rng.random() < 0.2 else set())
         pages = tuple((n, " ".join(rng.choices(WORDS, k=12))) for n in range(1, rng.randint(1, 3) + 1))
-        docs.append(IndexDoc(document_id=i, akte_id=i, aktenzeichen=az, az_keys=az_keys(az), unit=dept,
-                             title=rng.choice(WORDS), department=dept, document_type=rng.choice(["Bescheid",
-                             "Vermerk", "Antrag"]), year=int(az.split("-")[1][:4]), source=f"scan/{i}.pdf",
-                             source_pages=None, pages=pages, principals=tuple(sorted(principals))))
+        docs.append(
+            IndexDoc(
+                document_id=i,
+                akte_id=i,
+                aktenzeichen=az,
+                az_keys=az_keys(az),
+                unit=dept,
+                title=rng.choice(WORDS),
+                department=dept,
+                document_type=rng.choice(["Bescheid", "Vermerk", "Antrag"]),
+                year=int(az.split("-")[1][:4]),
+                source=f"scan/{i}.pdf",
+                source_pages=None,
+                pages=pages,
+                principals=tuple(sorted(principals)),
+            )
+        )
     return docs
 
 
-QUERIES = ["Antrag", "Schule Kanal", '"Brücke Straße"', "Gutachten -Vermerk", "Haushalt dept:32", "Denkmal year:2019",
-           "Markt type:bescheid", "Feuerwehr az:63", "Gebuehr", "Strasse Wasser", "Friedhof Lärm Kita"]
+QUERIES = [
+    "Antrag",
+    "Schule Kanal",
+    '"Brücke Straße"',
+    "Gutachten -Vermerk",
+    "Haushalt dept:32",
+    "Denkmal year:2019",
+    "Markt type:bescheid",
+    "Feuerwehr az:63",
+    "Gebuehr",
+    "Strasse Wasser",
+    "Friedhof Lärm Kita",
+]
 VIEWERS = [("g:10",), ("g:32", "u:2"), ("g:63", "g:10"), ("u:1",), ("g:10", "g:32", "g:63", "u:1", "u:2", "u:3")]
 
 
@@ -198,7 +247,8 @@ def test_both_backends_give_the_same_answers_for_the_same_data(es, tmp_path):
             assert a.total == b.total, (text, principals)
             assert {h["document_id"] for h in a.hits} == {h["document_id"] for h in b.hits}, (text, principals)
             for name in ("department", "unit", "year", "document_type"):
-                assert sorted(map(str, map(dict.items, a.facets[name]))) == \
-                    sorted(map(str, map(dict.items, b.facets[name]))), (text, principals, name)
+                assert sorted(map(str, map(dict.items, a.facets[name]))) == sorted(
+                    map(str, map(dict.items, b.facets[name]))
+                ), (text, principals, name)
             compared += a.total
     assert compared > 100  # the queries really find documents

@@ -3,6 +3,7 @@ The engines collect offset + limit hits (tantivy allocates them up front and abo
 offset; Elasticsearch refuses offset + limit past 10,000), so the service refuses an offset past MAX_WINDOW -
 limit; the page, API and command turn that into a German
 message or the last reachable page, never a 500."""
+
 import pytest
 
 from search.services import MAX_LIMIT, MAX_WINDOW, outbox_drain, search_documents
@@ -19,8 +20,11 @@ def found(org, akten):
 
 @pytest.mark.parametrize("offset", [MAX_WINDOW - 9, 10**15, 10**30])
 def test_service_refuses_an_offset_past_the_bound_naming_it(org, found, offset):
-    with pytest.raises(ValueError, match=rf"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - 10} "
-                                         rf"\(offset \+ limit höchstens {MAX_WINDOW}\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"offset: {offset} ist nicht erlaubt, erlaubt sind 0 bis {MAX_WINDOW - 10} "
+        rf"\(offset \+ limit höchstens {MAX_WINDOW}\)",
+    ):
         search_documents(user=org.anna, query="Standsicherheit", offset=offset, limit=10)
 
 
@@ -29,14 +33,17 @@ def test_deepest_allowed_offset_still_answers(org, found):
     assert result.total == 3 and result.hits == []
 
 
-@pytest.mark.parametrize("params", [{"offset": str(10**15)}, {"offset": "9" * 40}, {"offset": "-1"},
-                                    {"limit": str(10**12)}, {"limit": "viele"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"offset": str(10**15)}, {"offset": "9" * 40}, {"offset": "-1"}, {"limit": str(10**12)}, {"limit": "viele"}],
+)
 def test_api_answers_400_with_the_field_for_out_of_range_paging(org, found, client_for, params):
     response = client_for(org.anna).get("/api/search/", {"q": "Standsicherheit", **params})
     assert response.status_code == 400
     field = next(iter(params))
-    assert response.json()["detail"].startswith(f"{field}: ") and "nicht erlaubt" in response.json()["detail"] \
-        or "keine ganze Zahl" in response.json()["detail"]
+    assert (
+        response.json()["detail"].startswith(f"{field}: ") and "nicht erlaubt" in response.json()["detail"]
+    ) or "keine ganze Zahl" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("page", ["9" * 30, str(10**6), "501"])
@@ -61,6 +68,7 @@ def test_hits_carry_their_rank_and_no_score(org, found):
 def test_other_departments_documents_change_nothing_a_user_sees(org, akten, found, client_for):
     """BM25 statistics span the whole index: documents of department 32 that use the same word would change a
     raw score. What anna gets back (API JSON, hit by hit) stays the same whatever 32 stores."""
+
     def seen():
         data = client_for(org.anna).get("/api/search/", {"q": "Standsicherheit Nachweis"}).json()
         return data["total"], data["hits"], data["facets"]
@@ -75,7 +83,9 @@ def test_other_departments_documents_change_nothing_a_user_sees(org, akten, foun
 
 def test_no_integer_paging_value_causes_a_server_error(org, found, client_for):
     """Any integer the schema allows for limit and offset (search API and the document list) gets 200 or 400."""
-    from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
 
     client = client_for(org.anna)
     numbers = st.one_of(st.integers(-10, 12_000), st.integers(-(2**70), 2**70))

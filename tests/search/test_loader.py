@@ -1,4 +1,5 @@
 """The backend is chosen by DMS_SEARCH_URL; options are checked when it is built; hooks name the backend."""
+
 import pytest
 
 from search.backends import backend_from_url, get_backend
@@ -20,7 +21,7 @@ def test_default_index_alias():
 def test_unknown_scheme_and_unknown_option_are_rejected(tmp_path):
     with pytest.raises(SearchError, match="unknown search URL scheme 'solr'"):
         backend_from_url("solr://localhost:8983")
-    with pytest.raises(SearchError, match="Invalid setting.*'tantivy': shards"):
+    with pytest.raises(SearchError, match=r"Invalid setting.*'tantivy': shards"):
         backend_from_url(f"tantivy://{tmp_path}/ix?shards=3")
 
 
@@ -39,8 +40,8 @@ def test_get_backend_follows_settings(settings, tmp_path):
 
 def test_analyzers_survive_reopening(tmp_path):
     """tantivy forgets custom tokenizers on open: a reopened index must still analyse German (re-registered)."""
-    from tests.search.backend_suite import doc
     from search.parser import query_from_text
+    from tests.search.backend_suite import doc
 
     url = f"tantivy://{tmp_path}/ix"
     backend_from_url(url).upsert([doc(1, "Die Baugenehmigungen liegen vor.")])
@@ -57,7 +58,7 @@ def test_index_of_another_schema_is_reported_with_the_remedy(tmp_path):
     (tmp_path / "ix" / "gen-old").mkdir(parents=True)
     tantivy.Index(builder.build(), path=str(tmp_path / "ix" / "gen-old"))
     (tmp_path / "ix" / "CURRENT").write_text("gen-old\n")
-    with pytest.raises(SearchError, match="gen-old.*schema does not match.*manage.py reindex"):
+    with pytest.raises(SearchError, match=r"gen-old.*schema does not match.*manage.py reindex"):
         backend_from_url(f"tantivy://{tmp_path}/ix").count()
 
 

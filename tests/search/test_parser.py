@@ -1,4 +1,5 @@
 """The query syntax for people, and the German analysis helpers shared by the backends."""
+
 import pytest
 
 from search.analysis import close_words, typo_distance
@@ -10,8 +11,12 @@ def test_words_phrases_exclusions_filters_and_fuzzy():
     p = parse_query('Baugenehmigung "Antrag auf Abriss" -Garage az:63.10 dept:63 year:2019 type:Bescheid Mayer~2')
     assert p.must == [Term("Baugenehmigung"), Phrase(("Antrag", "auf", "Abriss")), Fuzzy("Mayer", 2)]
     assert p.must_not == [Term("Garage")]
-    assert p.filters == [Filter("az", "63.10"), Filter("dept", "63"), Filter("year", "2019"),
-                         Filter("type", "Bescheid")]
+    assert p.filters == [
+        Filter("az", "63.10"),
+        Filter("dept", "63"),
+        Filter("year", "2019"),
+        Filter("type", "Bescheid"),
+    ]
     assert p.errors == []
 
 

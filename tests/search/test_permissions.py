@@ -1,6 +1,7 @@
 """Permission trimming, property-based: for generated users (memberships, scan role) and generated grants,
 revokes and department changes (all through the akten services and the outbox), search never returns or counts
 a document that `dms.selectors.document_list_for` would not give that user, and counts every one it would."""
+
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,22 +40,28 @@ def world():
     return depts, akten, scanner
 
 
-user_spec = st.fixed_dictionaries({
-    "departments": st.sets(st.sampled_from(DEPTS), max_size=2),
-    "scan": st.booleans(),
-})
-grant_spec = st.tuples(st.integers(0, N_AKTEN - 1),
-                       st.sampled_from(["user0", "user1", "user2", "role:scan", "role:caseworker", *DEPTS]))
-scenario = st.fixed_dictionaries({
-    "users": st.lists(user_spec, min_size=3, max_size=3),
-    "grants": st.lists(grant_spec, max_size=6),
-    "revokes": st.lists(st.integers(0, 5), max_size=3),
-    "moves": st.lists(st.tuples(st.integers(0, N_AKTEN - 1), st.sampled_from(DEPTS)), max_size=2),
-})
+user_spec = st.fixed_dictionaries(
+    {
+        "departments": st.sets(st.sampled_from(DEPTS), max_size=2),
+        "scan": st.booleans(),
+    }
+)
+grant_spec = st.tuples(
+    st.integers(0, N_AKTEN - 1), st.sampled_from(["user0", "user1", "user2", "role:scan", "role:caseworker", *DEPTS])
+)
+scenario = st.fixed_dictionaries(
+    {
+        "users": st.lists(user_spec, min_size=3, max_size=3),
+        "grants": st.lists(grant_spec, max_size=6),
+        "revokes": st.lists(st.integers(0, 5), max_size=3),
+        "moves": st.lists(st.tuples(st.integers(0, N_AKTEN - 1), st.sampled_from(DEPTS)), max_size=2),
+    }
+)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(scenario)
 def test_search_never_returns_or_counts_a_document_the_selectors_deny(db, s):
     from django.contrib.auth.models import Group
@@ -67,16 +74,26 @@ def test_search_never_returns_or_counts_a_document_the_selectors_deny(db, s):
     akten = list(Akte.objects.filter(aktenzeichen__regex=r"^\d0-2020/").order_by("aktenzeichen"))
     admin = user_upsert(username="admin-h", roles=["admin"])
     with transaction.atomic():
-        users = [user_upsert(username=f"user{i}", departments=sorted(u["departments"]),
-                             roles=["caseworker"] + (["scan"] if u["scan"] else [])) for i, u in enumerate(s["users"])]
+        users = [
+            user_upsert(
+                username=f"user{i}",
+                departments=sorted(u["departments"]),
+                roles=["caseworker"] + (["scan"] if u["scan"] else []),
+            )
+            for i, u in enumerate(s["users"])
+        ]
         if s["users"][0]["scan"]:
             Document.objects.filter(akte=akten[1]).update(created_by=users[0])  # user0 ingested these
             outbox_enqueue(document_ids=Document.objects.filter(akte=akten[1]).values_list("id", flat=True))
         applied = []
         for akte_i, grantee in s["grants"]:
-            target = ({"user": users[int(grantee[-1])]} if grantee.startswith("user")
-                      else {"group": Group.objects.get(name=grantee)} if grantee.startswith("role:")
-                      else {"department": depts[grantee]})
+            target = (
+                {"user": users[int(grantee[-1])]}
+                if grantee.startswith("user")
+                else {"group": Group.objects.get(name=grantee)}
+                if grantee.startswith("role:")
+                else {"department": depts[grantee]}
+            )
             akte_grant(akte=akten[akte_i], by=admin, **target)
             applied.append((akte_i, target))
         for r in s["revokes"]:

@@ -1,4 +1,5 @@
 """The search service contract other apps rely on: drain, search, immediate removal."""
+
 from search.models import OutboxEntry
 from search.services import index_remove_documents, outbox_drain, search_documents
 
@@ -8,8 +9,12 @@ from .conftest import make_document
 def test_drained_document_is_found_by_its_department_with_page_and_snippet(org, akten):
     """After the outbox is drained, a member of the lead department finds the document; the hit names the
     Akte, the page of the best hit and a highlighted snippet; the outbox is empty afterwards."""
-    doc = make_document(akten.bau, title="Baugenehmigung Lindenstraße", source="scan/001.pdf",
-                        pages=["Deckblatt ohne Inhalt", "Die Baugenehmigung wird unter Auflagen erteilt."])
+    doc = make_document(
+        akten.bau,
+        title="Baugenehmigung Lindenstraße",
+        source="scan/001.pdf",
+        pages=["Deckblatt ohne Inhalt", "Die Baugenehmigung wird unter Auflagen erteilt."],
+    )
     assert outbox_drain() == 1
     assert not OutboxEntry.objects.exists()
     result = search_documents(user=org.anna, query="Auflagen")
@@ -20,8 +25,16 @@ def test_drained_document_is_found_by_its_department_with_page_and_snippet(org, 
     assert hit["department"] == "63" and hit["source"] == "scan/001.pdf" and hit["source_pages"] is None
     assert hit["page"] == 2
     assert "<b>Auflagen</b>" in hit["snippet"]
-    assert set(hit) >= {"document_id", "aktenzeichen", "title", "department", "source", "source_pages", "rank",
-                        "snippet"}
+    assert set(hit) >= {
+        "document_id",
+        "aktenzeichen",
+        "title",
+        "department",
+        "source",
+        "source_pages",
+        "rank",
+        "snippet",
+    }
     assert {"value": "63", "count": 1} in result.facets["department"]
 
 

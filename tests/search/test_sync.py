@@ -1,5 +1,6 @@
 """Sync rules: permission changes reach the index through the outbox; search_check reports drift; reindex
 rebuilds resumably and swaps generations."""
+
 import json
 
 from akten.services import akte_change_department, akte_grant, akte_revoke
@@ -111,6 +112,7 @@ def test_interrupted_reindex_resumes_and_catches_up_on_changes_made_meanwhile(or
     # meanwhile: the live index keeps being served and updated through the outbox
     Document.objects.filter(pk=docs[0].pk).update(title="Flächennutzungsplan")
     from search.outbox import outbox_enqueue
+
     outbox_enqueue(document_ids=[docs[0].pk])
     outbox_drain()
     assert found(org.anna, "Flächennutzungsplan") == 1
@@ -133,10 +135,16 @@ def test_search_command_prints_the_design_json(org, akten, run_command):
     assert code == 0, err
     data = json.loads(out)
     assert data["total"] == 1
-    assert {k: data["hits"][0][k] for k in ("document_id", "aktenzeichen", "title", "department", "source",
-                                             "source_pages")} == {
-        "document_id": doc.pk, "aktenzeichen": "63.10.02-2020/0001", "title": "Baugenehmigung",
-        "department": "63", "source": "a/b.pdf", "source_pages": None}
+    assert {
+        k: data["hits"][0][k] for k in ("document_id", "aktenzeichen", "title", "department", "source", "source_pages")
+    } == {
+        "document_id": doc.pk,
+        "aktenzeichen": "63.10.02-2020/0001",
+        "title": "Baugenehmigung",
+        "department": "63",
+        "source": "a/b.pdf",
+        "source_pages": None,
+    }
     assert data["hits"][0]["rank"] == 1 and "<b>" in data["hits"][0]["snippet"]
 
 

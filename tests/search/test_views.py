@@ -1,12 +1,14 @@
 """The search page and the search API: logged-in users only, trimmed like the command, snippets stay escaped."""
+
 from search.services import outbox_drain
 
 from .conftest import make_document
 
 
 def test_search_page_shows_visible_hits_with_page_snippet_and_facet_links(org, akten, client_for):
-    make_document(akten.bau, title="Prüfbericht",
-                  pages=["Deckblatt", "Der <Prüfstatiker> bestätigt die Standsicherheit."])
+    make_document(
+        akten.bau, title="Prüfbericht", pages=["Deckblatt", "Der <Prüfstatiker> bestätigt die Standsicherheit."]
+    )
     make_document(akten.ordnung, pages=["Standsicherheit der Marktstände"])
     outbox_drain()
     response = client_for(org.anna).get("/suche/", {"q": "Standsicherheit"})

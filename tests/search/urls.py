@@ -1,4 +1,5 @@
 """The project's URLs plus the search page and API, as the lead wires them into config (for the view tests)."""
+
 from django.urls import include, path
 
 from config.urls import urlpatterns as project

@@ -8,8 +8,6 @@ from akten.services import AkteError, akte_close, hold_place, hold_release
 from dms.management.base import JsonCommand, parse_date
 
 
-
-
 class Command(JsonCommand):
     help = "Close an Akte (z.d.A.), place or release a Löschsperre (legal hold)."
 
@@ -53,12 +51,18 @@ class Command(JsonCommand):
         except AkteError as exc:
             raise CommandError(str(exc)) from None
         akte.refresh_from_db()
-        result.update({
-            "aktenzeichen": akte.aktenzeichen, "state": akte.state, "zda_date": akte.zda_date,
-            "aufbewahrungsende": akte.aufbewahrungsende,
-            "active_holds": [{"id": h.pk, "reason": h.reason, "by": h.created_by.get_username(), "at": h.created_at}
-                             for h in active_holds(akte=akte).select_related("created_by")],
-        })
+        result.update(
+            {
+                "aktenzeichen": akte.aktenzeichen,
+                "state": akte.state,
+                "zda_date": akte.zda_date,
+                "aufbewahrungsende": akte.aufbewahrungsende,
+                "active_holds": [
+                    {"id": h.pk, "reason": h.reason, "by": h.created_by.get_username(), "at": h.created_at}
+                    for h in active_holds(akte=akte).select_related("created_by")
+                ],
+            }
+        )
         return result
 
     def render(self, result: dict) -> None:
@@ -67,8 +71,8 @@ class Command(JsonCommand):
             end = result["aufbewahrungsende"]
             self.stdout.write(f"{az}: z.d.A. {result['zda_date']}, aufzubewahren bis {end or 'dauernd / offen'}")
         elif result["action"] == "hold":
-            self.stdout.write(f"{az}: Löschsperre #{result['hold']} gesetzt "
-                              f"({len(result['active_holds'])} aktiv)")
+            self.stdout.write(f"{az}: Löschsperre #{result['hold']} gesetzt ({len(result['active_holds'])} aktiv)")
         else:
-            self.stdout.write(f"{az}: Löschsperre #{result['hold']} aufgehoben "
-                              f"({len(result['active_holds'])} weiterhin aktiv)")
+            self.stdout.write(
+                f"{az}: Löschsperre #{result['hold']} aufgehoben ({len(result['active_holds'])} weiterhin aktiv)"
+            )

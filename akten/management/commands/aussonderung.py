@@ -1,4 +1,5 @@
 """`aussonderung due|offer|evaluate|approve|execute` (docs/architecture.md, "Command-line contract")."""
+
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +12,6 @@ from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.aussonderung.selectors import due_list, run_get
 from akten.aussonderung.services import run_approve, run_evaluate, run_offer
 from dms.management.base import JsonCommand, parse_date
-
-
 
 
 class Command(JsonCommand):
@@ -60,9 +59,15 @@ class Command(JsonCommand):
     def _offer(self, **options) -> dict:
         run = run_offer(as_of=self._as_of(options), out_dir=Path(options["out"]), by=self.user(options["user"]))
         items = run.items.values_list("proposal", flat=True)
-        return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "file": run.offer_file,
-                "sha256": run.offer_sha256, "akten": len(items),
-                "proposal": {art: list(items).count(art) for art in "ABV"}}
+        return {
+            "run": run.pk,
+            "prozess_id": run.uuid,
+            "state": run.state,
+            "file": run.offer_file,
+            "sha256": run.offer_sha256,
+            "akten": len(items),
+            "proposal": {art: list(items).count(art) for art in "ABV"},
+        }
 
     def _evaluate(self, **options) -> dict:
         run, report = run_evaluate(path=Path(options["file"]), by=self.user(options["user"]))
@@ -79,10 +84,15 @@ class Command(JsonCommand):
             run = run_execute(run=run, out_dir=out, by=self.user(options["user"]), progress=advance)
         akten = run.protocol["akten"]
         return {
-            "run": run.pk, "prozess_id": run.uuid, "state": run.state,
+            "run": run.pk,
+            "prozess_id": run.uuid,
+            "state": run.state,
             "transfer": run.transfer_file or None,
-            "protocol": {"json": str(out / FILE_JSON.format(run.uuid)), "html": str(out / FILE_HTML.format(run.uuid)),
-                         "sha256": run.protocol_sha256},
+            "protocol": {
+                "json": str(out / FILE_JSON.format(run.uuid)),
+                "html": str(out / FILE_HTML.format(run.uuid)),
+                "sha256": run.protocol_sha256,
+            },
             "summary": run.protocol["summary"],
             "skipped_hold": [a["aktenzeichen"] for a in akten if a["outcome"] == "Löschsperre"],
             "not_evaluated": [a["aktenzeichen"] for a in akten if a["outcome"] == "nicht bewertet"],
@@ -92,22 +102,30 @@ class Command(JsonCommand):
         if self.action == "due":
             self.stdout.write(f"{result['total']} Akten fällig zum {result['as_of'].isoformat()}")
             for r in result["akten"]:
-                self.stdout.write(f"{r['aktenzeichen']:<28} {r['aussonderungsart']}  {r['department']:<6} "
-                                  f"z.d.A. {r['zda']}  bis {r['aufbewahrungsende']}  {r['title']}")
+                self.stdout.write(
+                    f"{r['aktenzeichen']:<28} {r['aussonderungsart']}  {r['department']:<6} "
+                    f"z.d.A. {r['zda']}  bis {r['aufbewahrungsende']}  {r['title']}"
+                )
         elif self.action == "offer":
-            self.stdout.write(f"Aussonderung {result['run']} ({result['prozess_id']}): {result['akten']} Akten "
-                              f"angeboten {result['proposal']}\n0501: {result['file']}")
+            self.stdout.write(
+                f"Aussonderung {result['run']} ({result['prozess_id']}): {result['akten']} Akten "
+                f"angeboten {result['proposal']}\n0501: {result['file']}"
+            )
         elif self.action == "evaluate":
-            self.stdout.write(f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
-                              f"{len(result['not_evaluated'])} nicht bewertet")
+            self.stdout.write(
+                f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
+                f"{len(result['not_evaluated'])} nicht bewertet"
+            )
             for az in result["not_evaluated"]:
                 self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")
         elif self.action == "approve":
             self.stdout.write(f"Aussonderung {result['run']} freigegeben von {result['approved_by']}")
         else:
             s = result["summary"]
-            self.stdout.write(f"Aussonderung {result['run']}: {s['vernichtet']} vernichtet, {s['abgegeben']} abgegeben, "
-                              f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} Löschsperre")
+            self.stdout.write(
+                f"Aussonderung {result['run']}: {s['vernichtet']} vernichtet, {s['abgegeben']} abgegeben, "
+                f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} Löschsperre"
+            )
             if result["transfer"]:
                 self.stdout.write(f"0503: {result['transfer']}")
             self.stdout.write(f"Protokoll: {result['protocol']['html']}")

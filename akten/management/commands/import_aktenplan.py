@@ -2,6 +2,7 @@
 Aussonderungsart`, optional `Fristbeginn` and `Organisationseinheit` (code or name). A bad row is reported with
 its line number and reason; the good rows still import; the exit status is non-zero if any row failed. The rules
 live in akten/importers/aktenplan.py; this command parses its arguments and prints."""
+
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -27,8 +28,10 @@ class Command(JsonCommand):
             return aktenplan.apply(plan, advance=advance)
 
     def render(self, result: dict) -> None:
-        self.stdout.write(f"{result['file']}: {len(result['imported'])} imported, {len(result['updated'])} updated, "
-                          f"{len(result['unchanged'])} unchanged, {len(result['errors'])} error(s)")
+        self.stdout.write(
+            f"{result['file']}: {len(result['imported'])} imported, {len(result['updated'])} updated, "
+            f"{len(result['unchanged'])} unchanged, {len(result['errors'])} error(s)"
+        )
 
     def exit_code(self, result: dict) -> int:
         for err in result["errors"]:

@@ -1,6 +1,7 @@
 """`demo_ingest`: generate a small demo archive and ingest it like the scanning team would. Needs `demo_setup`
 first; idempotent. The data is in demo/data.py, the rules in demo/scans.py; this command parses its arguments and
 prints."""
+
 from pathlib import Path
 
 from django.conf import settings
@@ -31,7 +32,9 @@ class Command(JsonCommand):
 
     def render(self, result):
         docs = result["report"]["documents"]
-        self.stdout.write(f"Demo-Scans erfasst (Ingest #{result['batch']}): {docs['stored']} neu, "
-                          f"{docs['duplicate']} schon vorhanden, {result['report']['errors']} Fehler.")
+        self.stdout.write(
+            f"Demo-Scans erfasst (Ingest #{result['batch']}): {docs['stored']} neu, "
+            f"{docs['duplicate']} schon vorhanden, {result['report']['errors']} Fehler."
+        )
         for err in result["errors"]:
             self.stderr.write(f"Fehler: {err['source']}: {err['reason']}")

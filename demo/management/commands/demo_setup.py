@@ -1,5 +1,6 @@
 """`demo_setup`: the demo municipality (departments, users, Aktenplan, Akten) for `make run`; idempotent. The
 data is in demo/data.py, the rules in demo/setup.py; this command parses its arguments and prints."""
+
 from demo.setup import setup
 from dms.management.base import JsonCommand
 
@@ -15,8 +16,10 @@ class Command(JsonCommand):
         return setup(password=password)
 
     def render(self, result: dict) -> None:
-        self.stdout.write(f"Demo-Daten bereit: {result['akten']} Akten, {result['due_today']} heute "
-                          f"aussonderungsreif, ohne Löschsperre ({len(result['akten_created'])} neu angelegt).")
+        self.stdout.write(
+            f"Demo-Daten bereit: {result['akten']} Akten, {result['due_today']} heute "
+            f"aussonderungsreif, ohne Löschsperre ({len(result['akten_created'])} neu angelegt)."
+        )
         self.stdout.write(f"\nAnmelden: {result['login_url']}   Passwort für alle: {result['password']}\n")
         for login in result["logins"]:
             self.stdout.write(f"  {login['username']:<8} {login['role']}")

@@ -1,4 +1,5 @@
 """`api_token create USER` prints a new API token for USER (replacing theirs); `api_token revoke USER` withdraws it."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -7,8 +8,10 @@ from dms.api.tokens import api_token_create, api_token_revoke
 
 
 class Command(BaseCommand):
-    help = ("API-Token für andere Fachverfahren: 'create BENUTZER' gibt ein neues Token aus (ein vorhandenes wird "
-            "ungültig), 'revoke BENUTZER' widerruft es. Gesendet wird es als Kopfzeile 'Authorization: Token <key>'.")
+    help = (
+        "API-Token für andere Fachverfahren: 'create BENUTZER' gibt ein neues Token aus (ein vorhandenes wird "
+        "ungültig), 'revoke BENUTZER' widerruft es. Gesendet wird es als Kopfzeile 'Authorization: Token <key>'."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["create", "revoke"])

@@ -1,6 +1,7 @@
 """`audit_anchor [--json]`: write a signed checkpoint of the audit chain head now (cron; or once when anchoring
 is first switched on for an existing trail), time-stamped by the RFC 3161 TSA when DMS_AUDIT_TSA_URL is set.
 Appends also checkpoint themselves as they commit (without a time-stamp: no network inside a request)."""
+
 from django.core.management.base import CommandError
 
 from dms.audit import audit_anchor_head
@@ -10,8 +11,10 @@ from dms.management.base import JsonCommand
 
 
 class Command(JsonCommand):
-    help = ("Checkpoint the audit chain head outside the database (needs DMS_AUDIT_ANCHOR_KEY_FILE); with "
-            "DMS_AUDIT_TSA_URL set, the checkpoint carries an RFC 3161 time-stamp.")
+    help = (
+        "Checkpoint the audit chain head outside the database (needs DMS_AUDIT_ANCHOR_KEY_FILE); with "
+        "DMS_AUDIT_TSA_URL set, the checkpoint carries an RFC 3161 time-stamp."
+    )
 
     def run(self, **options) -> dict:
         if not anchoring_enabled():

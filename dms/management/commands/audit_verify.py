@@ -1,4 +1,5 @@
 """`audit_verify [--json]`: walk the hash chain of the audit trail; exit 1 naming the first broken link."""
+
 import time
 
 from dms.audit import audit_anchor_status, audit_verify
@@ -6,8 +7,10 @@ from dms.management.base import JsonCommand
 
 
 class Command(JsonCommand):
-    help = ("Verify the hash-chained audit trail against itself and its external checkpoints; exit 1 and name the "
-            "first altered, missing or re-chained event.")
+    help = (
+        "Verify the hash-chained audit trail against itself and its external checkpoints; exit 1 and name the "
+        "first altered, missing or re-chained event."
+    )
 
     def run(self, **options) -> dict:
         started = time.monotonic()
@@ -23,9 +26,12 @@ class Command(JsonCommand):
     def render(self, result: dict) -> None:
         if result["ok"]:
             anchors = result["anchors"]
-            note = (f", agrees with {anchors['checkpoints']} external checkpoints (last: event "
-                    f"{anchors['last_anchored_seq']})" if anchors["enabled"] else
-                    " (no external checkpoints: DMS_AUDIT_ANCHOR_KEY_FILE is not set)")
+            note = (
+                f", agrees with {anchors['checkpoints']} external checkpoints (last: event "
+                f"{anchors['last_anchored_seq']})"
+                if anchors["enabled"]
+                else " (no external checkpoints: DMS_AUDIT_ANCHOR_KEY_FILE is not set)"
+            )
             self.stdout.write(f"audit trail intact: {result['checked']} events verified{note}")
 
     def exit_code(self, result: dict) -> int:
@@ -33,6 +39,7 @@ class Command(JsonCommand):
             return 0
         broken = result["first_broken"]
         where = f"at event {broken['seq']}" if broken["seq"] is not None else "in its checkpoints"
-        self.stderr.write(f"audit trail broken {where}: {broken['reason']} "
-                          f"({result['checked']} events before it are intact)")
+        self.stderr.write(
+            f"audit trail broken {where}: {broken['reason']} ({result['checked']} events before it are intact)"
+        )
         return 1

@@ -1,5 +1,6 @@
 """`import_org FILE.json`: departments and users (passwords, memberships, roles, and optionally `"active": false`
 to deactivate an account). The rules live in dms/importers/org.py; this command parses its arguments and prints."""
+
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -24,7 +25,7 @@ class Command(JsonCommand):
             return org.apply(plan, advance=advance)
 
     def render(self, result: dict) -> None:
-        for kind, key in (("departments", "code"), ("users", "username")):
+        for kind, _key in (("departments", "code"), ("users", "username")):
             counts = {}
             for row in result[kind]:
                 counts[row["status"]] = counts.get(row["status"], 0) + 1

@@ -1,4 +1,5 @@
 """`verify [--json]`: re-hash every stored object; exit 1 naming each missing or altered one; list orphans."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -19,13 +20,19 @@ def _batches(iterable, size):
 
 
 class Command(JsonCommand):
-    help = ("Re-hash every stored object (streamed) against its SHA-256 in the database; exit 1 naming each "
-            "missing or altered object. Objects in the store that no row references are reported as orphans.")
+    help = (
+        "Re-hash every stored object (streamed) against its SHA-256 in the database; exit 1 naming each "
+        "missing or altered object. Objects in the store that no row references are reported as orphans."
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--workers", type=int, default=4,
-                            help="objects re-hashed at once (threads; hashing and I/O release the GIL)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=4,
+            help="objects re-hashed at once (threads; hashing and I/O release the GIL)",
+        )
 
     def run(self, *, workers: int = 4, **options) -> dict:
         if workers < 1:
@@ -36,7 +43,9 @@ class Command(JsonCommand):
         rows = StoredObject.objects.order_by("pk").values_list("key", "sha256")
         with ThreadPoolExecutor(workers) as pool, self.progress(rows.count(), "verify") as advance:
             for batch in _batches(rows.iterator(chunk_size=2000), BATCH):
-                for (key, expected), actual in zip(batch, pool.map(lambda row: self._rehash(storage, row[0]), batch)):
+                for (key, expected), actual in zip(
+                    batch, pool.map(lambda row: self._rehash(storage, row[0]), batch), strict=False
+                ):
                     result["checked"] += 1
                     if actual is None:
                         result["missing"].append({"key": key, "expected": expected})

@@ -1,4 +1,5 @@
 """`ingest PATH [--manifest CSV] [--akte AZ] [--department CODE] [--workers N] [--user NAME] [--force-ocr] [--json]`"""
+
 import sys
 import time
 from contextlib import contextmanager
@@ -20,8 +21,9 @@ class Command(JsonCommand):
         parser.add_argument("--department", help="lead department (code) for Akten the ingest creates")
         parser.add_argument("--workers", type=int, help="page worker processes (default: CPU cores)")
         parser.add_argument("--user", help="operator (recorded in the scan record and as creator)")
-        parser.add_argument("--force-ocr", action="store_true",
-                            help="OCR every page, also pages that already carry a text layer")
+        parser.add_argument(
+            "--force-ocr", action="store_true", help="OCR every page, also pages that already carry a text layer"
+        )
 
     def run(self, **options):
         user = self.user(options.get("user"), required=False)
@@ -29,10 +31,16 @@ class Command(JsonCommand):
             raise CommandError("--workers must be at least 1")
         with self.page_progress() as advance:
             try:
-                result = ingest_run(path=options["path"], manifest=options.get("manifest"),
-                                    akte=options.get("akte"), department=options.get("department"),
-                                    workers=options.get("workers"), user=user,
-                                    force_ocr=options.get("force_ocr", False), progress=advance)
+                result = ingest_run(
+                    path=options["path"],
+                    manifest=options.get("manifest"),
+                    akte=options.get("akte"),
+                    department=options.get("department"),
+                    workers=options.get("workers"),
+                    user=user,
+                    force_ocr=options.get("force_ocr", False),
+                    progress=advance,
+                )
             except IngestRunError as exc:
                 raise CommandError(str(exc)) from None
         from search.services import outbox_drain
@@ -49,8 +57,15 @@ class Command(JsonCommand):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         started = time.monotonic()
-        with Progress(TextColumn("Seiten"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                      TextColumn("ETA"), TimeRemainingColumn(), transient=True) as bar:
+        with Progress(
+            TextColumn("Seiten"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task("ingest", total=None, rate="")
 
             def advance(done: int, total: int) -> None:
@@ -73,8 +88,10 @@ class Command(JsonCommand):
         )
         for doc in result["documents"]:
             pages = f" S. {doc['source_pages']}" if doc["source_pages"] else ""
-            self.stdout.write(f"  {doc['status']:<9} {doc['source']}{pages} -> {doc['aktenzeichen'] or '-'}"
-                              f" {doc['reason'] or ''}".rstrip())
+            self.stdout.write(
+                f"  {doc['status']:<9} {doc['source']}{pages} -> {doc['aktenzeichen'] or '-'}"
+                f" {doc['reason'] or ''}".rstrip()
+            )
         for flag in report["needs_review"]:
             what = f"Dokument {flag['id']}" if flag["id"] else f"Seiten {flag['source_pages']}"
             why = "; ".join(flag.get("reasons") or []) or f"OCR-Konfidenz {flag['mean_confidence']}"

@@ -1,5 +1,6 @@
 """`ocr_redo DOCUMENT_ID --user NAME [--json]`: OCR a stored document again, every page (a new version with the
 same original); what the review queue's "OCR wiederholen" calls."""
+
 from django.core.management.base import CommandError
 
 from dms.management.base import JsonCommand
@@ -27,9 +28,14 @@ class Command(JsonCommand):
             raise CommandError(str(exc)) from None
         except Document.DoesNotExist:
             raise CommandError(f"no document {options['document']}") from None
-        return {"document": document.pk, "version": version.number, "pages": version.pages.count(),
-                "rendition": version.rendition.sha256 if version.rendition else None}
+        return {
+            "document": document.pk,
+            "version": version.number,
+            "pages": version.pages.count(),
+            "rendition": version.rendition.sha256 if version.rendition else None,
+        }
 
     def render(self, result):
-        self.stdout.write(f"Dokument {result['document']}: OCR wiederholt, Version {result['version']} "
-                          f"({result['pages']} Seiten).")
+        self.stdout.write(
+            f"Dokument {result['document']}: OCR wiederholt, Version {result['version']} ({result['pages']} Seiten)."
+        )

@@ -1,5 +1,6 @@
 """`search QUERY --user NAME [--department CODE] [--limit N] [--offset N] [--json]` (docs/architecture.md,
 "Command-line contract")."""
+
 from django.core.management.base import CommandError
 
 from dms.management.base import JsonCommand
@@ -7,7 +8,7 @@ from search.services import search_documents
 
 
 class Command(JsonCommand):
-    help = "Search the documents USER may see. Syntax: words, \"phrases\", -exclusion, az: dept: year: type:"
+    help = 'Search the documents USER may see. Syntax: words, "phrases", -exclusion, az: dept: year: type:'
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -21,8 +22,9 @@ class Command(JsonCommand):
         if limit < 0 or offset < 0:
             raise CommandError("--limit and --offset must not be negative")
         try:
-            result = search_documents(user=self.user(user), query=query, department=department, limit=limit,
-                                      offset=offset)
+            result = search_documents(
+                user=self.user(user), query=query, department=department, limit=limit, offset=offset
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         return result.as_json()
@@ -33,8 +35,12 @@ class Command(JsonCommand):
         self.stdout.write(f"{result['total']} Treffer")
         for hit in result["hits"]:
             page = f", S. {hit['page']}" if hit.get("page") else ""
-            self.stdout.write(f"\n{hit['aktenzeichen']}  {hit['title']}  [{hit['department']}{page}]  "
-                              f"#{hit['document_id']}")
-            snippet = hit["snippet"].replace("<b>", "\033[1m").replace("</b>", "\033[0m") if self.stdout.isatty() \
+            self.stdout.write(
+                f"\n{hit['aktenzeichen']}  {hit['title']}  [{hit['department']}{page}]  #{hit['document_id']}"
+            )
+            snippet = (
+                hit["snippet"].replace("<b>", "\033[1m").replace("</b>", "\033[0m")
+                if self.stdout.isatty()
                 else hit["snippet"].replace("<b>", "").replace("</b>", "")
+            )
             self.stdout.write(f"  {' '.join(snippet.split())}")

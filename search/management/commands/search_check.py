@@ -1,5 +1,6 @@
 """`search_check [--json] [--repair]`: documents missing from, stale in, or orphaned in the search index compared
 with the database. Exit status 1 when anything drifted."""
+
 from dms.management.base import JsonCommand
 from search.sync import search_check, search_repair
 
@@ -18,8 +19,10 @@ class Command(JsonCommand):
         return report
 
     def render(self, report: dict) -> None:
-        self.stdout.write(f"{report['documents']} documents in the database, {report['indexed']} in the index, "
-                          f"{report['pending']} pending in the outbox")
+        self.stdout.write(
+            f"{report['documents']} documents in the database, {report['indexed']} in the index, "
+            f"{report['pending']} pending in the outbox"
+        )
         for kind in ("missing", "stale", "orphan"):
             if report[f"{kind}_count"]:
                 count = report[f"{kind}_count"]

@@ -1,6 +1,7 @@
 """`search_indexer [--once] [--interval SECONDS] [--batch-size N] [--json]`: the one indexer. Drains the outbox,
 waits, drains again, until stopped (Ctrl+C). Run it beside the web server so grants, revokes and other changes
 made there reach the index; `--once` drains what is pending and exits."""
+
 import time
 
 from dms.management.base import JsonCommand
