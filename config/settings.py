@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "search",
     "scan_ingest",
     "demo",
+    "web",  # the top layer: the three workspaces
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.workspaces",
             ]
         },
     }
@@ -97,7 +99,7 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user; deny by default
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "akten:my_akten"
+LOGIN_REDIRECT_URL = "web:start"  # the workspace of the user's main role (web/workspaces.py)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "de-de"
@@ -107,6 +109,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the stylesheet and vendored htmx shared by the workspaces
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from here after `collectstatic`; the finders meanwhile
 WHITENOISE_USE_FINDERS = True  # static files served from the apps without DEBUG or collectstatic (`make run`)
 

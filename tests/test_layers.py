@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYER = {"dms": 0, "akten": 1, "search": 2, "scan_ingest": 2, "config": 3, "demo": 3}
+LAYER = {"dms": 0, "akten": 1, "search": 2, "scan_ingest": 2, "config": 3, "demo": 3, "web": 3}
 
 # (importing module, imported module) -> why it still exists
 KNOWN_IMPORTS = {

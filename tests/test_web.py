@@ -35,7 +35,8 @@ def test_login_page_and_password_login(client, org):
     assert page.status_code == 200
     assert "Anmelden" in page.content.decode() and 'name="password"' in page.content.decode()
     response = client.post("/login/", {"username": "anna", "password": "pw"})
-    assert response.status_code == 302 and response["Location"] == "/akten/"
+    assert response.status_code == 302 and response["Location"] == "/"  # the start page of the user's role
+    assert client.get("/")["Location"] == "/akten/"
     bad = client.post("/login/", {"username": "anna", "password": "falsch"})
     assert "Benutzername oder Passwort falsch" in bad.content.decode()
 
