@@ -1,5 +1,49 @@
-"""Writes for a disposal run up to its approval: offer (0501), evaluate (0502), approve (four eyes).
-Execution is in `execute.py`. Every step runs in a transaction and is audited."""
+"""The Aussonderung service contract (issue 11). Every service is keyword-only, runs in a transaction, is audited,
+and refuses with `akten.aussonderung.DisposalError` (a ValueError) whose German message says why (naming the file
+for a refused xdomea message). Only the archive role (`Role.ARCHIVIST`) may call them; `by` is the acting user.
+
+Roles in xdomea 3.0.0 (`xdomea-Nachrichten-AussonderungDurchfuehren.xsd`): this system is the abgebende Stelle.
+It WRITES 0501 Anbieteverzeichnis, 0503 Aussonderung (ZIP) and 0505 BewertungEmpfangBestaetigen (when the 0502
+asks for it); it READS the archive's 0502 Bewertungsverzeichnis, 0504 AnbietungEmpfangBestaetigen, 0506
+AussonderungImportBestaetigen (per object: success or failure) and 0507 AussonderungEmpfangBestaetigen. Every
+message written or read is validated against the shipped schema. A message read is refused whole (nothing
+applied) for an unknown ProzessID, an object not in the run (or not awaiting import), and a repeat: each message
+read is kept as a `DisposalMessage` (kind, SHA-256), and the same message twice is refused with the reason.
+
+Services (module: function):
+- services: run_offer(*, as_of, out_dir, by) -> DisposalRun          propose the due Akten, write the 0501
+- services: run_evaluate(*, path, by) -> (run, report)                 read the 0502 (+ write the 0505)
+- messages: message_import(*, path, by) -> (run, report)               read any archive message (0502/0504/0506/
+            0507, recognised by its root element); report["kind"] is the message number
+- services: run_approve(*, run, by) -> DisposalRun                     four eyes: not the proposer
+- services: run_cancel(*, run, by, reason) -> DisposalRun              offered/evaluated/approved runs only; the
+            Akten go back to z.d.A. (due again)
+- execute:  run_execute(*, run, out_dir, by, progress=None) -> run     V destroyed; A written to the 0503 and kept
+            read-only until the 0506 confirms them; resumable after a crash
+- execute:  run_resend(*, run, out_dir, by) -> DisposalTransfer        a new 0503 (new ProzessID) with the objects
+            the archive reported as failed
+- execute:  run_complete(*, run, by, progress=None) -> run             destroy the confirmed A Akten (also done by
+            message_import after a 0506), finish the run when every object is settled; resumable
+- exchange: exchange_poll(*, by) -> list[dict]                         import what lies in DMS_XDOMEA_EXCHANGE_DIR/
+            inbox (processed -> done/, refused -> error/ with <name>.fehler.txt); 0501/0503/0505 are also copied
+            to outbox/
+Reads (selectors): due_list(*, as_of), run_get(run), run.items, run.messages, run.transfers.
+
+Run states (DisposalRunState): proposed -> offered (0501) -> evaluated (0502) -> approved (four eyes) ->
+executing -> awaiting_import ("abgegeben, Importbestätigung ausstehend": a 0503 waits for the 0506) -> done;
+offered/evaluated/approved -> cancelled. A run without A objects goes from executing straight to done. A run is
+done when every item is final.
+
+Item states (DisposalItemState): offered -> evaluated | not_evaluated (0502);
+  V: evaluated -> removing -> destroyed;
+  A: evaluated -> awaiting_import ("abgegeben, Import ausstehend", in a 0503) -> import_confirmed (0506 success)
+     -> removing -> transferred (tombstone, protocol); awaiting_import -> import_failed (0506 failure) ->
+     awaiting_import (run_resend: in a new 0503);
+  any not yet removed -> skipped_hold (a Löschsperre in force when it would be executed or destroyed);
+  offered/evaluated -> cancelled. Final: destroyed, transferred, not_evaluated, skipped_hold, cancelled.
+Akte states while in a run: angeboten, bewertet_A, bewertet_V, abgabe_ausstehend ("abgegeben, Import ausstehend");
+after it: vernichtet, abgegeben, or back to zdA. An Akte in a run is read-only (`Akte.in_disposal`): access and
+the services refuse every change to it."""
 
 import hashlib
 import os
