@@ -217,7 +217,9 @@ def observe(client, akten, docs):
             }
     seen["web akte documents"] = listed
     seen["web download"] = {
-        i for i, doc in enumerate(docs) if client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/").status_code == 200
+        i
+        for i, doc in enumerate(docs)
+        if client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/inhalt/").status_code == 200
     }
     seen["api akten"] = {akte_index[a["id"]] for a in items(client.get("/api/akten/"))}
     seen["api akte"] = {i for i, akte in enumerate(akten) if client.get(f"/api/akten/{akte.pk}/").status_code == 200}
@@ -230,7 +232,7 @@ def observe(client, akten, docs):
     }
     page = client.get("/suche/", {"q": "Vorgang"})
     seen["web search"] = (
-        {doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/"', page.content.decode())}
+        {doc_index[int(d)] for d in re.findall(r'href="/akten/\d+/dokumente/(\d+)/[?"]', page.content.decode())}
         if page.status_code == 200
         else set()
     )

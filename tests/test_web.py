@@ -107,7 +107,7 @@ def test_detail_shows_documents_holds_and_retention(client, org, akten):
 def test_document_content_is_served_and_the_read_audited(client, org, akten):
     bau, _ = akten
     doc = bau.documents.get()
-    response = login(client, org.anna).get(f"/akten/{bau.pk}/dokumente/{doc.pk}/")
+    response = login(client, org.anna).get(f"/akten/{bau.pk}/dokumente/{doc.pk}/inhalt/")
     assert response.status_code == 200 and response["Content-Type"] == "text/plain"
     assert response.getvalue().endswith(b"Antrag auf Baugenehmigung")
     assert AuditEvent.objects.filter(action="document.read", actor="anna", object_id=str(doc.pk)).exists()

@@ -47,7 +47,7 @@ class DownloadTests:
     @staticmethod
     def web(client, user, doc, **headers):
         client.force_login(user)
-        return client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/", headers=headers)
+        return client.get(f"/akten/{doc.akte_id}/dokumente/{doc.pk}/inhalt/", headers=headers)
 
     @staticmethod
     def api(user, doc, **headers):

@@ -1,5 +1,5 @@
-"""Server-rendered shell: "Meine Akten", an Akte's detail page, and a document's content (an audited read).
-Every query goes through the permission-filtered selectors; what a user may not see is a 404."""
+"""Meine Akten and the Akte page. Every query goes through the permission-filtered selectors (akten/access.py);
+what a user may not see is a 404."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,14 +8,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from dms.content import ContentRefused
-from dms.downloads import content_response
-from dms.models import Document, Role
-from dms.selectors import document_get_for, document_list_for, user_departments, user_roles
-
-from .models import Akte, AkteState, Hold
-from .retention import FristBeginn
-from .selectors import active_holds, akte_get_for, akte_list_for
+from akten.models import Akte, AkteState, Hold
+from akten.retention import FristBeginn
+from akten.selectors import active_holds, akte_get_for, akte_list_for, document_list_for, user_roles
+from dms.models import Role
+from dms.selectors import user_departments
 
 PAGE_SIZE = 50
 START_LABELS = dict(FristBeginn.CHOICES)
@@ -39,7 +36,7 @@ def my_akten(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "akten/my_akten.html",
+        "caseworker/my_akten.html",
         {
             "page": page,
             "q": q,
@@ -70,7 +67,7 @@ def akte_detail(request, pk: int):
     holds = list(active_holds(akte=akte).select_related("created_by"))
     return render(
         request,
-        "akten/akte_detail.html",
+        "caseworker/akte.html",
         {
             "akte": akte,
             "documents": documents,
@@ -84,20 +81,3 @@ def akte_detail(request, pk: int):
             "vorgaenge": akte.vorgaenge.order_by("created_at"),
         },
     )
-
-
-@login_required
-def document_content(request, pk: int, doc_id: int):
-    """The document's archival rendition (or its original when there is none), streamed and hash-checked; the
-    read is audited. Content that is missing or altered is refused with an error page, never served."""
-    try:
-        document = document_get_for(user=request.user, pk=doc_id)
-    except Document.DoesNotExist:
-        raise Http404("Dokument nicht gefunden") from None
-    if document.akte_id != pk or document.current_version is None:
-        raise Http404("Dokument nicht gefunden")
-    which = "original" if request.GET.get("original") else "rendition"
-    try:
-        return content_response(request, document=document, which=which)
-    except ContentRefused as exc:
-        return render(request, "akten/content_refused.html", {"document": document, "reason": exc.reason}, status=500)

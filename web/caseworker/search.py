@@ -3,8 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from .query import FACETS
-from .services import MAX_WINDOW, search_documents
+from search.query import FACETS
+from search.services import MAX_WINDOW, search_documents
 
 PAGE_SIZE = 20
 MAX_PAGE = MAX_WINDOW // PAGE_SIZE  # the search service pages no deeper than MAX_WINDOW hits
@@ -38,7 +38,7 @@ def search_page(request):
                 facets.append({"label": FACET_LABELS[name], "values": values})
     return render(
         request,
-        "search/search.html",
+        "caseworker/suche.html",
         {
             "q": q,
             "result": result,

@@ -1,0 +1,218 @@
+"""Page images of a document's rendition, rendered on the server with pypdfium2 and cached on disk, and the word
+boxes of search terms on a page (from the rendition's text layer, no OCR at request time).
+
+The cache lives under `DATA_DIR/render-cache/`: `pdf/ab/<sha256>.pdf` (a checked copy of the stored object) and
+`img/ab/<sha256>-<page>-<width>.webp`. Keys are content hashes, so a new version never sees an old image and
+nothing needs invalidating. Files are written to a unique temporary name and renamed into place, so concurrent
+requests for the same page at worst render it twice and never read half a file. PDFium is not thread-safe: all
+calls into it hold one lock per process."""
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from django.conf import settings
+
+from akten.content import document_content_open
+from dms.audit import audit_record
+
+THUMB = 160  # thumbnail width in pixels
+ZOOMS = {"klein": 700, "mittel": 1000, "groß": 1400}  # page image widths offered by the zoom links
+DEFAULT_ZOOM = "mittel"
+WIDTHS = frozenset({THUMB, *ZOOMS.values()})
+PDF_TYPES = frozenset({"application/pdf"})
+WEBP_QUALITY = 80
+
+_pdfium = threading.Lock()
+
+
+def cache_root() -> Path:
+    return Path(settings.DATA_DIR) / "render-cache"
+
+
+def shown_object(version):
+    """The stored object the viewer shows: the rendition, or the original where there is none."""
+    return version.rendition or version.original
+
+
+def viewable(obj) -> bool:
+    return obj is not None and obj.media_type in PDF_TYPES
+
+
+def _pdf_path(sha256: str) -> Path:
+    return cache_root() / "pdf" / sha256[:2] / f"{sha256}.pdf"
+
+
+def _image_path(sha256: str, page: int, width: int) -> Path:
+    return cache_root() / "img" / sha256[:2] / f"{sha256}-{page}-{width}.webp"
+
+
+def _write_atomic(path: Path, chunks) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cached_pdf(obj) -> Path | None:
+    """The cached copy of `obj` if it is there and still hashes to its record (a damaged copy is dropped)."""
+    path = _pdf_path(obj.sha256)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if len(data) == obj.size and hashlib.sha256(data).hexdigest() == obj.sha256:
+        return path
+    path.unlink(missing_ok=True)
+    return None
+
+
+def _fetch_pdf(*, document, user, which: str, obj) -> Path:
+    """Read the object through the one content path (permission-checked, hash-checked, audited) into the cache.
+    Raises ContentRefused when the stored object is missing or altered."""
+    content = document_content_open(document=document, user=user, which=which)
+    _write_atomic(_pdf_path(obj.sha256), content.chunks)
+    return _pdf_path(obj.sha256)
+
+
+def open_for_view(*, document, user, version) -> Path | None:
+    """The document page was opened: one audited read of the shown content (not one per page image). Returns the
+    local checked copy of the PDF to render from, or None when the content is not a PDF."""
+    obj = shown_object(version)
+    which = "rendition" if version.rendition_id else "original"
+    if not viewable(obj):
+        return None
+    cached = _cached_pdf(obj)
+    if cached is None:
+        return _fetch_pdf(document=document, user=user, which=which, obj=obj)  # audited there
+    audit_record(actor=user, action="document.read", obj=document, after={"object": obj.sha256, "which": which})
+    return cached
+
+
+def page_count(pdf: Path) -> int:
+    with _pdfium:
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: Path
+    cached: bool
+
+
+def page_image(*, document, user, version, page: int, width: int) -> Rendered:
+    """The page (1-based, of the shown file) as WebP `width` pixels wide, from the cache or rendered now. A page
+    image requested without the document page (cache emptied, a bookmarked image) reads the content through
+    the audited path. Raises IndexError for a page the file does not have, ContentRefused for bad content."""
+    obj = shown_object(version)
+    target = _image_path(obj.sha256, page, width)
+    if target.exists():
+        return Rendered(target, True)
+    pdf = _cached_pdf(obj) or _fetch_pdf(
+        document=document, user=user, which="rendition" if version.rendition_id else "original", obj=obj
+    )
+    with _pdfium:
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            if not 1 <= page <= len(doc):
+                raise IndexError(page)
+            pdf_page = doc[page - 1]
+            scale = width / pdf_page.get_width()
+            image = pdf_page.render(scale=scale, grayscale=False).to_pil()
+            pdf_page.close()
+        finally:
+            doc.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            image.save(out, format="WEBP", quality=WEBP_QUALITY, method=2)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Rendered(target, False)
+
+
+# -- hit boxes ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Box:
+    """A found word (or the found part of a compound) in percent of the page image (top-left origin)."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    term: str
+
+
+def _to_view(rect, box, rotation: int) -> tuple[float, float, float, float]:
+    """A rectangle in PDF user space -> (left, top, right, bottom) as fractions of the page as shown (after the
+    page's /Rotate, which turns clockwise)."""
+    x0, y0, x1, y1 = box
+    w, h = (x1 - x0) or 1, (y1 - y0) or 1
+    left, bottom, right, top = rect
+    corners = [((x - x0) / w, (y1 - y) / h) for x in (left, right) for y in (bottom, top)]
+    turn = {
+        90: lambda u, v: (1 - v, u),
+        180: lambda u, v: (1 - u, 1 - v),
+        270: lambda u, v: (v, 1 - u),
+    }.get(rotation % 360, lambda u, v: (u, v))
+    points = [turn(u, v) for u, v in corners]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def term_boxes(pdf: Path, page: int, terms: list[str], *, limit: int = 200) -> list[Box]:
+    """Where the terms occur on the page (case-insensitive, also inside longer words: the matched part of a
+    compound is boxed, not the whole compound)."""
+    boxes: list[Box] = []
+    with _pdfium:
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            if not 1 <= page <= len(doc):
+                return []
+            pdf_page = doc[page - 1]
+            textpage = pdf_page.get_textpage()
+            cropbox = pdf_page.get_cropbox()
+            rotation = pdf_page.get_rotation()
+            for term in terms:
+                searcher = textpage.search(term, match_case=False, match_whole_word=False)
+                while len(boxes) < limit:
+                    found = searcher.get_next()
+                    if not found:
+                        break
+                    index, count = found
+                    for i in range(textpage.count_rects(index, count)):
+                        left, top, right, bottom = _to_view(textpage.get_rect(i), cropbox, rotation)
+                        boxes.append(
+                            Box(
+                                round(left * 100, 3),
+                                round(top * 100, 3),
+                                round((right - left) * 100, 3),
+                                round((bottom - top) * 100, 3),
+                                term,
+                            )
+                        )
+                searcher.close()
+            textpage.close()
+            pdf_page.close()
+        finally:
+            doc.close()
+    return boxes
