@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("aussonderung/", include("web.archive.urls")),
     path("akten/", include((akten_patterns, "akten"))),
     path("suche/", include((search_patterns, "search"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -43,6 +43,13 @@ def workspaces_for(user) -> list[tuple[Workspace, str]]:
     return found
 
 
+# The workspace each role works in every day: the start page is the first (in header order) of the user's roles'
+# home workspaces, so an archivist starts in the Aussonderung rather than in the search it may also use.
+HOME = {Role.CASEWORKER: "akten", Role.ADMIN: "akten", Role.SCAN: "scan", Role.ARCHIVIST: "archiv"}
+
+
 def start_url(user) -> str:
     opened = workspaces_for(user)
-    return opened[0][1] if opened else reverse("web:no_workspace")
+    homes = {HOME[r] for r in user_roles(user) if r in HOME}
+    home = next((url for ws, url in opened if ws.key in homes), None)
+    return home or (opened[0][1] if opened else reverse("web:no_workspace"))

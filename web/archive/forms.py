@@ -1,0 +1,69 @@
+"""Forms of the archive workspace (validation once, here; the services check their own rules again)."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from akten.models import Aussonderungsart
+
+DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+
+class DueFilterForm(forms.Form):
+    """The due list's filters, carried in the URL."""
+
+    stichtag = forms.DateField(
+        label="Fällig zum", required=False, input_formats=DATE_FORMATS, help_text="TT.MM.JJJJ; leer: heute"
+    )
+    einheit = forms.CharField(label="Aktenplan", required=False, max_length=100)
+    oe = forms.CharField(label="Organisationseinheit", required=False, max_length=20)
+    jahr = forms.IntegerField(label="Aufbewahrung endet im Jahr", required=False, min_value=1800, max_value=2999)
+    art = forms.ChoiceField(label="Aussonderungsart", required=False, choices=[("", "alle"), *Aussonderungsart.choices])
+
+    def clean_stichtag(self):
+        return self.cleaned_data["stichtag"] or timezone.localdate()
+
+
+class OfferForm(forms.Form):
+    """Anbieten: every due Akte as of a date, or the ones ticked in the due list."""
+
+    stichtag = forms.DateField(label="Fällig zum", input_formats=DATE_FORMATS)
+    akten = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+
+    def __init__(self, *args, due_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["akten"].choices = [(pk, pk) for pk in due_ids]
+
+
+class EvaluationUploadForm(forms.Form):
+    datei = forms.FileField(
+        label="Bewertungsverzeichnis (xdomea 0502)",
+        help_text="Die Datei des Archivs: *.0502.xml oder das xdomea-ZIP mit genau einer solchen Datei.",
+    )
+
+    def clean_datei(self):
+        f = self.cleaned_data["datei"]
+        limit = settings.DMS_XDOMEA_MAX_BYTES
+        if f.size > limit:
+            raise forms.ValidationError(
+                f"Die Datei {f.name} hat {f.size:n} Bytes; erlaubt sind höchstens {limit:n} (DMS_XDOMEA_MAX_BYTES)."
+            )
+        if not f.name.lower().endswith((".xml", ".zip")):
+            raise forms.ValidationError(f"Die Datei {f.name} ist weder XML noch ZIP (erwartet: *.0502.xml oder *.zip).")
+        return f
+
+
+class HoldForm(forms.Form):
+    grund = forms.CharField(label="Grund", max_length=300, widget=forms.TextInput(attrs={"size": 50}))
+    referenz = forms.CharField(
+        label="Referenz",
+        max_length=150,
+        required=False,
+        help_text="z. B. gerichtliches Aktenzeichen (VG 2 K 123/24) oder Schreiben, das die Sperre verlangt",
+    )
+
+    def reason(self) -> str:
+        """The hold's reason as stored: the reason and, when given, the reference as "(Bezug: …)" (as a decided
+        hold request writes it, akten/casework.py)."""
+        grund, ref = self.cleaned_data["grund"].strip(), self.cleaned_data["referenz"].strip()
+        return f"{grund} (Bezug: {ref})" if ref else grund

@@ -1,0 +1,154 @@
+"""Löschsperren (holds) in the archive workspace: list and filter, place and release with reason and reference
+(through `akten.services.hold_place/hold_release`, which check who may), and the caseworkers' hold requests
+(`akten.casework.hold_request_decide`, when that model is installed)."""
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from akten.models import Akte, Hold
+from akten.services import AkteError, hold_place, hold_release
+from dms.models import Department
+from web.filters import filter_chips
+
+from .base import PAGE_SIZE, archive_required
+from .forms import HoldForm
+
+STATUS = {"aktiv": "in Kraft", "aufgehoben": "aufgehoben", "alle": "alle"}
+
+
+def hold_request_model():
+    try:
+        return apps.get_model("akten", "HoldRequest")
+    except LookupError:
+        return None
+
+
+def _back(request, akte: Akte):
+    target = request.POST.get("next", "")
+    if target.startswith("/aussonderung/") and "//" not in target:
+        return redirect(target)
+    return redirect("archive:akte", akte.pk)
+
+
+@archive_required
+def holds(request):
+    status = request.GET.get("status", "aktiv")
+    status = status if status in STATUS else "aktiv"
+    q = request.GET.get("q", "").strip()
+    oe = request.GET.get("oe", "")
+    qs = Hold.objects.select_related("akte", "akte__lead_department", "created_by", "released_by")
+    if status == "aktiv":
+        qs = qs.filter(released_at__isnull=True)
+    elif status == "aufgehoben":
+        qs = qs.filter(released_at__isnull=False)
+    if q:
+        qs = qs.filter(Q(akte__aktenzeichen__icontains=q) | Q(reason__icontains=q))
+    if oe:
+        qs = qs.filter(akte__lead_department__code=oe)
+    page = Paginator(qs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    departments = list(Department.objects.order_by("code").values_list("code", "name"))
+    params = request.GET.copy()
+    if params.get("status") == "aktiv":
+        params.pop("status")
+    chips = filter_chips(
+        params,
+        {"status": "Status", "q": "Suche", "oe": "Organisationseinheit"},
+        {"status": STATUS, "oe": {c: f"{c} {n}" for c, n in departments}},
+    )
+    model = hold_request_model()
+    requests_open = []
+    if model is not None:
+        requests_open = list(
+            model.objects.filter(state="open").select_related("akte", "requested_by").order_by("pk")[:PAGE_SIZE]
+        )
+    return render(
+        request,
+        "archive/holds.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": STATUS,
+            "q": q,
+            "oe": oe,
+            "departments": departments,
+            "chips": chips,
+            "form": HoldForm(),
+            "hold_requests": requests_open,
+            "has_requests": model is not None,
+        },
+    )
+
+
+@archive_required
+@require_POST
+def hold_place_view(request, pk):
+    return _place(request, get_object_or_404(Akte, pk=pk))
+
+
+@archive_required
+@require_POST
+def hold_place_by_aktenzeichen(request):
+    """The holds page's form names the Akte by its Aktenzeichen."""
+    az = request.POST.get("aktenzeichen", "").strip()
+    akte = Akte.objects.filter(aktenzeichen=az).first()
+    if akte is None:
+        messages.error(
+            request,
+            f"Löschsperre: eine Akte mit dem Aktenzeichen „{az}“ gibt es nicht. "
+            "Bitte das vollständige Aktenzeichen angeben.",
+        )
+        return redirect("archive:holds")
+    return _place(request, akte)
+
+
+def _place(request, akte: Akte):
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for e in errors:
+                messages.error(request, f"Löschsperre für {akte.aktenzeichen}: {form.fields[field].label}: {e}")
+        return _back(request, akte)
+    try:
+        hold = hold_place(akte=akte, reason=form.reason(), by=request.user)
+    except AkteError as exc:
+        messages.error(request, f"Löschsperre für {akte.aktenzeichen} nicht gesetzt: {exc}")
+        return _back(request, akte)
+    messages.success(request, f"Löschsperre #{hold.pk} auf {akte.aktenzeichen} gesetzt: {hold.reason}")
+    return _back(request, akte)
+
+
+@archive_required
+@require_POST
+def hold_release_view(request, pk, hold_id):
+    akte = get_object_or_404(Akte, pk=pk)
+    try:
+        hold_release(akte=akte, hold_id=hold_id, by=request.user)
+    except AkteError as exc:
+        messages.error(request, f"Löschsperre #{hold_id} auf {akte.aktenzeichen} nicht aufgehoben: {exc}")
+        return _back(request, akte)
+    messages.success(request, f"Löschsperre #{hold_id} auf {akte.aktenzeichen} aufgehoben.")
+    return _back(request, akte)
+
+
+@archive_required
+@require_POST
+def hold_request_decide_view(request, request_id):
+    model = hold_request_model()
+    if model is None:
+        return redirect("archive:holds")
+    from akten.casework import hold_request_decide
+
+    hold_request = get_object_or_404(model, pk=request_id)
+    place = request.POST.get("entscheidung") == "setzen"
+    try:
+        hold_request_decide(request=hold_request, by=request.user, place=place, reason=request.POST.get("grund", ""))
+    except AkteError as exc:
+        messages.error(request, f"Antrag #{request_id} nicht entschieden: {exc}")
+        return redirect("archive:holds")
+    verb = "Löschsperre gesetzt" if place else "Antrag abgelehnt"
+    messages.success(request, f"Antrag #{request_id} für {hold_request.akte.aktenzeichen}: {verb}.")
+    return redirect("archive:holds")

@@ -1,0 +1,146 @@
+"""Execution of an approved run in the background, never in the request: the page starts it and polls its
+progress (htmx). The work is the existing, resumable `run_execute`; here is only how it is started and watched.
+
+A process (`python -m web.archive.worker`) in its own session, with the server's database, object store and index
+settings in its environment, so it keeps running when the request (or the server) ends and a reload of the page
+shows the same state. Its status (pid, running/finished/failed, error) is a small JSON file beside the run's
+files; the progress itself is read from the database (items finished / items), so it is right after a crash too.
+An in-memory SQLite database (the SQLite test suite's) can be shared neither with another process nor, safely,
+with another thread (shared-cache table locks fail at once instead of waiting): there, and only there, the worker
+function runs to its end before the request returns ("inline"); on PostgreSQL or an SQLite file the tests run the
+real background process."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from akten.models import DisposalRun
+
+_lock = threading.Lock()
+
+
+class JobError(Exception):
+    """The background execution cannot be started; the message says why (German)."""
+
+
+def out_dir() -> Path:
+    """Where the archive workspace writes the run's xdomea files and protocols."""
+    path = Path(settings.DATA_DIR) / "aussonderung"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _status_path(run: DisposalRun) -> Path:
+    path = out_dir() / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path / f"run-{run.pk}.json"
+
+
+def status_write(run_pk: int, **fields) -> None:
+    run = DisposalRun(pk=run_pk)
+    path = _status_path(run)
+    current = status_read(run) or {}
+    current.update(fields)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(current, default=str))
+    os.replace(tmp, path)
+
+
+def status_read(run: DisposalRun) -> dict | None:
+    try:
+        return json.loads(_status_path(run).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _alive(status: dict) -> bool:
+    if status.get("mode") == "inline":
+        return False
+    pid = status.get("pid")
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a finished child not yet reaped is a zombie: not running
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def running(run: DisposalRun) -> bool:
+    status = status_read(run)
+    return bool(status) and status.get("state") == "läuft" and _alive(status)
+
+
+def _in_memory_database() -> bool:
+    name = str(connection.settings_dict.get("NAME", ""))
+    return connection.vendor == "sqlite" and ("memory" in name or name in ("", ":memory:"))
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    from urllib.parse import quote
+
+    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db.get("USER") else ""
+    return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _child_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+            "DMS_DATABASE_URL": _database_url(),
+            "DMS_DATA_DIR": str(settings.DATA_DIR),
+            "DMS_STORAGE_URL": settings.DMS_STORAGE_URL,
+            "DMS_SEARCH_URL": settings.DMS_SEARCH_URL,
+            "OMP_THREAD_LIMIT": "1",
+        }
+    )
+    return env
+
+
+def execute_start(run: DisposalRun, by) -> str:
+    """Start the execution of `run` in the background as `by`; returns "process" or "inline". Refused while an
+    execution of this run is still running."""
+    with _lock:
+        if running(run):
+            raise JobError(f"Aussonderung {run.pk} wird bereits durchgeführt; bitte warten.")
+        started = timezone.now().isoformat()
+        target = str(out_dir())
+        if _in_memory_database():
+            from .worker import execute
+
+            status_write(run.pk, run=run.pk, state="läuft", mode="inline", pid=None, started=started, error="")
+            execute(run.pk, by.pk, target)
+            return "inline"
+        status_write(run.pk, run=run.pk, state="läuft", mode="process", pid=None, started=started, error="")
+        log = open(_status_path(run).with_suffix(".log"), "ab")  # noqa: SIM115 (handed to the child)
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "web.archive.worker", str(run.pk), str(by.pk), target],
+                cwd=settings.BASE_DIR,
+                env=_child_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        status_write(run.pk, pid=child.pid)
+        return "process"

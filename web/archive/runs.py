@@ -1,0 +1,312 @@
+"""Disposal runs in the browser: offer (0501), the archive's evaluation (0502 upload), four-eyes approval,
+execution in the background with live progress, cancel, and the files (0501, 0503, protocol, receipts).
+Every step is the service of `akten.aussonderung`; these views parse, call and render."""
+
+import re
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from akten.aussonderung import DisposalError
+from akten.aussonderung import services as aus
+from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
+from akten.aussonderung.selectors import due_akten
+from akten.models import DisposalRun, Hold
+
+from . import jobs, selectors
+from .base import PAGE_SIZE, archive_required
+from .forms import EvaluationUploadForm, OfferForm
+
+# item states during execution: anything not in these is settled for the execute step
+UNSETTLED = ("offered", "evaluated", "removing")
+
+
+def _refused(request, exc, what: str) -> None:
+    messages.error(request, f"{what} nicht möglich: {exc}")
+
+
+def _run(pk) -> DisposalRun:
+    return get_object_or_404(DisposalRun.objects.select_related("proposed_by", "evaluated_by", "approved_by"), pk=pk)
+
+
+@archive_required
+def runs(request):
+    qs = DisposalRun.objects.select_related("proposed_by").annotate(n_items=Count("items")).order_by("-pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "archive/runs.html", {"page": page})
+
+
+@archive_required
+@require_POST
+def offer(request):
+    form = OfferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Anbieten nicht möglich: Fällig zum: bitte ein Datum TT.MM.JJJJ angeben.")
+        return redirect("archive:due")
+    try:
+        run = aus.run_offer(as_of=form.cleaned_data["stichtag"], out_dir=jobs.out_dir(), by=request.user)
+    except DisposalError as exc:
+        _refused(request, exc, "Anbieten")
+        return redirect("archive:due")
+    messages.success(
+        request,
+        f"Aussonderung {run.pk}: {run.items.count()} Akten angeboten; das Anbieteverzeichnis (0501) ist bereit.",
+    )
+    return redirect("archive:run", run.pk)
+
+
+def _items(run: DisposalRun):
+    held = Hold.objects.filter(akte=OuterRef("akte_id"), released_at__isnull=True)
+    return run.items.select_related("akte").annotate(held=Exists(held)).order_by("aktenzeichen")
+
+
+def _summary(run: DisposalRun) -> dict:
+    items = run.items.all()
+    differs = items.exclude(decision="").exclude(decision=F("proposal"))
+    return {
+        "total": items.count(),
+        "proposal": dict(items.values_list("proposal").annotate(n=Count("id")).order_by()),
+        "decision": dict(items.exclude(decision="").values_list("decision").annotate(n=Count("id")).order_by()),
+        "not_evaluated": items.filter(decision="").count() if run.state != "offered" else 0,
+        "contradicts": differs.filter(proposal__in=["A", "V"]).count(),
+        "decided_b": differs.filter(proposal="B").count(),
+        "held": items.filter(
+            Exists(Hold.objects.filter(akte=OuterRef("akte_id"), released_at__isnull=True)),
+            state__in=UNSETTLED,
+        ).count(),
+        "states": dict(items.values_list("state").annotate(n=Count("id")).order_by()),
+    }
+
+
+def progress_of(run: DisposalRun) -> dict:
+    total = run.items.count()
+    open_ = run.items.filter(state__in=UNSETTLED).count()
+    done = total - open_
+    left = None
+    if run.executing_at and 0 < done < total:
+        elapsed = (timezone.now() - run.executing_at).total_seconds()
+        left = max(1, round(elapsed / done * (total - done)))
+    status = jobs.status_read(run) or {}
+    return {
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 100,
+        "seconds_left": left,
+        "running": jobs.running(run),
+        "status": status,
+        "failed": status.get("state") == "fehler",
+    }
+
+
+@archive_required
+def run_detail(request, pk, status=200):
+    run = _run(pk)
+    page = Paginator(_items(run), PAGE_SIZE).get_page(request.GET.get("page"))
+    is_archivist = selectors.is_archivist(request.user)
+    ctx = {
+        "run": run,
+        "page": page,
+        "summary": _summary(run),
+        "is_archivist": is_archivist,
+        "is_proposer": run.proposed_by_id == request.user.pk,
+        "upload_form": EvaluationUploadForm(),
+        "progress": progress_of(run) if run.state in ("approved", "executing") else None,
+        "files": run_files(run),
+        "can_cancel": hasattr(aus, "run_cancel") and run.state in ("offered", "evaluated", "approved"),
+        "due_again": due_akten(as_of=run.as_of).count(),
+    }
+    return render(request, "archive/run.html", ctx, status=status)
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[-120:] or "upload"
+
+
+@archive_required
+@require_POST
+def run_upload(request, pk):
+    """The archive's message for this run (0502 Bewertungsverzeichnis; with the xdomea extension also 0504, 0506,
+    0507): stored as uploaded, then read by the service, which validates it against the schema."""
+    run = _run(pk)
+    form = EvaluationUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for e in form.errors.get("datei", []):
+            messages.error(request, f"Bewertung hochladen: {e}")
+        return redirect("archive:run", run.pk)
+    upload = form.cleaned_data["datei"]
+    inbox = jobs.out_dir() / "eingang"
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / f"{timezone.now():%Y%m%dT%H%M%S%f}_{_safe_name(upload.name)}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    importer = getattr(_messages_module(), "message_import", None)
+    try:
+        if importer is not None:
+            target, report = importer(path=path, by=request.user)
+        else:
+            target, report = aus.run_evaluate(path=path, by=request.user)
+    except DisposalError as exc:
+        messages.error(request, f"Die Datei {upload.name} wurde nicht übernommen: {exc}")
+        return redirect("archive:run", run.pk)
+    kind = report.get("kind", "0502")
+    text = {
+        "0502": "Bewertung (0502) eingelesen",
+        "0504": "Empfangsbestätigung der Anbietung (0504) eingelesen",
+        "0506": "Importbestätigung (0506) eingelesen",
+        "0507": "Empfangsbestätigung der Abgabe (0507) eingelesen",
+    }
+    note = f"{text.get(kind, f'Nachricht {kind} eingelesen')}: {upload.name}."
+    if kind == "0502":
+        note += f" {len(report.get('A', []))} archivwürdig, {len(report.get('V', []))} zu vernichten"
+        if report.get("not_evaluated"):
+            note += f", {len(report['not_evaluated'])} nicht bewertet (bleiben erhalten)"
+        note += "."
+    if target.pk != run.pk:
+        note += f" Die Datei gehört zu Aussonderung {target.pk}."
+    messages.success(request, note)
+    return redirect("archive:run", target.pk)
+
+
+def _messages_module():
+    try:
+        from akten.aussonderung import messages as xmessages
+    except ImportError:
+        return None
+    return xmessages
+
+
+@archive_required
+@require_POST
+def run_approve(request, pk):
+    run = _run(pk)
+    if run.proposed_by_id == request.user.pk:
+        messages.error(
+            request,
+            f"Freigabe verweigert: Sie haben Aussonderung {run.pk} vorgeschlagen. Nach dem Vier-Augen-Prinzip muss "
+            "eine zweite Archivarin oder ein zweiter Archivar freigeben.",
+        )
+        return run_detail(request, pk, status=403)
+    try:
+        aus.run_approve(run=run, by=request.user)
+    except DisposalError as exc:
+        _refused(request, exc, "Freigabe")
+        return run_detail(request, pk, status=409)
+    messages.success(request, f"Aussonderung {run.pk} freigegeben. Sie kann jetzt durchgeführt werden.")
+    return redirect("archive:run", run.pk)
+
+
+def execute_counts(run: DisposalRun) -> dict:
+    held = Hold.objects.filter(akte=OuterRef("akte_id"), released_at__isnull=True)
+    items = run.items.filter(state__in=UNSETTLED)
+    free = items.exclude(Exists(held))
+    return {
+        "V": free.filter(decision="V").count(),
+        "A": free.filter(decision="A").count(),
+        "held": items.filter(Exists(held)).count(),
+        "not_evaluated": run.items.filter(Q(state="not_evaluated") | Q(decision="")).count(),
+    }
+
+
+@archive_required
+def run_execute(request, pk):
+    """GET: ask once, naming what happens to how many Akten; POST: start the execution in the background."""
+    run = _run(pk)
+    if request.method == "POST":
+        try:
+            if run.state not in ("approved", "executing"):
+                raise DisposalError(f"Aussonderung {run.pk} ist „{run.get_state_display()}“, nicht freigegeben")
+            jobs.execute_start(run, request.user)
+        except (DisposalError, jobs.JobError) as exc:
+            _refused(request, exc, "Durchführen")
+        return redirect("archive:run", run.pk)
+    return render(request, "archive/run_execute.html", {"run": run, "counts": execute_counts(run)})
+
+
+@archive_required
+def run_progress(request, pk):
+    run = _run(pk)
+    response = render(request, "archive/_progress.html", {"run": run, "progress": progress_of(run)})
+    if run.state not in ("approved", "executing") or (request.GET.get("was") and run.state != request.GET["was"]):
+        response["HX-Refresh"] = "true"  # the run moved on: show the whole page (files, protocol)
+    return response
+
+
+@archive_required
+def run_cancel(request, pk):
+    run = _run(pk)
+    cancel = getattr(aus, "run_cancel", None)
+    if cancel is None:
+        raise Http404("Abbrechen ist noch nicht verfügbar")
+    if request.method == "POST":
+        reason = request.POST.get("grund", "").strip()
+        if not reason:
+            messages.error(request, "Abbrechen: bitte einen Grund angeben.")
+            return redirect("archive:run_cancel", run.pk)
+        try:
+            cancel(run=run, by=request.user, reason=reason)
+        except DisposalError as exc:
+            _refused(request, exc, "Abbrechen")
+            return redirect("archive:run", run.pk)
+        messages.success(request, f"Aussonderung {run.pk} abgebrochen; ihre Akten sind wieder fällig.")
+        return redirect("archive:run", run.pk)
+    return render(request, "archive/run_cancel.html", {"run": run, "n": run.items.count()})
+
+
+# -- files ------------------------------------------------------------------------------------------------------
+
+
+def run_files(run: DisposalRun) -> list[dict]:
+    """The run's files that exist: 0501, 0502 (as received), 0503, the protocol (HTML, PDF, JSON), receipts."""
+    out = jobs.out_dir()
+    found = []
+
+    def add(key, label, path):
+        if path and Path(path).is_file():
+            found.append({"key": key, "label": label, "name": Path(path).name})
+
+    add("0501", "Anbieteverzeichnis (xdomea 0501)", run.offer_file)
+    add("0502", "Bewertungsverzeichnis des Archivs (xdomea 0502)", run.evaluation_file)
+    add("0503", "Abgabe an das Archiv (xdomea 0503, ZIP)", run.transfer_file)
+    if run.protocol:
+        add("protokoll.html", "Vernichtungsprotokoll (HTML)", out / FILE_HTML.format(run.uuid))
+        found.append({"key": "protokoll.pdf", "label": "Vernichtungsprotokoll (PDF)", "name": "PDF"})
+        add("protokoll.json", "Vernichtungsprotokoll (JSON, maschinenlesbar)", out / FILE_JSON.format(run.uuid))
+    return found
+
+
+def _file_path(run: DisposalRun, key: str) -> Path | None:
+    out = jobs.out_dir()
+    paths = {
+        "0501": run.offer_file,
+        "0502": run.evaluation_file,
+        "0503": run.transfer_file,
+        "protokoll.html": out / FILE_HTML.format(run.uuid) if run.protocol else None,
+        "protokoll.json": out / FILE_JSON.format(run.uuid) if run.protocol else None,
+    }
+    path = paths.get(key)
+    return Path(path) if path and Path(path).is_file() else None
+
+
+@archive_required
+def run_file(request, pk, key):
+    run = _run(pk)
+    if key == "protokoll.pdf":
+        from .pdf import protocol_pdf
+
+        if not run.protocol:
+            raise Http404("Kein Protokoll")
+        response = HttpResponse(protocol_pdf(run), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{run.uuid}_Vernichtungsprotokoll.pdf"'
+        return response
+    path = _file_path(run, key)
+    if path is None:
+        raise Http404("Datei nicht vorhanden")
+    inline = key == "protokoll.html"
+    return FileResponse(open(path, "rb"), as_attachment=not inline, filename=path.name)

@@ -1,0 +1,45 @@
+"""The background execution of a disposal run (see jobs.py): `python -m web.archive.worker RUN USER_ID OUT_DIR`.
+Runs the existing resumable `run_execute` and records in the run's status file whether it finished or failed."""
+
+import sys
+import traceback
+
+
+def execute(run_pk: int, user_pk: int, out_dir: str) -> None:
+    from pathlib import Path
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from akten.aussonderung.execute import run_execute
+    from akten.models import DisposalRun
+
+    from .jobs import status_write
+
+    try:
+        run = DisposalRun.objects.get(pk=run_pk)
+        user = get_user_model().objects.get(pk=user_pk)
+        run_execute(run=run, out_dir=Path(out_dir), by=user)
+        status_write(run_pk, state="fertig", finished=timezone.now().isoformat())
+    except Exception as exc:
+        traceback.print_exc()
+        status_write(run_pk, state="fehler", error=str(exc), finished=timezone.now().isoformat())
+
+
+def main(argv: list[str]) -> int:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from .jobs import status_write
+
+    run_pk, user_pk, out_dir = int(argv[0]), int(argv[1]), argv[2]
+    status_write(run_pk, pid=os.getpid())
+    execute(run_pk, user_pk, out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
