@@ -86,8 +86,20 @@ class AkteState(models.TextChoices):
     ANGEBOTEN = "angeboten", "angeboten"
     BEWERTET_A = "bewertet_A", "bewertet: archivwürdig"
     BEWERTET_V = "bewertet_V", "bewertet: vernichten"
+    ABGABE_AUSSTEHEND = "abgabe_ausstehend", "abgegeben, Import ausstehend"
     ABGEGEBEN = "abgegeben", "abgegeben"
     VERNICHTET = "vernichtet", "vernichtet"
+
+
+# An Akte in these states is in a disposal run or gone: read-only for everyone (akten/aussonderung/services.py).
+DISPOSAL_STATES = (
+    AkteState.ANGEBOTEN,
+    AkteState.BEWERTET_A,
+    AkteState.BEWERTET_V,
+    AkteState.ABGABE_AUSSTEHEND,
+    AkteState.ABGEGEBEN,
+    AkteState.VERNICHTET,
+)
 
 
 class Akte(models.Model):
@@ -121,6 +133,11 @@ class Akte(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen} {self.title}"
+
+    @property
+    def in_disposal(self) -> bool:
+        """In a disposal run (offered, evaluated, awaiting the archive's import) or already gone: read-only."""
+        return self.state in DISPOSAL_STATES
 
     def clean(self):
         try:
@@ -203,12 +220,15 @@ class DisposalRunState(models.TextChoices):
     EVALUATED = "evaluated", "bewertet (0502)"
     APPROVED = "approved", "freigegeben"
     EXECUTING = "executing", "in Durchführung"
+    AWAITING_IMPORT = "awaiting_import", "abgegeben, Importbestätigung ausstehend"
     DONE = "done", "abgeschlossen"
+    CANCELLED = "cancelled", "abgebrochen"
 
 
 class DisposalRun(models.Model):
-    """One Aussonderung: proposed → offered → evaluated → approved (four eyes) → executing → done.
-    Its uuid is the xdomea ProzessID shared by the 0501, 0502 and 0503 messages."""
+    """One Aussonderung: proposed → offered → evaluated → approved (four eyes) → executing → awaiting_import
+    (0503 written, waiting for the archive's 0506) → done; or cancelled. Its uuid is the xdomea ProzessID of the
+    0501, 0502 and the first 0503 (a resent 0503 has its own, see DisposalTransfer)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     state = models.CharField(max_length=20, choices=DisposalRunState.choices, default=DisposalRunState.PROPOSED)
@@ -237,6 +257,11 @@ class DisposalRun(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     protocol = models.JSONField(null=True, blank=True, help_text="the destruction protocol (machine-readable)")
     protocol_sha256 = models.CharField(max_length=64, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField("Grund des Abbruchs", max_length=500, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -255,6 +280,62 @@ class DisposalItemState(models.TextChoices):
     REMOVING = "removing", "Inhalte entfernt, Objekte werden gelöscht"
     DESTROYED = "destroyed", "vernichtet"
     TRANSFERRED = "transferred", "abgegeben"
+    AWAITING_IMPORT = "awaiting_import", "abgegeben, Import ausstehend"
+    IMPORT_FAILED = "import_failed", "Import im Archiv fehlgeschlagen"
+    IMPORT_CONFIRMED = "import_confirmed", "Import bestätigt, wird gelöscht"
+    CANCELLED = "cancelled", "abgebrochen"
+
+
+class DisposalTransfer(models.Model):
+    """One 0503 of a run: the first carries the run's ProzessID, a resend (objects the archive reported as failed)
+    a new one, so the archive's 0506/0507 name exactly the 0503 they answer. `akte_uuids` are the objects in it."""
+
+    run = models.ForeignKey("DisposalRun", on_delete=models.PROTECT, related_name="transfers")
+    number = models.PositiveIntegerField()
+    prozess_id = models.UUIDField(unique=True)
+    akte_uuids = models.JSONField(default=list)
+    file = models.CharField(max_length=1000, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="set once the ZIP is written and recorded")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True, help_text="0507: the archive received it")
+
+    class Meta:
+        ordering = ["run", "number"]
+        verbose_name = "Abgabe (0503)"
+        verbose_name_plural = "Abgaben (0503)"
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="uniq_disposal_transfer")]
+
+    def __str__(self) -> str:
+        return f"0503 Nr. {self.number} der Aussonderung {self.run_id}"
+
+
+class DisposalMessage(models.Model):
+    """An xdomea message written (`out`) or read (`in`) for a run, with its SHA-256: the same message read twice
+    is refused (idempotency), and the run's history lists every message."""
+
+    run = models.ForeignKey("DisposalRun", on_delete=models.PROTECT, related_name="messages")
+    transfer = models.ForeignKey(
+        DisposalTransfer, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    kind = models.CharField("Nachricht", max_length=4)  # 0501 … 0507
+    direction = models.CharField(max_length=3, choices=[("out", "gesendet"), ("in", "empfangen")])
+    file = models.CharField(max_length=1000)
+    sha256 = models.CharField(max_length=64)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "at", "pk"]
+        verbose_name = "xdomea-Nachricht"
+        verbose_name_plural = "xdomea-Nachrichten"
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], condition=models.Q(direction="in"), name="uniq_message_read")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_direction_display()}) {self.file}"
 
 
 class DisposalItem(models.Model):
@@ -268,6 +349,17 @@ class DisposalItem(models.Model):
     decision = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
     state = models.CharField(max_length=20, choices=DisposalItemState.choices, default=DisposalItemState.OFFERED)
     in_transfer = models.BooleanField(default=False, help_text="included in the 0503 transfer")
+    transfer = models.ForeignKey(
+        DisposalTransfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+        help_text="the latest 0503 the Akte was sent in",
+    )
+    archive_id = models.CharField("Archivkennung", max_length=500, blank=True)
+    import_error = models.TextField("Fehlermeldung des Archivs", blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     document_ids = models.JSONField(default=list, blank=True)
     object_keys = models.JSONField(default=list, blank=True)
     object_results = models.JSONField(default=dict, blank=True)

@@ -199,6 +199,9 @@ DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eA
 DMS_XDOMEA_ARCHIV = os.environ.get("DMS_XDOMEA_ARCHIV", "Archiv")
 DMS_XDOMEA_XSD = os.environ.get("DMS_XDOMEA_XSD") or None
 DMS_XDOMEA_MAX_BYTES = int(os.environ.get("DMS_XDOMEA_MAX_BYTES", 64 * 1024**2))  # a 0502 file or ZIP member
+# Exchange folder with the archive (empty: none): inbox/ (0502/0504/0506/0507 dropped in), outbox/ (0501/0503/0505
+# copied out), done/ and error/ (what `aussonderung exchange` read or refused, the latter with a .fehler.txt).
+DMS_XDOMEA_EXCHANGE_DIR = os.environ.get("DMS_XDOMEA_EXCHANGE_DIR", "")
 DMS_AUSSONDERUNG_BATCH = int(os.environ.get("DMS_AUSSONDERUNG_BATCH", 100))  # Akten per destruction batch
 
 # Audit chain anchor (dms.audit_anchor): checkpoints of the chain head, HMAC-signed with a key kept outside the

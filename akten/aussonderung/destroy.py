@@ -1,4 +1,5 @@
-"""Destruction of a batch of Akten (V, and A after the transfer), in steps recorded in DisposalItem.state:
+"""Destruction of a batch of Akten (V, and A once the archive's 0506 confirmed their import), in steps recorded in
+DisposalItem.state:
 1. rows (one transaction): tombstones, content rows deleted (the pre_delete hold guard still applies), index
    deletes in the outbox, Akte state vernichtet/abgegeben, one audit event per Akte -> items `removing`;
 2. stored objects no remaining row references, deleted from the store (threads), then their rows;
@@ -38,7 +39,7 @@ def hold_notes(akte_ids) -> dict[int, str]:
 def skip_held(item: DisposalItem, by, note: str) -> None:
     """Holds win: the Akte stays as it is and goes back to z.d.A.; releasing the hold later changes nothing."""
     if item.in_transfer:
-        note += " (included in the 0503 transfer; the local copy is kept)"
+        note += " (in der 0503 an das Archiv enthalten; die Akte bleibt hier erhalten)"
     item.state, item.note, item.finished_at = S.SKIPPED_HOLD, note, timezone.now()
     item.save(update_fields=["state", "note", "finished_at"])
     Akte.objects.filter(pk=item.akte_id).update(state=AkteState.ZDA)
@@ -98,19 +99,23 @@ def _contents(rec: AkteRecord) -> dict:
 
 @transaction.atomic
 def remove_rows(item_ids: list[int], run: DisposalRun, by) -> None:
-    """Step 1 for the batch's `evaluated` items: all or nothing, so no Akte is ever half destroyed."""
+    """Step 1 for the batch's `evaluated` (V) and `import_confirmed` (A) items: all or nothing, so no Akte is ever
+    half destroyed. An archivwürdig Akte is removed only after the archive confirmed its import (0506)."""
     items = list(
         DisposalItem.objects.select_for_update()
         .select_related("akte")
-        .filter(pk__in=item_ids, state=S.EVALUATED)
+        .filter(pk__in=item_ids, state__in=[S.EVALUATED, S.IMPORT_CONFIRMED])
         .order_by("aktenzeichen")
     )
     notes = hold_notes(i.akte_id for i in items)
     for item in items:
         if item.akte_id in notes:
             skip_held(item, by, notes[item.akte_id])
-        elif item.decision == "A" and not item.in_transfer:
-            raise DisposalError(f"{item.aktenzeichen}: archivwürdig but not in the 0503 transfer; not removed")
+        elif item.decision == "A" and item.state != S.IMPORT_CONFIRMED:
+            raise DisposalError(
+                f"{item.aktenzeichen}: archivwürdig, aber der Import im Archiv ist nicht bestätigt (0506); "
+                "nicht gelöscht"
+            )
     items = [i for i in items if i.akte_id not in notes]
     if not items:
         return

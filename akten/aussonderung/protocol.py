@@ -19,12 +19,16 @@ OUTCOME = {
     S.TRANSFERRED: "abgegeben",
     S.NOT_EVALUATED: "nicht bewertet",
     S.SKIPPED_HOLD: "Löschsperre",
+    S.AWAITING_IMPORT: "abgegeben, Import ausstehend",
+    S.IMPORT_FAILED: "Import fehlgeschlagen",
 }
 SUMMARY_KEYS = {
     S.DESTROYED: "vernichtet",
     S.TRANSFERRED: "abgegeben",
     S.NOT_EVALUATED: "nicht_bewertet",
     S.SKIPPED_HOLD: "loeschsperre",
+    S.AWAITING_IMPORT: "import_ausstehend",
+    S.IMPORT_FAILED: "import_fehlgeschlagen",
 }
 
 
@@ -39,9 +43,20 @@ def _how(item, run) -> str:
             "(Dokumente, Versionen, Seiten, Vorgänge) gelöscht; Grabstein (Metadaten, SHA-256) behalten"
         )
     if item.state == S.TRANSFERRED:
+        archive_id = f", Archivkennung {item.archive_id}" if item.archive_id else ""
         return (
-            f"mit xdomea 0503 an das Archiv abgegeben ({Path(run.transfer_file).name}), danach lokal gelöscht "
-            "wie bei der Vernichtung; Grabstein behalten"
+            f"mit xdomea 0503 an das Archiv abgegeben ({Path(item.transfer.file).name}), Import vom Archiv "
+            f"bestätigt (0506{archive_id}), danach lokal gelöscht wie bei der Vernichtung; Grabstein behalten"
+        )
+    if item.state == S.AWAITING_IMPORT:
+        return (
+            f"mit xdomea 0503 an das Archiv abgegeben ({Path(item.transfer.file).name}); wartet schreibgeschützt "
+            "auf die Importbestätigung des Archivs (0506), erst dann wird lokal gelöscht"
+        )
+    if item.state == S.IMPORT_FAILED:
+        return (
+            f"Import im Archiv fehlgeschlagen ({item.import_error}); bleibt schreibgeschützt erhalten, bis es "
+            "erneut gesendet und bestätigt ist"
         )
     if item.state == S.NOT_EVALUATED:
         return "vom Archiv nicht bewertet: weder abgegeben noch vernichtet, wieder z.d.A."
@@ -72,7 +87,8 @@ def protocol_build(run: DisposalRun) -> dict:
     """The machine-readable protocol of a finished run."""
     tombstones = {t.item_id: t for t in Tombstone.objects.filter(run=run)}
     akten = []
-    for item in run.items.select_related("akte__lead_department", "akte__unit").order_by("aktenzeichen"):
+    items = run.items.select_related("akte__lead_department", "akte__unit", "transfer").order_by("aktenzeichen")
+    for item in items:
         akte, tomb = item.akte, tombstones.get(item.pk)
         akten.append(
             {
@@ -89,6 +105,9 @@ def protocol_build(run: DisposalRun) -> dict:
                 "how": _how(item, run),
                 "at": _iso(item.finished_at),
                 "in_transfer": item.in_transfer,
+                "transfer": Path(item.transfer.file).name if item.transfer_id and item.transfer.file else None,
+                "archive_id": item.archive_id or None,
+                "import_error": item.import_error or None,
                 "tombstone": tomb.pk if tomb else None,
                 "vorgaenge": [v["uuid"] for v in tomb.contents["vorgaenge"]] if tomb else [],
                 "documents": [d["uuid"] for d in tomb.contents["dokumente"]] if tomb else [],
@@ -114,6 +133,7 @@ def protocol_build(run: DisposalRun) -> dict:
             "approved_by": run.approved_by.username,
             "approved_at": _iso(run.approved_at),
         },
+        "state": run.state,
         "execution": {
             "by": run.executed_by.username,
             "started_at": _iso(run.executing_at),
@@ -122,6 +142,17 @@ def protocol_build(run: DisposalRun) -> dict:
         "transfer": (
             {"file": Path(run.transfer_file).name, "sha256": run.transfer_sha256} if run.transfer_sha256 else None
         ),
+        "transfers": [
+            {
+                "number": t.number,
+                "prozess_id": str(t.prozess_id),
+                "file": Path(t.file).name,
+                "sha256": t.sha256,
+                "akten": len(t.akte_uuids),
+                "received_0507": _iso(t.received_at),
+            }
+            for t in run.transfers.exclude(sha256="").order_by("number")
+        ],
         "summary": {
             "akten": len(akten),
             **{key: sum(1 for a in akten if a["outcome"] == OUTCOME[state]) for state, key in SUMMARY_KEYS.items()},

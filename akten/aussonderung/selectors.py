@@ -68,7 +68,7 @@ def run_get(run: str | int) -> DisposalRun:
     qs = DisposalRun.objects.all()
     found = qs.filter(pk=int(value)).first() if value.isdigit() else qs.filter(uuid=_uuid_or_none(value)).first()
     if found is None:
-        raise DisposalError(f"no disposal run {value!r}")
+        raise DisposalError(f"keine Aussonderung {value!r}")
     return found
 
 

@@ -47,29 +47,41 @@ the services refuse every change to it."""
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from akten.selectors import user_roles
 from dms.audit import audit_record
 from dms.models import Role
-from dms.selectors import user_roles
 
-from ..models import Akte, AkteState, DisposalItem, DisposalItemState, DisposalRun, DisposalRunState
+from ..models import (
+    Akte,
+    AkteState,
+    DisposalItem,
+    DisposalItemState,
+    DisposalMessage,
+    DisposalRun,
+    DisposalRunState,
+)
 from . import DisposalError
 from .selectors import akte_records, due_list
-from .xdomea import FILE_0501, XdomeaError, build_0501, parse_0502
+from .xdomea import FILE_0501, FILE_0505, XdomeaError, build_0501, build_0505, parse_message
+
+RUN_STATE_NAMES = dict(DisposalRunState.choices)
 
 
 def require_archivist(user, what: str) -> None:
     """Only the archive role runs the disposal schedule (docs/architecture.md, "Aussonderung")."""
     if user is None or Role.ARCHIVIST not in user_roles(user):
-        name = getattr(user, "username", None) or "nobody"
-        raise DisposalError(f"{what}: user {name!r} does not have the role archivist")
+        name = getattr(user, "username", None) or "niemand"
+        raise DisposalError(f"{what}: {name!r} hat nicht die Rolle Archiv (archivist)")
 
 
 def write_atomic(path: Path, data: bytes) -> str:
@@ -90,18 +102,57 @@ def write_atomic(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def exchange_dir() -> Path | None:
+    """The exchange folder with the archive (DMS_XDOMEA_EXCHANGE_DIR), or None when none is configured."""
+    return Path(settings.DMS_XDOMEA_EXCHANGE_DIR) if settings.DMS_XDOMEA_EXCHANGE_DIR else None
+
+
+def exchange_outbox_put(path: Path) -> Path | None:
+    """Copy a message this system wrote into the exchange folder's outbox/ (atomically: temp name, then rename),
+    where the archive picks it up. Nothing when no exchange folder is configured."""
+    base = exchange_dir()
+    if base is None:
+        return None
+    target = base / "outbox" / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(path, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
+
+
+def message_written(*, run: DisposalRun, kind: str, path: Path, sha256: str, by, transfer=None, summary=None):
+    """Record a message this system wrote (0501/0503/0505) and place it in the exchange outbox."""
+    exchange_outbox_put(path)
+    return DisposalMessage.objects.create(
+        run=run,
+        transfer=transfer,
+        kind=kind,
+        direction="out",
+        file=str(path),
+        sha256=sha256,
+        by=by,
+        summary=summary or {},
+    )
+
+
 def assert_run_state(run: DisposalRun, *allowed: str, action: str) -> None:
     if run.state not in allowed:
-        raise DisposalError(f"disposal run {run.pk} is {run.state}; {action} needs it {' or '.join(allowed)}")
+        raise DisposalError(
+            f"Aussonderung {run.pk} ist {RUN_STATE_NAMES.get(run.state, run.state)}; {action} geht nur, wenn sie "
+            f"{' oder '.join(RUN_STATE_NAMES[s] for s in allowed)} ist"
+        )
 
 
 @transaction.atomic
 def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
-    """Propose every due Akte and write the 0501 Anbieteverzeichnis; the Akten become `angeboten`."""
-    require_archivist(by, "offer")
+    """Propose every due Akte and write the 0501 Anbieteverzeichnis; the Akten become `angeboten` (read-only)."""
+    require_archivist(by, "Anbieten")
     due = due_list(as_of=as_of)
     if not due:
-        raise DisposalError(f"no Akte is due for disposal as of {as_of.isoformat()}")
+        raise DisposalError(f"zum {as_of.isoformat()} ist keine Akte zur Aussonderung fällig")
     ids = [row["id"] for row in due]
     locked = dict(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", "uuid"))
     due = [row for row in due if row["id"] in locked]
@@ -135,6 +186,7 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
     run.offer_sha256 = write_atomic(path, data)
     run.offer_file, run.offered_at, run.state = str(path), timezone.now(), DisposalRunState.OFFERED
     run.save()
+    message_written(run=run, kind="0501", path=path, sha256=run.offer_sha256, by=by, summary={"akten": len(due)})
     audit_record(
         actor=by,
         action="aussonderung.offer",
@@ -145,58 +197,87 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
     return run
 
 
-def _read_message(path: Path) -> bytes:
-    """The 0502 as XML, or the XML member of an xdomea ZIP transport file; the file and the member are each at
-    most DMS_XDOMEA_MAX_BYTES (the member is read only that far, whatever its ZIP header claims)."""
+def read_message(path: Path) -> bytes:
+    """An archive message as XML, or the XML member of an xdomea ZIP transport file; the file and the member are
+    each at most DMS_XDOMEA_MAX_BYTES (the member is read only that far, whatever its ZIP header claims)."""
     import zipfile
 
-    from django.conf import settings
-
     limit = settings.DMS_XDOMEA_MAX_BYTES
+    path = Path(path)
     if not path.is_file():
-        raise DisposalError(f"{path}: no such file")
+        raise DisposalError(f"{path}: Datei nicht gefunden")
     if path.stat().st_size > limit:
         raise DisposalError(
-            f"{path}: the file has {path.stat().st_size} bytes, more than the {limit} allowed "
-            "for a 0502 (DMS_XDOMEA_MAX_BYTES)"
+            f"{path}: die Datei hat {path.stat().st_size} Bytes, mehr als die {limit} erlaubten (DMS_XDOMEA_MAX_BYTES)"
         )
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            members = [i for i in zf.infolist() if i.filename.endswith(".0502.xml")]
+            members = [i for i in zf.infolist() if i.filename.endswith(".xml") and not i.is_dir()]
             if len(members) != 1:
-                raise DisposalError(f"{path}: expected one *.0502.xml in the ZIP, found {len(members)}")
+                raise DisposalError(
+                    f"{path}: im ZIP wird genau eine xdomea-Nachricht (*.xml) erwartet, gefunden {len(members)}"
+                )
             with zf.open(members[0]) as fh:
                 data = fh.read(limit + 1)
             if len(data) > limit:
                 raise DisposalError(
-                    f"{path}: the ZIP member {members[0].filename[:100]!r} unpacks to more than the "
-                    f"{limit} bytes allowed for a 0502 (DMS_XDOMEA_MAX_BYTES)"
+                    f"{path}: das ZIP-Element {members[0].filename[:100]!r} entpackt zu mehr als den "
+                    f"{limit} erlaubten Bytes (DMS_XDOMEA_MAX_BYTES)"
                 )
             return data
     return path.read_bytes()
 
 
+_read_message = read_message  # the name before issue 11
+
+
+def refuse_repeat(data: bytes, *, source: str) -> str:
+    """The SHA-256 of a message read; refused if exactly this message was read before (idempotency)."""
+    sha = hashlib.sha256(data).hexdigest()
+    seen = DisposalMessage.objects.filter(direction="in", sha256=sha).first()
+    if seen is not None:
+        raise DisposalError(
+            f"{source}: diese Nachricht ({seen.kind}) wurde bereits am "
+            f"{timezone.localtime(seen.at):%d.%m.%Y %H:%M} als {Path(seen.file).name} für Aussonderung "
+            f"{seen.run_id} eingelesen; sie wird nicht ein zweites Mal angewendet"
+        )
+    return sha
+
+
+def run_for_prozess_id(prozess_id: str, *, source: str, for_update: bool = True) -> DisposalRun:
+    qs = DisposalRun.objects.select_for_update() if for_update else DisposalRun.objects
+    run = qs.filter(uuid=prozess_id).first()
+    if run is None:
+        raise DisposalError(f"{source}: ProzessID {prozess_id} gehört zu keiner Aussonderung")
+    return run
+
+
 @transaction.atomic
-def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
+def run_evaluate(*, path: Path, by, data: bytes | None = None, name: str | None = None) -> tuple[DisposalRun, dict]:
     """Import the archive's 0502: validated against the schema first, matched by UUID. An unknown UUID is an
-    error naming it; an offered Akte the archive did not evaluate is kept and reported."""
-    require_archivist(by, "evaluate")
+    error naming it; an offered Akte the archive did not evaluate is kept and reported. When the 0502 asks for a
+    receipt, the 0505 is written next to the 0501 (and into the exchange outbox)."""
+    require_archivist(by, "Bewertung einlesen")
     path = Path(path)
-    data = _read_message(path)
+    source = name or str(path)
+    data = read_message(path) if data is None else data
     try:
-        bewertung = parse_0502(data, source=str(path))
+        message = parse_message(data, source=source, expect=("0502",))
     except XdomeaError as exc:
         raise DisposalError(str(exc)) from None
-    run = DisposalRun.objects.select_for_update().filter(uuid=bewertung.prozess_id).first()
-    if run is None:
-        raise DisposalError(f"{path}: ProzessID {bewertung.prozess_id} matches no disposal run")
-    assert_run_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="evaluate")
+    return apply_0502(message.bewertung, data=data, path=path, source=source, by=by)
+
+
+def apply_0502(bewertung, *, data: bytes, path: Path, source: str, by) -> tuple[DisposalRun, dict]:
+    sha = refuse_repeat(data, source=source)
+    run = run_for_prozess_id(bewertung.prozess_id, source=source)
+    assert_run_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="die Bewertung einlesen")
     items = {str(i.akte_uuid): i for i in run.items.select_related("akte")}
     unknown = sorted(set(bewertung.decisions) - set(items))
     if unknown:
-        more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
+        more = f" (und {len(unknown) - 5} weitere)" if len(unknown) > 5 else ""
         raise DisposalError(
-            f"{path}: UUID {', '.join(unknown[:5])}{more} is not an Akte offered in disposal run {run.pk}"
+            f"{source}: UUID {', '.join(unknown[:5])}{more} ist keine in Aussonderung {run.pk} angebotene Akte"
         )
     for uuid, item in items.items():
         item.decision = bewertung.decisions.get(uuid, "")
@@ -206,15 +287,33 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
     Akte.objects.bulk_update([i.akte for i in items.values()], ["state"], batch_size=500)
     before = {"state": run.state}
     run.state, run.evaluated_by, run.evaluated_at = DisposalRunState.EVALUATED, by, timezone.now()
-    run.evaluation_file, run.evaluation_sha256 = str(path.resolve()), hashlib.sha256(data).hexdigest()
+    run.evaluation_file, run.evaluation_sha256 = str(path.resolve()), sha
     run.save()
+    differs = sorted(i.aktenzeichen for i in items.values() if i.decision and i.decision != i.proposal)
     report = {
+        "kind": "0502",
         "run": run.pk,
         "prozess_id": str(run.uuid),
         "A": sorted(i.aktenzeichen for i in items.values() if i.decision == "A"),
         "V": sorted(i.aktenzeichen for i in items.values() if i.decision == "V"),
         "not_evaluated": sorted(i.aktenzeichen for i in items.values() if not i.decision),
+        "differs_from_proposal": differs,
+        "receipt": None,
     }
+    DisposalMessage.objects.create(
+        run=run,
+        kind="0502",
+        direction="in",
+        file=str(path.resolve()),
+        sha256=sha,
+        by=by,
+        summary={k: len(report[k]) for k in ("A", "V", "not_evaluated", "differs_from_proposal")},
+    )
+    if bewertung.receipt:
+        receipt = build_0505(prozess_id=str(run.uuid), created=timezone.now())
+        out = Path(run.offer_file).parent / FILE_0505.format(run.uuid)
+        message_written(run=run, kind="0505", path=out, sha256=write_atomic(out, receipt), by=by)
+        report["receipt"] = str(out)
     audit_record(
         actor=by,
         action="aussonderung.evaluate",
@@ -227,20 +326,24 @@ def run_evaluate(*, path: Path, by) -> tuple[DisposalRun, dict]:
             "A": len(report["A"]),
             "V": len(report["V"]),
             "not_evaluated": report["not_evaluated"],
+            "differs_from_proposal": differs,
+            "receipt_0505": Path(report["receipt"]).name if report["receipt"] else None,
         },
     )
+    report["state"] = run.state
     return run, report
 
 
 @transaction.atomic
 def run_approve(*, run: DisposalRun, by) -> DisposalRun:
     """Four eyes: an archivist other than the one who proposed the run approves the archive's evaluation."""
-    require_archivist(by, "approve")
+    require_archivist(by, "Freigeben")
     run = DisposalRun.objects.select_for_update().get(pk=run.pk)
-    assert_run_state(run, DisposalRunState.EVALUATED, action="approve")
+    assert_run_state(run, DisposalRunState.EVALUATED, action="Freigeben")
     if run.proposed_by_id == by.pk:
         raise DisposalError(
-            f"disposal run {run.pk}: {by.username} proposed it; a second person must approve (four eyes)"
+            f"Aussonderung {run.pk}: {by.username} hat sie vorgeschlagen; eine zweite Person muss sie freigeben "
+            "(Vier-Augen-Prinzip)"
         )
     run.state, run.approved_by, run.approved_at = DisposalRunState.APPROVED, by, timezone.now()
     run.save(update_fields=["state", "approved_by", "approved_at"])
@@ -250,5 +353,39 @@ def run_approve(*, run: DisposalRun, by) -> DisposalRun:
         obj=run,
         before={"state": DisposalRunState.EVALUATED},
         after={"state": run.state, "proposed_by": run.proposed_by.username},
+    )
+    return run
+
+
+@transaction.atomic
+def run_cancel(*, run: DisposalRun, by, reason: str) -> DisposalRun:
+    """Cancel an offered, evaluated or approved run (nothing has left the system yet): its Akten go back to z.d.A.
+    and are due again; the items stay as the record of the cancelled run."""
+    require_archivist(by, "Abbrechen")
+    if not reason or not reason.strip():
+        raise DisposalError(f"Aussonderung {run.pk}: zum Abbrechen ist ein Grund nötig")
+    run = DisposalRun.objects.select_for_update().get(pk=run.pk)
+    assert_run_state(
+        run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, DisposalRunState.APPROVED, action="Abbrechen"
+    )
+    items = run.items.filter(
+        state__in=[DisposalItemState.OFFERED, DisposalItemState.EVALUATED, DisposalItemState.NOT_EVALUATED]
+    )
+    akte_ids = list(items.values_list("akte_id", flat=True))
+    Akte.objects.filter(
+        pk__in=akte_ids, state__in=[AkteState.ANGEBOTEN, AkteState.BEWERTET_A, AkteState.BEWERTET_V]
+    ).update(state=AkteState.ZDA)
+    now = timezone.now()
+    items.update(state=DisposalItemState.CANCELLED, finished_at=now, note=f"Aussonderung abgebrochen: {reason.strip()}")
+    before = {"state": run.state}
+    run.state, run.cancelled_by, run.cancelled_at = DisposalRunState.CANCELLED, by, now
+    run.cancel_reason = reason.strip()[:500]
+    run.save(update_fields=["state", "cancelled_by", "cancelled_at", "cancel_reason"])
+    audit_record(
+        actor=by,
+        action="aussonderung.cancel",
+        obj=run,
+        before=before,
+        after={"state": run.state, "reason": run.cancel_reason, "akten": len(akte_ids)},
     )
     return run

@@ -1,5 +1,6 @@
 """The 0503 transfer package: `{ProzessID}_Aussonderung.Aussonderung.0503.zip` with the 0503 XML and, for every
-Dokument version, the archival rendition and the original (the primary files)."""
+Dokument version, the archival rendition and the original (the primary files) and the scan record (TR-RESISCAN
+Transfervermerk, an Anlage of the Dokument)."""
 
 import hashlib
 import mimetypes
@@ -19,7 +20,9 @@ from .records import AkteRecord, FileRecord
 from .xdomea import FILE_0503_XML, FILE_0503_ZIP, TransferFile, build_0503
 
 SPOOL_BYTES = 16 * 1024 * 1024
-TRANSFERRED_ROLES = ("rendition", "original")  # docs/architecture.md, "Aussonderung": rendition and original
+# docs/architecture.md, "Aussonderung": rendition and original as primary files, the scan record as an Anlage
+TRANSFERRED_ROLES = ("rendition", "original", "scan_record")
+ROLE_NAMES = {"rendition": "rendition", "original": "original", "scan_record": "transfervermerk"}
 
 # xdomea code list Dateiformat 1.0
 FORMAT_CODES = {
@@ -68,7 +71,7 @@ def _add_file(zf: zipfile.ZipFile, name: str, f: FileRecord, stamp: tuple) -> Tr
                 digest.update(chunk)
                 dst.write(chunk)
     if digest.hexdigest() != f.sha256:
-        raise OSError(f"object {f.key} does not match its SHA-256; transfer refused")
+        raise OSError(f"Objekt {f.key} stimmt nicht mit seinem SHA-256 überein; Abgabe verweigert")
     return TransferFile(
         filename=name,
         code=code,
@@ -93,7 +96,7 @@ def transfer_write(
                 for version in dok.versions:
                     for f in version.files:
                         if f.role in TRANSFERRED_ROLES:
-                            name = f"{dok.uuid}_v{version.number}_{f.role}{_extension(f.media_type)}"
+                            name = f"{dok.uuid}_v{version.number}_{ROLE_NAMES[f.role]}{_extension(f.media_type)}"
                             files[(dok.uuid, version.number, f.role)] = _add_file(zf, name, f, stamp)
                             on_file()
         xml = build_0503(prozess_id=prozess_id, created=created, akten=akten, files=files)

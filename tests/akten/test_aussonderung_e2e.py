@@ -143,9 +143,9 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command):
 
     # -- four eyes: not the proposer, not a caseworker; a second archivist approves
     code, _, stderr = run_command("aussonderung", "approve", str(run.pk), "--user", "archiv")
-    assert code != 0 and "four eyes" in stderr
+    assert code != 0 and "Vier-Augen-Prinzip" in stderr
     code, _, stderr = run_command("aussonderung", "approve", str(run.pk), "--user", "anna")
-    assert code != 0 and "archivist" in stderr
+    assert code != 0 and "Rolle Archiv" in stderr
     code, _, stderr = run_command("aussonderung", "approve", str(run.uuid), "--user", "archiv2")
     assert code == 0, stderr
 

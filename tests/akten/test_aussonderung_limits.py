@@ -23,8 +23,8 @@ def test_a_file_over_the_limit_is_refused_naming_file_and_setting(two, org, tmp_
     path.write_bytes(data)
     with pytest.raises(
         DisposalError,
-        match=rf"gross.0502.xml: the file has {len(data)} bytes, more than the "
-        rf"{len(data) - 1} allowed .*DMS_XDOMEA_MAX_BYTES",
+        match=rf"gross.0502.xml: die Datei hat {len(data)} Bytes, mehr als die "
+        rf"{len(data) - 1} erlaubten .*DMS_XDOMEA_MAX_BYTES",
     ):
         run_evaluate(path=path, by=org.archiv)
     settings.DMS_XDOMEA_MAX_BYTES = len(data)
@@ -43,8 +43,8 @@ def test_a_zip_member_that_unpacks_past_the_limit_is_refused(two, org, tmp_path,
     assert path.stat().st_size < 100_000
     with pytest.raises(
         DisposalError,
-        match=r"bombe.zip: the ZIP member 'x.0502.xml' unpacks to more than the "
-        r"1048576 bytes allowed",
+        match=r"bombe.zip: das ZIP-Element 'x.0502.xml' entpackt zu mehr als den "
+        r"1048576 erlaubten Bytes",
     ):
         run_evaluate(path=path, by=org.archiv)
     assert DisposalRun.objects.get(pk=run.pk).state == "offered"
@@ -57,7 +57,7 @@ def test_many_unknown_uuids_give_a_short_message(two, org, tmp_path):
     path.write_bytes(bewertung_0502(str(run.uuid), {two[0].uuid: "V", **strangers}))
     with pytest.raises(DisposalError) as caught:
         run_evaluate(path=path, by=org.archiv)
-    assert "(and 1995 more) is not an Akte offered" in str(caught.value) and len(str(caught.value)) < 600
+    assert "(und 1995 weitere) ist keine in Aussonderung" in str(caught.value) and len(str(caught.value)) < 600
 
 
 def test_a_schema_error_quoting_huge_input_stays_short(two, org, tmp_path):
@@ -69,4 +69,4 @@ def test_a_schema_error_quoting_huge_input_stays_short(two, org, tmp_path):
     with pytest.raises(DisposalError) as caught:
         run_evaluate(path=path, by=org.archiv)
     message = str(caught.value)
-    assert message.startswith(f"{path}: not a valid xdomea 3.0.0 message: line ") and len(message) < 1000
+    assert message.startswith(f"{path}: keine gültige xdomea-3.0.0-Nachricht: Zeile ") and len(message) < 1000

@@ -7,16 +7,18 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from akten.aussonderung import DisposalError, destroy
-from akten.aussonderung import execute as ex
 from akten.aussonderung.execute import run_execute
+from akten.aussonderung.messages import message_import
 from akten.aussonderung.services import run_approve, run_evaluate, run_offer
-from akten.models import AkteState, DisposalItem, DisposalRun, Tombstone
+from akten.aussonderung.xdomea import build_0506
+from akten.models import AkteState, DisposalItem, DisposalRun, Document, Tombstone
 from akten.services import akte_close, hold_place, hold_release
 from akten.signals import HeldError
 from dms.audit import audit_verify
-from dms.models import AuditEvent, Document, StoredObject
+from dms.models import AuditEvent, StoredObject
 from dms.storage import get_storage
 from search.services import outbox_drain, search_documents
 from tests import factories
@@ -62,34 +64,36 @@ def _state(akte):
 
 
 def test_only_archivists_run_the_schedule(two, org, tmp_path):
-    with pytest.raises(DisposalError, match="'anna' does not have the role archivist"):
+    with pytest.raises(DisposalError, match="'anna' hat nicht die Rolle Archiv"):
         run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.anna)
     assert not DisposalRun.objects.exists()
 
 
 def test_nothing_due_is_an_error_and_offered_akten_are_not_offered_twice(two, org, tmp_path):
-    with pytest.raises(DisposalError, match="no Akte is due for disposal as of 2011-01-01"):
+    with pytest.raises(DisposalError, match="zum 2011-01-01 ist keine Akte zur Aussonderung fällig"):
         run_offer(as_of=date(2011, 1, 1), out_dir=tmp_path, by=org.archiv)
     run = _offer(org, tmp_path)
     assert run.items.count() == 2 and {_state(a) for a in two} == {AkteState.ANGEBOTEN}
-    with pytest.raises(DisposalError, match="no Akte is due"):
+    with pytest.raises(DisposalError, match="ist keine Akte zur Aussonderung fällig"):
         _offer(org, tmp_path)
 
 
 def test_steps_only_in_order(two, org, tmp_path):
     """proposed → offered → evaluated → approved → executing → done: no step can be skipped or repeated."""
     run = _offer(org, tmp_path)
-    with pytest.raises(DisposalError, match="approve needs it evaluated"):
+    with pytest.raises(DisposalError, match=r"Freigeben geht nur, wenn sie bewertet \(0502\) ist"):
         run_approve(run=run, by=org.archiv2)
-    with pytest.raises(DisposalError, match="execute needs it approved or executing"):
+    with pytest.raises(DisposalError, match="Durchführen geht nur, wenn sie freigegeben oder in Durchführung ist"):
         run_execute(run=run, out_dir=tmp_path, by=org.archiv2)
     _evaluate(org, tmp_path, run, {two[0]: "V"})
     _evaluate(org, tmp_path, run, {two[0]: "V", two[1]: "V"})  # re-import before approval replaces
     assert set(run.items.values_list("decision", flat=True)) == {"V"}
     run_approve(run=run, by=org.archiv2)
-    with pytest.raises(DisposalError, match="evaluate needs it offered or evaluated"):
+    with pytest.raises(
+        DisposalError, match=r"Bewertung einlesen geht nur, wenn sie angeboten \(0501\) oder bewertet \(0502\) ist"
+    ):
         _evaluate(org, tmp_path, run, {two[0]: "A"})
-    with pytest.raises(DisposalError, match="approve needs it evaluated"):
+    with pytest.raises(DisposalError, match=r"Freigeben geht nur, wenn sie bewertet \(0502\) ist"):
         run_approve(run=run, by=org.archiv2)
     run = run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)
     assert run.state == "done"
@@ -107,9 +111,9 @@ def test_steps_only_in_order(two, org, tmp_path):
 def test_four_eyes_the_proposer_never_approves(two, org, tmp_path):
     run = _offer(org, tmp_path)
     _evaluate(org, tmp_path, run, {two[0]: "V"})
-    with pytest.raises(DisposalError, match="archiv proposed it; a second person must approve"):
+    with pytest.raises(DisposalError, match="archiv hat sie vorgeschlagen; eine zweite Person muss sie freigeben"):
         run_approve(run=run, by=org.archiv)
-    with pytest.raises(DisposalError, match="'admin' does not have the role archivist"):
+    with pytest.raises(DisposalError, match="'admin' hat nicht die Rolle Archiv"):
         run_approve(run=run, by=org.admin)
     assert DisposalRun.objects.get(pk=run.pk).state == "evaluated"
 
@@ -120,7 +124,7 @@ def test_unknown_uuid_is_an_error_naming_it(two, org, tmp_path):
     doc = Document.objects.get(akte=two[0])
     path = tmp_path / "0502.xml"
     path.write_bytes(bewertung_0502(str(run.uuid), {two[0].uuid: "V", doc.uuid: "A"}))
-    with pytest.raises(DisposalError, match=f"UUID {doc.uuid} is not an Akte offered in disposal run {run.pk}"):
+    with pytest.raises(DisposalError, match=f"UUID {doc.uuid} ist keine in Aussonderung {run.pk} angebotene Akte"):
         run_evaluate(path=path, by=org.archiv)
     assert DisposalRun.objects.get(pk=run.pk).state == "offered" and _state(two[0]) == AkteState.ANGEBOTEN
 
@@ -130,14 +134,14 @@ def test_unknown_prozess_id_and_invalid_file_are_errors_naming_the_file(two, org
     path = tmp_path / "fremd.xml"
     path.write_bytes(bewertung_0502("00000000-0000-4000-8000-000000000000", {two[0].uuid: "V"}))
     code, _, err = run_command("aussonderung", "evaluate", str(path), "--user", "archiv")
-    assert code != 0 and "fremd.xml" in err and "matches no disposal run" in err
+    assert code != 0 and "fremd.xml" in err and "gehört zu keiner Aussonderung" in err
     path.write_bytes(
         b"<xdomea:Aussonderung.Bewertungsverzeichnis.0502 xmlns:xdomea='urn:xoev-de:xdomea:schema:3.0.0'/>"
     )
     code, _, err = run_command("aussonderung", "evaluate", str(path), "--user", "archiv")
-    assert code != 0 and "fremd.xml: not a valid xdomea 3.0.0 message" in err
+    assert code != 0 and "fremd.xml: keine gültige xdomea-3.0.0-Nachricht" in err
     code, _, err = run_command("aussonderung", "evaluate", str(tmp_path / "missing.xml"), "--user", "archiv")
-    assert code != 0 and "missing.xml: no such file" in err
+    assert code != 0 and "missing.xml: Datei nicht gefunden" in err
 
 
 def test_0502_inside_an_xdomea_zip_is_read(two, org, tmp_path):
@@ -189,13 +193,16 @@ def test_hold_after_the_transfer_keeps_the_local_copy(two, org, tmp_path):
     a, b = two
     run = _approved(org, tmp_path, {a: "A", b: "V"})
     out = tmp_path / "out"
-    run = ex._start(run, org.archiv)
-    ex._transfer(run, out, org.archiv)  # the process stops here (e.g. killed) ...
+    run = run_execute(run=run, out_dir=out, by=org.archiv)  # the 0503 is written, A waits for the 0506 ...
+    assert run.state == "awaiting_import" and _state(a) == AkteState.ABGABE_AUSSTEHEND
     hold_place(akte=a, reason="Auskunftsersuchen", by=org.archiv)  # ... and a hold comes in
-    run = run_execute(run=run, out_dir=out, by=org.archiv)
+    confirm = tmp_path / "0506.xml"
+    confirm.write_bytes(build_0506(prozess_id=str(run.uuid), created=timezone.now(), results={str(a.uuid): True}))
+    run, _ = message_import(path=confirm, by=org.archiv)
+    assert run.state == "done"
     entry = {x["aktenzeichen"]: x for x in run.protocol["akten"]}["63-2010/0001"]
     assert entry["outcome"] == "Löschsperre" and entry["in_transfer"]
-    assert "included in the 0503 transfer; the local copy is kept" in entry["how"]
+    assert "in der 0503 an das Archiv enthalten; die Akte bleibt hier erhalten" in entry["how"]
     assert Document.objects.filter(akte=a).count() == 1 and _state(a) == AkteState.ZDA
 
 
@@ -311,7 +318,7 @@ def test_execute_command_reports(two, org, tmp_path, run_command):
     )
     assert Path(out.split("Protokoll: ")[1].split("\n")[0]).is_file()
     code, _, err = run_command("aussonderung", "execute", "999", "--out", str(tmp_path), "--user", "archiv")
-    assert code != 0 and "no disposal run '999'" in err
+    assert code != 0 and "keine Aussonderung '999'" in err
     with transaction.atomic():
         assert DisposalRun.objects.get(pk=run.pk).state == "done"
 
@@ -332,7 +339,7 @@ def test_transfer_from_s3_carries_the_pdfs_bit_exact(org, aktenplan, tmp_path, s
         doc = make_document(a, title="Bauantrag", text="Basaltlava")
         expected = {o.sha256 for o in doc.current_version.stored_objects()}
         run = run_execute(run=_approved(org, tmp_path, {a: "A"}), out_dir=tmp_path / "out", by=org.archiv)
-        assert run.state == "done"
+        assert run.state == "awaiting_import"
         with zipfile.ZipFile(run.transfer_file) as zf:
             carried = {hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if not n.endswith(".xml")}
         assert carried == expected

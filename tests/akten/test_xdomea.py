@@ -97,16 +97,16 @@ def test_0503_lists_each_primary_file_with_its_format():
 
 def test_writers_refuse_empty_messages():
     """The schema requires at least one Schriftgutobjekt: an empty 0501/0503 is an error, not a file."""
-    with pytest.raises(XdomeaError, match="at least one Akte"):
+    with pytest.raises(XdomeaError, match="mindestens eine Akte"):
         build_0501(prozess_id=str(uuid.uuid4()), created=CREATED, akten=[])
-    with pytest.raises(XdomeaError, match="at least one Akte"):
+    with pytest.raises(XdomeaError, match="mindestens eine Akte"):
         build_0503(prozess_id=str(uuid.uuid4()), created=CREATED, akten=[], files={})
 
 
 def test_writer_validates_what_it_writes(monkeypatch):
     """A message the schema rejects is never written: the writer validates and raises naming the file."""
     monkeypatch.setattr(xdomea, "VERTRAULICHKEIT", {"intern": "999"})
-    with pytest.raises(XdomeaError, match=r"Anbieteverzeichnis\.0501\.xml: not a valid xdomea 3\.0\.0 message"):
+    with pytest.raises(XdomeaError, match=r"Anbieteverzeichnis\.0501\.xml: keine gültige xdomea-3\.0\.0-Nachricht"):
         build_0501(prozess_id=str(uuid.uuid4()), created=CREATED, akten=[_akte()])
 
 
@@ -127,11 +127,11 @@ def test_0502_uuids_are_matched_case_insensitively():
 @pytest.mark.parametrize(
     "data, reason",
     [
-        (b"<not xml", "not well-formed XML"),
-        (bewertung_0502("not-a-uuid", {uuid.uuid4(): "A"}), "not a valid xdomea 3.0.0 message"),
-        (bewertung_0502(str(uuid.uuid4()), {}), "not a valid xdomea 3.0.0 message"),  # no BewertetesObjekt
-        (bewertung_0502(str(uuid.uuid4()), {uuid.uuid4(): "X"}), "not a valid xdomea 3.0.0 message"),
-        (bewertung_0502(str(uuid.uuid4()), {uuid.uuid4(): "B"}), "must decide A or V"),
+        (b"<not xml", "kein wohlgeformtes XML"),
+        (bewertung_0502("not-a-uuid", {uuid.uuid4(): "A"}), "keine gültige xdomea-3.0.0-Nachricht"),
+        (bewertung_0502(str(uuid.uuid4()), {}), "keine gültige xdomea-3.0.0-Nachricht"),  # no BewertetesObjekt
+        (bewertung_0502(str(uuid.uuid4()), {uuid.uuid4(): "X"}), "keine gültige xdomea-3.0.0-Nachricht"),
+        (bewertung_0502(str(uuid.uuid4()), {uuid.uuid4(): "B"}), "muss A oder V entscheiden"),
     ],
 )
 def test_bad_0502_is_refused_naming_file_and_reason(data, reason):
@@ -144,7 +144,7 @@ def test_bad_0502_is_refused_naming_file_and_reason(data, reason):
 def test_conflicting_decisions_for_one_uuid_are_refused():
     u = str(uuid.uuid4())
     data = bewertung_0502(str(uuid.uuid4()), {u: "A", u.upper(): "V"})
-    with pytest.raises(XdomeaError, match=f"{u} is evaluated twice"):
+    with pytest.raises(XdomeaError, match=f"{u} ist zweimal verschieden bewertet"):
         parse_0502(data, source="b.xml")
 
 
@@ -154,13 +154,13 @@ def test_configurable_aussonderungsart_is_refused():
         b"<xdomea:Aussonderungsart><code>A</code></xdomea:Aussonderungsart>",
         b"<xdomea:AussonderungsartKonfigurierbar>Teilarchivierung</xdomea:AussonderungsartKonfigurierbar>",
     )
-    with pytest.raises(XdomeaError, match=f"object {u}: only the coded Aussonderungsart"):
+    with pytest.raises(XdomeaError, match=f"Objekt {u}: nur die codierte Aussonderungsart"):
         parse_0502(data, source="b.xml")
 
 
 def test_a_0501_given_as_0502_is_refused():
     data = build_0501(prozess_id=str(uuid.uuid4()), created=CREATED, akten=[_akte()])
-    with pytest.raises(XdomeaError, match="expected a Bewertungsverzeichnis"):
+    with pytest.raises(XdomeaError, match="erwartet 0502 \\(Bewertungsverzeichnis\\), gefunden 0501"):
         parse_0502(data, source="0501.xml")
 
 
@@ -178,7 +178,9 @@ def test_external_entities_are_not_resolved(tmp_path):
     )
     with pytest.raises(XdomeaError) as exc:
         parse_0502(data, source="xxe.xml")
-    assert "DOCTYPE is not allowed" in str(exc.value) and "geheim" not in str(exc.value)
+    assert "DOCTYPE-Deklaration ist in einer xdomea-Nachricht nicht erlaubt" in str(exc.value) and "geheim" not in str(
+        exc.value
+    )
 
 
 def test_schema_path_from_setting_and_missing_schema(settings, tmp_path):

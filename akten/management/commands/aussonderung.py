@@ -1,4 +1,5 @@
-"""`aussonderung due|offer|evaluate|approve|execute` (docs/architecture.md, "Command-line contract")."""
+"""`aussonderung due|offer|evaluate|import|approve|execute|resend|complete|cancel|exchange`
+(docs/architecture.md, "Command-line contract"). The rules are in akten/aussonderung/ (services.py lists them)."""
 
 from datetime import date
 from pathlib import Path
@@ -7,15 +8,20 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from akten.aussonderung import DisposalError
-from akten.aussonderung.execute import run_execute
+from akten.aussonderung.exchange import exchange_poll
+from akten.aussonderung.execute import run_complete, run_execute, run_resend
+from akten.aussonderung.messages import message_import
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.aussonderung.selectors import due_list, run_get
-from akten.aussonderung.services import run_approve, run_evaluate, run_offer
+from akten.aussonderung.services import run_approve, run_cancel, run_evaluate, run_offer
 from dms.management.base import JsonCommand, parse_date
 
 
 class Command(JsonCommand):
-    help = "Aussonderung (disposal): due list, 0501 offer, 0502 evaluation, four-eyes approval, execution."
+    help = (
+        "Aussonderung (disposal): due list, 0501 offer, the archive's messages (0502/0504/0506/0507), four-eyes "
+        "approval, execution (0503), resend of failed objects, cancel, exchange folder."
+    )
     json_option = False
 
     def add_arguments(self, parser):
@@ -36,7 +42,25 @@ class Command(JsonCommand):
         execute.add_argument("run", help="run number or ProzessID")
         execute.add_argument("--out", required=True, help="directory for the 0503 ZIP and the protocol")
         execute.add_argument("--user", required=True)
-        for p in (due, offer, evaluate, approve, execute):
+        imp = sub.add_parser(
+            "import", help="read a message of the archive: 0502, 0504, 0506 (import confirmation) or 0507"
+        )
+        imp.add_argument("file", help="the message XML (or its xdomea ZIP)")
+        imp.add_argument("--user", required=True)
+        resend = sub.add_parser("resend", help="a new 0503 with the objects the archive reported as failed (0506)")
+        resend.add_argument("run", help="run number or ProzessID")
+        resend.add_argument("--out", required=True, help="directory for the new 0503 ZIP")
+        resend.add_argument("--user", required=True)
+        complete = sub.add_parser("complete", help="remove the Akten whose import the archive confirmed (resume)")
+        complete.add_argument("run", help="run number or ProzessID")
+        complete.add_argument("--user", required=True)
+        cancel = sub.add_parser("cancel", help="cancel an offered, evaluated or approved run; its Akten are due again")
+        cancel.add_argument("run", help="run number or ProzessID")
+        cancel.add_argument("--reason", required=True)
+        cancel.add_argument("--user", required=True)
+        exchange = sub.add_parser("exchange", help="import the messages in DMS_XDOMEA_EXCHANGE_DIR/inbox")
+        exchange.add_argument("--user", required=True)
+        for p in (due, offer, evaluate, approve, execute, imp, resend, complete, cancel, exchange):
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
     def run(self, **options) -> dict:
@@ -73,6 +97,37 @@ class Command(JsonCommand):
         run, report = run_evaluate(path=Path(options["file"]), by=self.user(options["user"]))
         return {**report, "state": run.state}
 
+    def _import(self, **options) -> dict:
+        run, report = message_import(path=Path(options["file"]), by=self.user(options["user"]))
+        return {**report, "state": run.state}
+
+    def _resend(self, **options) -> dict:
+        transfer = run_resend(run=run_get(options["run"]), out_dir=Path(options["out"]), by=self.user(options["user"]))
+        return {
+            "run": transfer.run_id,
+            "prozess_id": transfer.prozess_id,
+            "number": transfer.number,
+            "file": transfer.file,
+            "sha256": transfer.sha256,
+            "akten": len(transfer.akte_uuids),
+        }
+
+    def _complete(self, **options) -> dict:
+        run = run_complete(run=run_get(options["run"]), by=self.user(options["user"]))
+        return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "summary": run.protocol["summary"]}
+
+    def _cancel(self, **options) -> dict:
+        run = run_cancel(run=run_get(options["run"]), by=self.user(options["user"]), reason=options["reason"])
+        return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "reason": run.cancel_reason}
+
+    def _exchange(self, **options) -> dict:
+        rows = exchange_poll(by=self.user(options["user"]))
+        return {
+            "files": rows,
+            "done": sum(r["status"] == "done" for r in rows),
+            "error": sum(r["status"] == "error" for r in rows),
+        }
+
     def _approve(self, **options) -> dict:
         run = run_approve(run=run_get(options["run"]), by=self.user(options["user"]))
         return {"run": run.pk, "prozess_id": run.uuid, "state": run.state, "approved_by": run.approved_by.username}
@@ -96,7 +151,26 @@ class Command(JsonCommand):
             "summary": run.protocol["summary"],
             "skipped_hold": [a["aktenzeichen"] for a in akten if a["outcome"] == "Löschsperre"],
             "not_evaluated": [a["aktenzeichen"] for a in akten if a["outcome"] == "nicht bewertet"],
+            "awaiting_import": [a["aktenzeichen"] for a in akten if a["outcome"] == "abgegeben, Import ausstehend"],
         }
+
+    def _render_import(self, result: dict) -> None:
+        kind = result["kind"]
+        if kind == "0502":
+            self.stdout.write(
+                f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
+                f"{len(result['not_evaluated'])} nicht bewertet"
+            )
+        elif kind == "0506":
+            self.stdout.write(
+                f"Aussonderung {result['run']}: {len(result['confirmed'])} Import bestätigt, "
+                f"{len(result['failed'])} fehlgeschlagen, {len(result['still_awaiting'])} noch ausstehend; "
+                f"Zustand {result['state']}"
+            )
+            for f in result["failed"]:
+                self.stdout.write(f"  fehlgeschlagen: {f['aktenzeichen']}: {f['reason']}")
+        else:
+            self.stdout.write(f"Aussonderung {result['run']}: Empfangsbestätigung {kind} eingelesen")
 
     def render(self, result: dict) -> None:
         if self.action == "due":
@@ -120,14 +194,31 @@ class Command(JsonCommand):
                 self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")
         elif self.action == "approve":
             self.stdout.write(f"Aussonderung {result['run']} freigegeben von {result['approved_by']}")
+        elif self.action == "import":
+            self._render_import(result)
+        elif self.action == "resend":
+            self.stdout.write(
+                f"Aussonderung {result['run']}: 0503 Nr. {result['number']} mit {result['akten']} Akten erneut "
+                f"gesendet\n0503: {result['file']}"
+            )
+        elif self.action == "complete":
+            s = result["summary"]
+            self.stdout.write(f"Aussonderung {result['run']}: {result['state']}; {s['abgegeben']} abgegeben")
+        elif self.action == "cancel":
+            self.stdout.write(f"Aussonderung {result['run']} abgebrochen: {result['reason']}")
+        elif self.action == "exchange":
+            self.stdout.write(f"Austauschordner: {result['done']} eingelesen, {result['error']} abgewiesen")
+            for row in result["files"]:
+                self.stdout.write(f"  {row['file']}: {row.get('reason') or 'eingelesen (' + row['kind'] + ')'}")
         else:
             s = result["summary"]
             self.stdout.write(
                 f"Aussonderung {result['run']}: {s['vernichtet']} vernichtet, {s['abgegeben']} abgegeben, "
-                f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} Löschsperre"
+                f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} Löschsperre, "
+                f"{s['import_ausstehend']} warten auf die Importbestätigung des Archivs (0506)"
             )
             if result["transfer"]:
-                self.stdout.write(f"0503: {result['transfer']}")
+                self.stdout.write(f"0503: {result['transfer']} (Akten warten auf die Importbestätigung 0506)")
             self.stdout.write(f"Protokoll: {result['protocol']['html']}")
             for az in result["skipped_hold"]:
                 self.stdout.write(f"  übersprungen (Löschsperre): {az}")
