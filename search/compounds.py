@@ -110,6 +110,7 @@ LEXICALISED = ("haushalt", "vollmacht", "gutachten", "wirtschaft")
 DERIVED_SUFFIXES = ("ung", "ungen", "nis", "heit", "keit", "schaft", "tion", "ieren")
 _FOLD = {"ä": "a", "ö": "o", "ü": "u", "ß": "ss"}
 _UMLAUT_DIGRAPHS = {"ae", "oe", "ue"}
+_NEEDS_FOLDING = re.compile(r".(?:ae|oe|ue)|[äöüß]")  # else folding is lowercasing, one character for one
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,10 @@ class Part:
 def fold(word: str) -> tuple[str, list[int]]:
     """Lowercase, umlauts and ß folded (also the transliterations ae/oe/ue, as the German stemmer does), with the
     index in `word` where each folded character comes from."""
-    out, where = [], []
     lower = word.lower()
+    if len(lower) == len(word) and not _NEEDS_FOLDING.search(lower):
+        return lower, list(range(len(lower)))  # the common case, without the loop below
+    out, where = [], []
     i = 0
     while i < len(lower):
         ch = lower[i]
@@ -271,26 +274,35 @@ def split_at(word: str, points: set[int] | None) -> tuple[Part, ...]:
 
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
+# The words that may hold two parts: six letters or more, or hyphenated (shorter words are the common case and are
+# skipped by the regular expression, not by a Python loop).
+_CANDIDATE = re.compile(rf"\w{{{2 * MIN_PART},}}(?:-\w+)*|\w+(?:-\w+)+")
 
 
 def index_parts(text: str) -> str:
     """The compound parts of every word of the text, as space-separated words for the parts field (each distinct
     part once). A hyphenated compound (E-Akte, Online-Dienst) also counts as the written-together word."""
     out: dict[str, None] = {}
-    for token in dict.fromkeys(_WORD.findall(text)):
-        if len(token) < 2 * MIN_PART:
-            continue  # too short to hold two parts (the common case: a quick exit)
-        if "-" in token:
-            pieces = [p for p in token.split("-") if p]
-            joined = "".join(pieces)
-            if len(pieces) > 1 and joined.isalpha():
-                out[joined] = None
-                out.update((p.text, None) for p in split(joined))
-            for w in pieces:
-                out.update((p.text, None) for p in split(w))
-        else:
-            out.update((p.text, None) for p in split(token))
+    for parts in map(token_parts, set(_CANDIDATE.findall(text))):
+        if parts:
+            out.update(dict.fromkeys(parts))
     return " ".join(out)
+
+
+@functools.lru_cache(maxsize=500_000)
+def token_parts(token: str) -> tuple[str, ...]:
+    """The part texts `index_parts` takes from one word (cached: a corpus repeats its words)."""
+    if "-" not in token:
+        return tuple(p.text for p in split(token))
+    out: dict[str, None] = {}
+    pieces = [p for p in token.split("-") if p]
+    joined = "".join(pieces)
+    if len(pieces) > 1 and joined.isalpha():
+        out[joined] = None
+        out.update(dict.fromkeys(p.text for p in split(joined)))
+    for w in pieces:
+        out.update(dict.fromkeys(p.text for p in split(w)))
+    return tuple(out)
 
 
 def hyphen_joined(text: str) -> str | None:
