@@ -206,10 +206,6 @@ def test_a_bad_0502_is_refused_in_german_naming_the_file(client, org, due):
 
 
 def test_cancel_an_offered_run_returns_the_akten_to_due(client, org, due):
-    from akten.aussonderung import services
-
-    if not hasattr(services, "run_cancel"):
-        pytest.skip("run_cancel (xdomea helper) not installed yet")
     client.force_login(org.archiv)
     run = _offer(client)
     assert Akte.objects.get(pk=due["v1"].pk).state == AkteState.ANGEBOTEN
@@ -223,13 +219,18 @@ def test_cancel_an_offered_run_returns_the_akten_to_due(client, org, due):
 
 
 def _wait_done(run, seconds=60):
+    """Until the background execution has ended (its status file says so) and the run left `executing`."""
+    from web.archive import jobs
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         run.refresh_from_db()
-        if run.state not in ("approved", "executing"):
+        status = jobs.status_read(run) or {}
+        if status.get("state") in ("fertig", "fehler") and run.state not in ("approved", "executing"):
+            assert status["state"] == "fertig", status
             return run
         time.sleep(0.2)
-    raise AssertionError(f"run {run.pk} still {run.state}")
+    raise AssertionError(f"run {run.pk} still {run.state}: {jobs.status_read(run)}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -247,6 +248,12 @@ def test_execute_in_background_protocol_and_tombstone(client, org, due):
     progress = client.get(reverse("archive:run_progress", args=[run.pk]))
     assert progress.status_code == 200 and "Akten" in progress.content.decode()
     run = _wait_done(run)
+    from django.db import connection
+
+    from web.archive import jobs
+
+    if connection.vendor == "postgresql":  # a real process; on in-memory SQLite the worker runs inline
+        assert jobs.status_read(run)["mode"] == "process"
     assert client.get(reverse("archive:run_progress", args=[run.pk]))["HX-Refresh"] == "true"
     assert Akte.objects.get(pk=due["v2"].pk).state != AkteState.VERNICHTET  # the hold won
     page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
@@ -282,3 +289,51 @@ def test_trail_readable_and_verified(client, org, due):
     assert "Prüfkette intakt" in trail
     overall = client.get(reverse("archive:trail")).content.decode()
     assert "Löschsperre gesetzt" in overall and "Prüfkette jetzt prüfen" in overall
+
+
+@pytest.mark.django_db(transaction=True)
+def test_partial_0506_with_a_failed_object_and_its_resend(client, org, aktenplan):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from akten.aussonderung.xdomea import ImportResult, build_0506
+
+    a1 = _closed("63.10-1980/0001", "Rathausanbau", 1980)
+    a2 = _closed("63.10-1981/0002", "Schulneubau", 1981)
+    client.force_login(org.archiv)
+    run = _offer(client)
+    _upload(client, run, {a1.uuid: "A", a2.uuid: "A"})
+    client.force_login(org.archiv2)
+    client.post(reverse("archive:run_approve", args=[run.pk]))
+    client.post(reverse("archive:run_execute", args=[run.pk]))
+    run = _wait_done(run)
+    assert run.state == "awaiting_import"
+    page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "2 Akten warten schreibgeschützt auf die Importbestätigung" in page
+    assert Akte.objects.get(pk=a1.pk).state == AkteState.ABGABE_AUSSTEHEND
+
+    def upload_0506(prozess_id, results, name):
+        data = build_0506(prozess_id=str(prozess_id), created=timezone.now(), results=results)
+        f = SimpleUploadedFile(name, data, "application/xml")
+        return client.post(reverse("archive:run_upload", args=[run.pk]), {"datei": f}, follow=True)
+
+    failed = ImportResult(ok=False, errors=("Primärdatei nicht lesbar",))
+    result = upload_0506(run.uuid, {str(a1.uuid): True, str(a2.uuid): failed}, "import.0506.xml")
+    assert "Import fehlgeschlagen: 63.10-1981/0002 (Primärdatei nicht lesbar)" in result.content.decode()
+    assert Akte.objects.get(pk=a1.pk).state == AkteState.ABGEGEBEN
+    assert Akte.objects.get(pk=a2.pk).state == AkteState.ABGABE_AUSSTEHEND  # kept until confirmed
+    page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "1 fehlgeschlagene Akte erneut senden" in page and "Primärdatei nicht lesbar" in page
+    again = upload_0506(run.uuid, {str(a1.uuid): True, str(a2.uuid): failed}, "import.0506.xml")
+    assert "wurde nicht übernommen" in again.content.decode()  # a repeat is refused whole
+    client.post(reverse("archive:run_resend", args=[run.pk]))
+    resend = run.transfers.get(number=2)
+    assert resend.akte_uuids == [str(a2.uuid)]
+    assert client.get(reverse("archive:run_file", args=[run.pk, "0503-2"])).status_code == 200
+    upload_0506(resend.prozess_id, {str(a2.uuid): True}, "import2.0506.xml")
+    run.refresh_from_db()
+    assert run.state == "done"
+    page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "Erneute Abgabe Nr. 2 (0503)" in page and "Importbestätigung des Archivs (0506)" in page
+    pdf = client.get(reverse("archive:run_file", args=[run.pk, "protokoll.pdf"]))
+    assert b"Schulneubau" in _pdf_text(pdf.content)

@@ -13,6 +13,14 @@ import pikepdf
 from akten.models import DisposalRun
 
 WIDTH, HEIGHT, MARGIN = 595, 842, 50  # A4 in points
+OBJECT_KEYS = ("objects_deleted", "objects_shared", "objects_locked")
+SUMMARY_LABELS = {
+    "nicht_bewertet": "nicht bewertet",
+    "loeschsperre": "wegen Löschsperre übersprungen",
+    "import_ausstehend": "abgegeben, Import ausstehend",
+    "import_fehlgeschlagen": "Import im Archiv fehlgeschlagen",
+}
+STATES = {"awaiting_import": "abgegeben, Importbestätigung des Archivs ausstehend", "executing": "in Durchführung"}
 
 
 def _esc(text: str) -> bytes:
@@ -41,13 +49,20 @@ def _lines(p: dict, sha256: str) -> list[tuple[str, float, bool]]:
     add(f"SHA-256 {ev['sha256']}", 8, indent="  ")
     add(f"Freigabe (Vier-Augen-Prinzip): {d['approved_by']}, {d['approved_at']}")
     add(f"Durchführung: {e['by']}, {e['started_at']} bis {e['done_at']}")
-    transfer = p.get("transfer")
-    add(f"Abgabe (0503): {transfer['file']}" if transfer else "Abgabe (0503): keine")
-    if transfer:
-        add(f"SHA-256 {transfer['sha256']}", 8, indent="  ")
+    transfers = p.get("transfers") or ([p["transfer"]] if p.get("transfer") else [])
+    if not transfers:
+        add("Abgabe (0503): keine")
+    for t in transfers:
+        number = f" Nr. {t['number']}" if "number" in t else ""
+        extra = f", ProzessID {t['prozess_id']}, {t['akten']} Akten" if "prozess_id" in t else ""
+        received = f", Empfang bestätigt (0507) {t['received_0507']}" if t.get("received_0507") else ""
+        add(f"Abgabe (0503){number}: {t['file']}{extra}{received}")
+        add(f"SHA-256 {t['sha256']}", 8, indent="  ")
+    if p.get("state") and p["state"] != "done":
+        add(f"Stand: {STATES.get(p['state'], p['state'])} – dieses Protokoll ist vorläufig.", 9, True)
+    counts = ", ".join(f"{n} {SUMMARY_LABELS.get(k, k)}" for k, n in s.items() if k not in OBJECT_KEYS and k != "akten")
     add(
-        f"Ergebnis: {s['akten']} Akten: {s['vernichtet']} vernichtet, {s['abgegeben']} abgegeben, "
-        f"{s['nicht_bewertet']} nicht bewertet, {s['loeschsperre']} wegen Löschsperre übersprungen. "
+        f"Ergebnis: {s['akten']} Akten: {counts}. "
         f"Objekte: {s['objects_deleted']} gelöscht, {s['objects_shared']} weiter von anderen Dokumenten genutzt, "
         f"{s['objects_locked']} unter Aufbewahrungssperre des Speichers."
     )
@@ -62,6 +77,10 @@ def _lines(p: dict, sha256: str) -> list[tuple[str, float, bool]]:
             f"{a['aufbewahrungsende'] or '–'} · Vorschlag {a['proposal']} / Bewertung {a['decision'] or '–'}"
         )
         add(f"Ergebnis: {a['outcome']} ({a['at'] or '–'}): {a['how']}")
+        if a.get("archive_id"):
+            add(f"Archivkennung: {a['archive_id']}")
+        if a.get("import_error"):
+            add(f"Fehlermeldung des Archivs: {a['import_error']}")
         if a["objects"]:
             add(f"{len(a['documents'])} Dokumente, {len(a['vorgaenge'])} Vorgänge. Objekte:")
             for o in a["objects"]:

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from akten.aussonderung import DisposalError
 from akten.aussonderung import services as aus
+from akten.aussonderung.execute import run_resend
+from akten.aussonderung.messages import message_import
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.aussonderung.selectors import due_akten
 from akten.models import DisposalRun, Hold
@@ -23,8 +25,15 @@ from . import jobs, selectors
 from .base import PAGE_SIZE, archive_required
 from .forms import EvaluationUploadForm, OfferForm
 
+RECEIPTS = {
+    "0504": "Empfangsbestätigung der Anbietung (0504)",
+    "0505": "Empfangsbestätigung der Bewertung (0505)",
+    "0506": "Importbestätigung des Archivs (0506)",
+    "0507": "Empfangsbestätigung der Abgabe (0507)",
+}
+
 # item states during execution: anything not in these is settled for the execute step
-UNSETTLED = ("offered", "evaluated", "removing")
+UNSETTLED = ("offered", "evaluated", "removing", "import_confirmed")
 
 
 def _refused(request, exc, what: str) -> None:
@@ -118,7 +127,8 @@ def run_detail(request, pk, status=200):
         "upload_form": EvaluationUploadForm(),
         "progress": progress_of(run) if run.state in ("approved", "executing") else None,
         "files": run_files(run),
-        "can_cancel": hasattr(aus, "run_cancel") and run.state in ("offered", "evaluated", "approved"),
+        "can_cancel": run.state in ("offered", "evaluated", "approved"),
+        "import": import_summary(run) if run.state in ("awaiting_import", "done") else None,
         "due_again": due_akten(as_of=run.as_of).count(),
     }
     return render(request, "archive/run.html", ctx, status=status)
@@ -131,8 +141,9 @@ def _safe_name(name: str) -> str:
 @archive_required
 @require_POST
 def run_upload(request, pk):
-    """The archive's message for this run (0502 Bewertungsverzeichnis; with the xdomea extension also 0504, 0506,
-    0507): stored as uploaded, then read by the service, which validates it against the schema."""
+    """A message of the archive (0502 Bewertungsverzeichnis, 0504/0507 receipts, 0506 import confirmation): stored
+    as uploaded, then read by `message_import`, which validates it against the schema and refuses it whole with a
+    reason (unknown ProzessID, objects not in the run, a repeat)."""
     run = _run(pk)
     form = EvaluationUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -146,12 +157,8 @@ def run_upload(request, pk):
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    importer = getattr(_messages_module(), "message_import", None)
     try:
-        if importer is not None:
-            target, report = importer(path=path, by=request.user)
-        else:
-            target, report = aus.run_evaluate(path=path, by=request.user)
+        target, report = message_import(path=path, by=request.user, name=upload.name)
     except DisposalError as exc:
         messages.error(request, f"Die Datei {upload.name} wurde nicht übernommen: {exc}")
         return redirect("archive:run", run.pk)
@@ -168,18 +175,16 @@ def run_upload(request, pk):
         if report.get("not_evaluated"):
             note += f", {len(report['not_evaluated'])} nicht bewertet (bleiben erhalten)"
         note += "."
+    elif kind == "0506":
+        note += f" {len(report.get('confirmed', []))} Akten importiert und nun gelöscht"
+        if report.get("failed"):
+            failed = ", ".join(f"{f['aktenzeichen']} ({f['reason']})" for f in report["failed"])
+            note += f"; Import fehlgeschlagen: {failed}. Diese Akten bleiben erhalten und können erneut gesendet werden"
+        note += "."
     if target.pk != run.pk:
         note += f" Die Datei gehört zu Aussonderung {target.pk}."
     messages.success(request, note)
     return redirect("archive:run", target.pk)
-
-
-def _messages_module():
-    try:
-        from akten.aussonderung import messages as xmessages
-    except ImportError:
-        return None
-    return xmessages
 
 
 @archive_required
@@ -241,22 +246,47 @@ def run_progress(request, pk):
 @archive_required
 def run_cancel(request, pk):
     run = _run(pk)
-    cancel = getattr(aus, "run_cancel", None)
-    if cancel is None:
-        raise Http404("Abbrechen ist noch nicht verfügbar")
     if request.method == "POST":
         reason = request.POST.get("grund", "").strip()
         if not reason:
             messages.error(request, "Abbrechen: bitte einen Grund angeben.")
             return redirect("archive:run_cancel", run.pk)
         try:
-            cancel(run=run, by=request.user, reason=reason)
+            aus.run_cancel(run=run, by=request.user, reason=reason)
         except DisposalError as exc:
             _refused(request, exc, "Abbrechen")
             return redirect("archive:run", run.pk)
         messages.success(request, f"Aussonderung {run.pk} abgebrochen; ihre Akten sind wieder fällig.")
         return redirect("archive:run", run.pk)
     return render(request, "archive/run_cancel.html", {"run": run, "n": run.items.count()})
+
+
+@archive_required
+@require_POST
+def run_resend_view(request, pk):
+    """The objects the archive reported as failed go out again in a new 0503 (its own ProzessID)."""
+    run = _run(pk)
+    try:
+        transfer = run_resend(run=run, out_dir=jobs.out_dir(), by=request.user)
+    except DisposalError as exc:
+        _refused(request, exc, "Erneut senden")
+        return redirect("archive:run", run.pk)
+    messages.success(
+        request,
+        f"Neue Abgabe (0503 Nr. {transfer.number}, ProzessID {transfer.prozess_id}) mit "
+        f"{len(transfer.akte_uuids)} Akten geschrieben; sie warten wieder auf die Importbestätigung des Archivs.",
+    )
+    return redirect("archive:run", run.pk)
+
+
+def import_summary(run: DisposalRun) -> dict:
+    counts = dict(run.items.values_list("state").annotate(n=Count("id")).order_by())
+    return {
+        "awaiting": counts.get("awaiting_import", 0),
+        "failed": counts.get("import_failed", 0),
+        "confirmed": counts.get("import_confirmed", 0) + counts.get("transferred", 0),
+        "failed_items": list(run.items.filter(state="import_failed").order_by("aktenzeichen")),
+    }
 
 
 # -- files ------------------------------------------------------------------------------------------------------
@@ -273,7 +303,15 @@ def run_files(run: DisposalRun) -> list[dict]:
 
     add("0501", "Anbieteverzeichnis (xdomea 0501)", run.offer_file)
     add("0502", "Bewertungsverzeichnis des Archivs (xdomea 0502)", run.evaluation_file)
-    add("0503", "Abgabe an das Archiv (xdomea 0503, ZIP)", run.transfer_file)
+    transfers = list(run.transfers.exclude(sha256="").order_by("number"))
+    if not transfers:
+        add("0503", "Abgabe an das Archiv (xdomea 0503, ZIP)", run.transfer_file)
+    for t in transfers:
+        label = "Abgabe an das Archiv (xdomea 0503, ZIP)" if t.number == 1 else f"Erneute Abgabe Nr. {t.number} (0503)"
+        add(f"0503-{t.number}", f"{label}, {len(t.akte_uuids)} Akten", t.file)
+    for m in run.messages.exclude(kind__in=["0501", "0502", "0503"]).order_by("at", "pk"):
+        what = RECEIPTS.get(m.kind, f"xdomea {m.kind}")
+        add(f"msg-{m.pk}", f"{what} ({m.get_direction_display()} {m.at:%d.%m.%Y %H:%M})", m.file)
     if run.protocol:
         add("protokoll.html", "Vernichtungsprotokoll (HTML)", out / FILE_HTML.format(run.uuid))
         found.append({"key": "protokoll.pdf", "label": "Vernichtungsprotokoll (PDF)", "name": "PDF"})
@@ -290,6 +328,12 @@ def _file_path(run: DisposalRun, key: str) -> Path | None:
         "protokoll.html": out / FILE_HTML.format(run.uuid) if run.protocol else None,
         "protokoll.json": out / FILE_JSON.format(run.uuid) if run.protocol else None,
     }
+    if key.startswith("0503-") and key[5:].isdigit():
+        transfer = run.transfers.filter(number=int(key[5:])).first()
+        paths[key] = transfer.file if transfer else None
+    if key.startswith("msg-") and key[4:].isdigit():
+        message = run.messages.filter(pk=int(key[4:])).first()
+        paths[key] = message.file if message else None
     path = paths.get(key)
     return Path(path) if path and Path(path).is_file() else None
 

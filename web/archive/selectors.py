@@ -124,7 +124,7 @@ def holds_in_force() -> QuerySet[Hold]:
 def runs_open() -> QuerySet[DisposalRun]:
     """Runs not yet finished, with their number of Akten."""
     return (
-        DisposalRun.objects.exclude(state=DisposalRunState.DONE)
+        DisposalRun.objects.exclude(state__in=[DisposalRunState.DONE, DisposalRunState.CANCELLED])
         .select_related("proposed_by")
         .annotate(n_items=Count("items"))
         .order_by("-pk")
@@ -132,12 +132,9 @@ def runs_open() -> QuerySet[DisposalRun]:
 
 
 def runs_waiting_for_archive() -> QuerySet[DisposalRun]:
-    """Runs whose next step is the archive's: the 0501 is out and the 0502 not yet in."""
-    waiting = [DisposalRunState.OFFERED]
-    extra = getattr(DisposalRunState, "TRANSFERRED", None)  # xdomea: 0503 out, the archive's 0506 pending
-    if extra is not None:
-        waiting.append(extra)
-    return runs_open().filter(state__in=waiting)
+    """Runs whose next step is the archive's: the 0501 is out and the 0502 not yet in, or a 0503 waits for the
+    archive's import confirmation (0506)."""
+    return runs_open().filter(state__in=[DisposalRunState.OFFERED, DisposalRunState.AWAITING_IMPORT])
 
 
 def filter_choices() -> dict:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("laeufe/<int:pk>/freigeben/", runs.run_approve, name="run_approve"),
     path("laeufe/<int:pk>/durchfuehren/", runs.run_execute, name="run_execute"),
     path("laeufe/<int:pk>/fortschritt/", runs.run_progress, name="run_progress"),
+    path("laeufe/<int:pk>/erneut-senden/", runs.run_resend_view, name="run_resend"),
     path("laeufe/<int:pk>/abbrechen/", runs.run_cancel, name="run_cancel"),
     path("laeufe/<int:pk>/dateien/<str:key>", runs.run_file, name="run_file"),
     path("laeufe/<int:pk>/pruefpfad/", trail.run_trail, name="run_trail"),
