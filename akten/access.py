@@ -10,7 +10,9 @@ The rule (docs/architecture.md, "Permissions"), deny by default:
 - A holder of the scan role also sees the documents they ingested (`created_by`), in any Akte. A pure scan account
   (scan and no reading role) sees only those: memberships and grants give it nothing. Creating a document gives
   no one else anything: a caseworker who uploaded a document reads it only through its Akte.
-- Change: a caseworker of the lead department, or a `change_akte` grant, on an Akte the user sees.
+- Change: a caseworker of the lead department, or a `change_akte` grant, on an Akte the user sees that is not in
+  a disposal run or gone (`DISPOSAL_STATES`: angeboten, bewertet, abgegeben/Import ausstehend, abgegeben,
+  vernichtet): such an Akte is read-only for everyone.
 - Löschsperre (place and release): an archivist, or a caseworker of the Akte's lead department; a pure scan
   account never.
 - The admin role administers records in the admin site (metadata, grants, holds) but reads content only like
@@ -28,7 +30,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dms.models import ROLE_GROUP_PREFIX, Document, Role
 
-from .models import Akte, AkteGroupObjectPermission, AkteUserObjectPermission
+from .models import DISPOSAL_STATES, Akte, AkteGroupObjectPermission, AkteUserObjectPermission
 
 VIEW = "view_akte"
 CHANGE = "change_akte"
@@ -125,7 +127,8 @@ def akten_changeable(user) -> QuerySet[Akte]:
     group_grant = AkteGroupObjectPermission.objects.filter(
         content_object=OuterRef("pk"), group__in=group_ids, permission__codename=CHANGE
     )
-    return akten_visible(user).filter(own | Exists(user_grant) | Exists(group_grant))
+    changeable = akten_visible(user).filter(own | Exists(user_grant) | Exists(group_grant))
+    return changeable.exclude(state__in=DISPOSAL_STATES)  # read-only while in an Aussonderung, and after it
 
 
 def akte_changeable(user, akte: Akte) -> bool:

@@ -15,7 +15,7 @@ from search.outbox import outbox_enqueue
 
 from . import access
 from .aktenzeichen import Aktenzeichen, validate_kennzeichen
-from .models import Akte, AktenplanUnit, AkteState, Hold
+from .models import DISPOSAL_STATES, Akte, AktenplanUnit, AkteState, Hold
 from .retention import FristBeginn, retention_end, retention_start
 from .selectors import aktenplan_unit_for
 from .signals import HeldError, assert_not_held
@@ -199,12 +199,24 @@ def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
 @transaction.atomic
 def akte_set_fristbeginn(*, akte: Akte, event: date, by=None) -> Akte:
     """Record the event a law-specific retention period starts from (Fristbeginn `ereignis`)."""
+    assert_not_in_disposal(akte, "ändern (Fristbeginn)")
     before = akte.fristbeginn_event
     akte.fristbeginn_event = event
     akte.save(update_fields=["fristbeginn_event"])
     akte_retention_refresh(akte=akte)
     audit_record(actor=by, action="akte.fristbeginn", obj=akte, before={"event": before}, after={"event": event})
     return akte
+
+
+def assert_not_in_disposal(akte: Akte, what: str = "ändern") -> None:
+    """An Akte in an Aussonderung (offered, evaluated, transferred and awaiting the archive's import) or already
+    destroyed/transferred is read-only: every service that changes it asks here first (issue 11)."""
+    state = Akte.objects.filter(pk=akte.pk).values_list("state", flat=True).first() or akte.state
+    if state in DISPOSAL_STATES:
+        raise AkteError(
+            f"Akte {akte.aktenzeichen} ist {AkteState(state).label} und damit in der Aussonderung schreibgeschützt; "
+            f"sie lässt sich nicht {what}"
+        )
 
 
 def _check_may_hold(user, akte: Akte, verb: str) -> None:
@@ -334,6 +346,7 @@ def _as_kwargs(grantee) -> dict:
 @transaction.atomic
 def akte_change_department(*, akte: Akte, department: Department, by) -> Akte:
     """Move the Federführung; documents follow (their department column and index principals)."""
+    assert_not_in_disposal(akte, "an eine andere Organisationseinheit abgeben")
     if department.pk == akte.lead_department_id:
         return akte
     before = akte.lead_department.code
@@ -359,6 +372,7 @@ def akte_update(*, akte: Akte, by, **changes) -> Akte:
     """Correct an Akte's descriptive fields (Betreff, Vertraulichkeit, opened on, Aussonderungsart); audited.
     The Federführung moves only through `akte_change_department`, the Fristbeginn through
     `akte_set_fristbeginn`."""
+    assert_not_in_disposal(akte)
     unknown = set(changes) - set(AKTE_EDITABLE)
     if unknown:
         raise AkteError(f"Akte {akte.aktenzeichen}: {', '.join(sorted(unknown))} cannot be changed here")

@@ -44,8 +44,10 @@ def make_document(
     original: bytes | None = None,
     pages: int = 2,
     retain_until=None,
+    scan_record: bool = False,
 ) -> Document:
-    """A stored, indexed-to-be document: original (TIFF bytes) + PDF/A rendition, pages with text, outbox row."""
+    """A stored, indexed-to-be document: original (TIFF bytes) + PDF/A rendition (+ a JSON scan record, the
+    TR-RESISCAN Transfervermerk, with `scan_record`), pages with text, outbox row."""
     orig = stored_object_put(
         data=original or f"TIFF original of {title} {text}".encode(), media_type="image/tiff", retain_until=retain_until
     )
@@ -62,7 +64,14 @@ def make_document(
             document_type="Bescheid",
             source=f"scans/{title}.tif",
         )
-        version = DocumentVersion.objects.create(document=doc, number=1, original=orig, rendition=rend)
+        record = (
+            stored_object_put(data=f'{{"transfervermerk": "{title}"}}'.encode(), media_type="application/json")
+            if scan_record
+            else None
+        )
+        version = DocumentVersion.objects.create(
+            document=doc, number=1, original=orig, rendition=rend, scan_record=record
+        )
         Page.objects.bulk_create(
             [Page(version=version, number=n + 1, text=f"{text} Seite {n + 1}") for n in range(pages)]
         )
