@@ -11,7 +11,8 @@ from django.db.models import Max, Q
 
 from akten.access import document_principals_bulk
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
-from dms.models import Document, DocumentVersion, Page
+from akten.models import Document, DocumentVersion, Page
+from akten.pages import rendition_numbers
 
 from .analysis import normalize_text
 
@@ -31,7 +32,7 @@ class IndexDoc:
     year: int | None
     source: str
     source_pages: str | None
-    pages: tuple[tuple[int, str], ...]  # (page number, text) of the current version
+    pages: tuple[tuple[int, str], ...]  # (page number in the rendition, text) of the current version
     principals: tuple[str, ...]
 
     @property
@@ -115,15 +116,25 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
         row["document_id"]: row["number"]
         for row in DocumentVersion.objects.filter(version_q).values("document_id").annotate(number=Max("number"))
     }
-    pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for doc_id, vnum, number, text in (
+    with_rendition = set(
+        DocumentVersion.objects.filter(version_q, rendition__isnull=False).values_list("document_id", "number")
+    )
+    stored: dict[int, list[tuple[int, bool, str]]] = defaultdict(list)
+    for doc_id, vnum, number, blank, text in (
         Page.objects.filter(page_q)
         .order_by("version__document_id", "number")
-        .values_list("version__document_id", "version__number", "number", "text")
+        .values_list("version__document_id", "version__number", "number", "blank", "text")
         .iterator(chunk_size=2000)
     ):
         if latest.get(doc_id) == vnum:
-            pages[doc_id].append((number, normalize_text(text)))
+            stored[doc_id].append((number, blank, text))
+    # Page numbers as the rendition counts them: pages left out of it as blank are not searched or counted.
+    pages: dict[int, list[tuple[int, str]]] = {}
+    for doc_id, rows in stored.items():
+        shown = rendition_numbers(
+            [(n, b) for n, b, _ in rows], has_rendition=(doc_id, latest[doc_id]) in with_rendition
+        )
+        pages[doc_id] = [(shown[n], normalize_text(text)) for n, _, text in rows if n in shown]
     principals = document_principals_bulk((d[0], d[1], d[10], d[11]) for d in docs)
     az_cache: dict[str, tuple[str, ...]] = {}
     out = []

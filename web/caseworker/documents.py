@@ -12,7 +12,8 @@ from django.utils.http import content_disposition_header
 from akten.content import ContentRefused
 from akten.downloads import content_filename, content_response
 
-from . import reading, render as pages
+from . import reading
+from . import render as pages
 
 WHICH = ("rendition", "original", "scan_record")
 SUFFIX = {"original": "_Original", "scan_record": "_Transfervermerk"}

@@ -38,9 +38,7 @@ def document_get(*, user, akte_pk: int, doc_id: int) -> Document:
 
 
 def current_version(document: Document):
-    version = (
-        document.versions.select_related("original", "rendition", "scan_record").order_by("-number").first()
-    )
+    version = document.versions.select_related("original", "rendition", "scan_record").order_by("-number").first()
     if version is None:
         raise Http404("Dokument ohne Inhalt")
     return version
