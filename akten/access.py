@@ -28,9 +28,9 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dms.models import ROLE_GROUP_PREFIX, Document, Role
+from dms.models import ROLE_GROUP_PREFIX, Role
 
-from .models import DISPOSAL_STATES, Akte, AkteGroupObjectPermission, AkteUserObjectPermission
+from .models import DISPOSAL_STATES, Akte, AkteGroupObjectPermission, AkteUserObjectPermission, Document
 
 VIEW = "view_akte"
 CHANGE = "change_akte"

@@ -1,5 +1,5 @@
-"""Admin for the Aktenplan, Akten, Vorgänge and Löschsperren. A held Akte, and everything inside it, is shown as
-protected on the admin's delete pages, so the admin never offers a delete that must fail. Nothing with content
+"""Admin for the Aktenplan, Akten, Vorgänge, Dokumente and Löschsperren. A held Akte, and everything inside it, is
+shown as protected on the admin's delete pages, so the admin never offers a delete that must fail. Nothing with content
 (an Akte or Vorgang with documents, a document with versions) can be deleted here at all: content leaves only
 through the Aussonderung. Records are shown to the admin role only (`akten.access.may_administer`); Akten are
 created and changed, and grants set on the object-permission page, through the audited services."""
@@ -10,8 +10,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
-from . import access
-from .models import Akte, AktenplanUnit, DisposalRun, Hold, Tombstone, Vorgang
+from dms.admin import ReadOnlyAdmin
+from dms.audit import audit_record
+from dms.outbox import outbox_enqueue
+
+from . import access, admin_users  # noqa: F401  (admin_users registers the user and group admin)
+from .models import Akte, AktenplanUnit, DisposalRun, Document, Hold, Tombstone, Vorgang
 from .services import (
     AKTE_EDITABLE,
     AkteError,
@@ -277,17 +281,45 @@ class HoldAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Löschsperre #{hold.pk} auf {hold.akte.aktenzeichen} aufgehoben")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by services (audit trail, disposal records): the admin shows them, nothing more."""
+@admin.register(Document)
+class DocumentAdmin(HoldGuardAdmin):
+    list_display = ["title", "akte", "department", "document_type", "date"]
+    list_filter = ["department", "document_type"]
+    search_fields = ["title", "akte__aktenzeichen"]
+    readonly_fields = ["uuid", "created_by", "created_at", "department"]
+    list_select_related = ["akte", "department"]
 
     def has_add_permission(self, request):
-        return False
+        return False  # documents come from ingest, with their stored versions
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_content(self, obj) -> bool:
+        return obj.versions.exists()
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "akte", "vorgang"]
+
+    def save_model(self, request, obj, form, change):
+        """Metadata edits are audited and re-indexed in the same transaction."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(
+                actor=request.user,
+                action="document.update",
+                obj=obj,
+                after={f: str(form.cleaned_data[f]) for f in form.changed_data},
+            )
+            outbox_enqueue(document_ids=[obj.pk])
+
+    def delete_one(self, request, obj):
+        audit_record(
+            actor=request.user,
+            action="document.delete",
+            obj=obj,
+            before={"akte": obj.akte.aktenzeichen, "title": obj.title},
+        )
+        doc_id = obj.pk
+        obj.delete()
+        outbox_enqueue(document_ids=[doc_id], op="delete")
 
 
 @admin.register(DisposalRun)

@@ -8,10 +8,13 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .audit import audit_record
-from .models import Document, StoredObject
-from .storage import ObjectMissing, StorageError, get_storage
-from .storage.base import CHUNK
+from dms.audit import audit_record
+from dms.models import StoredObject
+from dms.storage import ObjectMissing, StorageError, get_storage
+from dms.storage.base import CHUNK
+
+from .models import Document
+from .selectors import document_get_for
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +71,6 @@ def document_content_open(
 ) -> ContentStream:
     """Open a document's content (rendition, or the original where there is none) for `user` after the
     permission check; the read is audited. Raises Document.DoesNotExist (not allowed) or ContentRefused."""
-    from .selectors import document_get_for
-
     document_get_for(user=user, pk=document.pk)  # raises Document.DoesNotExist when not allowed
     version = document.current_version
     obj = getattr(version, which) or version.original
@@ -137,3 +138,10 @@ def _reporting(first: bytes, rest: Iterator[bytes], *, document, obj, user, whic
         raise _refuse(document=document, obj=obj, user=user, which=which, reason=str(exc)) from None
     finally:
         rest.close()  # a client that went away: the store's stream is closed at once
+
+
+def document_content_read(*, document: Document, user, which: str = "rendition") -> tuple[StoredObject, bytes]:
+    """Read a document's content (rendition or original) whole, for callers in this process; permission-checked,
+    audited and hash-checked like a download (raises ContentRefused for missing or altered content)."""
+    content = document_content_open(document=document, user=user, which=which)
+    return content.obj, b"".join(content.chunks)

@@ -1,4 +1,4 @@
-"""Aktenplan (file plan), Akte (case file), Vorgang, Hold (Löschsperre)."""
+"""Aktenplan (file plan), Akte (case file), Vorgang, Dokument with its versions and pages, Hold (Löschsperre)."""
 
 import uuid
 
@@ -173,6 +173,82 @@ class Vorgang(models.Model):
         return self.title
 
 
+class Document(models.Model):
+    """Dokument: lives in an Akte (optionally in a Vorgang); its content is in versions. Written only through the
+    document service (`akten/documents.py`). The tables keep their names from when documents lived in `dms`."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="documents")
+    vorgang = models.ForeignKey(Vorgang, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    # Copy of akte.lead_department so list and search filters are plain indexed queries
+    # (docs/architecture.md, "Permissions").
+    department = models.ForeignKey("dms.Department", on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(max_length=500)
+    document_type = models.CharField(max_length=100, blank=True)
+    date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=1000, blank=True, help_text="Path of the source file in its ingest")
+    source_pages = models.CharField(max_length=40, blank=True, help_text="first-last, for batch-scan splits")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "dms_document"
+        indexes = [
+            models.Index(fields=["department", "akte"], name="dms_documen_departm_adfd8c_idx"),
+            models.Index(fields=["created_by"], name="dms_documen_created_cb685f_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class DocumentVersion(models.Model):
+    """A version: the original (bit-exact), the archival rendition (PDF/A) and the scan record (Transfervermerk)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(default=1)
+    original = models.ForeignKey("dms.StoredObject", on_delete=models.PROTECT, related_name="+")
+    rendition = models.ForeignKey("dms.StoredObject", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    scan_record = models.ForeignKey(
+        "dms.StoredObject", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "dms_documentversion"
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="uniq_version_number")]
+
+    def __str__(self):
+        return f"{self.document} – Version {self.number}"
+
+    def stored_objects(self) -> list:
+        return [o for o in (self.original, self.rendition, self.scan_record) if o is not None]
+
+
+class Page(models.Model):
+    """One page of a version with its OCR (or embedded) text, for page-level search hits."""
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    blank = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "dms_page"
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["version", "number"], name="uniq_page_number")]
+
+    def __str__(self):
+        return f"Seite {self.number} von {self.version}"
+
+
 class Hold(models.Model):
     """Löschsperre (legal hold) on an Akte: while active, nothing in the Akte can be deleted. Holds stack."""
 
@@ -197,6 +273,49 @@ class Hold(models.Model):
     @property
     def active(self) -> bool:
         return self.released_at is None
+
+
+class HoldRequestState(models.TextChoices):
+    OPEN = "offen", "offen"
+    PLACED = "gesetzt", "Löschsperre gesetzt"
+    DECLINED = "abgelehnt", "abgelehnt"
+
+
+class HoldRequest(models.Model):
+    """A caseworker's request to the archive for a Löschsperre (legal hold) on an Akte, with the reason and a
+    reference (court case, audit); the archivist places the hold (`hold_place`) or declines with a reason."""
+
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="hold_requests", verbose_name="Akte")
+    reason = models.CharField("Grund", max_length=500)
+    reference = models.CharField("Bezug", max_length=200, blank=True, help_text="z. B. Az. des Gerichtsverfahrens")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="beantragt von"
+    )
+    requested_at = models.DateTimeField("beantragt am", auto_now_add=True)
+    state = models.CharField(
+        "Stand", max_length=20, choices=HoldRequestState.choices, default=HoldRequestState.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="entschieden von",
+    )
+    decided_at = models.DateTimeField("entschieden am", null=True, blank=True)
+    decision_reason = models.CharField("Begründung der Entscheidung", max_length=500, blank=True)
+    hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="Löschsperre"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "Antrag auf Löschsperre"
+        verbose_name_plural = "Anträge auf Löschsperre"
+
+    def __str__(self) -> str:
+        return f"Antrag #{self.pk} auf Löschsperre für {self.akte.aktenzeichen} ({self.get_state_display()})"
 
 
 # django-guardian with direct foreign keys: per-Akte grants as indexed joins instead of generic object_pk casts.

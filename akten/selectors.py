@@ -1,10 +1,19 @@
-"""Permission-filtered reads of Akten, through the one access rule (`akten.access`)."""
+"""Permission-filtered reads of Akten and their documents, through the one access rule (`akten.access`). Selectors
+are the only place that builds such querysets."""
 
 from django.db.models import QuerySet
 
 from . import access
-from .access import VIEW, akte_principals  # noqa: F401  (re-exported)
-from .models import Akte, AktenplanUnit, Hold
+from .access import (  # noqa: F401  (re-exported)
+    READING_ROLES,
+    VIEW,
+    akte_principals,
+    is_scan_only,
+    scan_only_users,
+    user_principals,
+    user_roles,
+)
+from .models import Akte, AktenplanUnit, Document, Hold
 
 
 def akte_list_for(*, user) -> QuerySet[Akte]:
@@ -32,3 +41,17 @@ def aktenplan_unit_for(kennzeichen: str) -> AktenplanUnit | None:
     prefixes = Aktenzeichen(kennzeichen, "x").prefixes()
     units = {u.kennzeichen: u for u in AktenplanUnit.objects.filter(kennzeichen__in=prefixes)}
     return next((units[p] for p in prefixes if p in units), None)
+
+
+def document_list_for(*, user) -> QuerySet[Document]:
+    """Documents in Akten the user may view, plus (scan role) what the user ingested."""
+    return access.documents_visible(user)
+
+
+def document_get_for(*, user, pk) -> Document:
+    return document_list_for(user=user).get(pk=pk)
+
+
+def document_principals(document: Document) -> list[str]:
+    """Who may see this document, as indexed with it (`akten.access.document_principals`)."""
+    return access.document_principals(document)

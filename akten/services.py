@@ -10,12 +10,12 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from dms.audit import audit_record
-from dms.models import Department, Document
-from search.outbox import outbox_enqueue
+from dms.models import Department
+from dms.outbox import outbox_enqueue
 
 from . import access
 from .aktenzeichen import Aktenzeichen, validate_kennzeichen
-from .models import DISPOSAL_STATES, Akte, AktenplanUnit, AkteState, Hold
+from .models import DISPOSAL_STATES, Akte, AktenplanUnit, AkteState, Document, Hold
 from .retention import FristBeginn, retention_end, retention_start
 from .selectors import aktenplan_unit_for
 from .signals import HeldError, assert_not_held

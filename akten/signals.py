@@ -1,5 +1,7 @@
 """Löschsperre wins over every delete path: services, admin, cascades, and queryset bulk deletes (which send
-pre_delete per object because receivers are connected). One delete operation checks each Akte once."""
+pre_delete per object because receivers are connected). One delete operation checks each Akte once. And a user's
+access change (kernel signal `dms.services.user_access_changed`) re-indexes the documents whose principals name
+the user."""
 
 import threading
 
@@ -7,9 +9,11 @@ from django.db import connection
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from dms.models import Document, DocumentVersion, Page
+from dms.outbox import outbox_enqueue
+from dms.services import user_access_changed
 
-from .models import Akte, Hold, Vorgang
+from .access import documents_affected_by_user
+from .models import Akte, Document, DocumentVersion, Hold, Page, Vorgang
 
 
 class HeldError(Exception):
@@ -96,3 +100,9 @@ def refuse_delete_under_hold(sender, instance, **kwargs):
 def refuse_delete_of_active_hold(sender, instance, **kwargs):
     if instance.released_at is None:
         raise HeldError(f"an active Löschsperre (#{instance.pk}) cannot be deleted; release it instead")
+
+
+@receiver(user_access_changed)
+def reindex_user_documents(sender, user, **kwargs):
+    """`akten.access.documents_affected_by_user`: the documents whose indexed principals depend on the user."""
+    outbox_enqueue(document_ids=documents_affected_by_user(user).values_list("id", flat=True).distinct())

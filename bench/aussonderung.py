@@ -138,10 +138,9 @@ def add_documents(akte_ids: list[int]) -> int:
     """Two documents per Akte, each with a TIFF-ish original and a PDF/A rendition, 2 pages; then indexed."""
     from django.db import transaction
 
-    from akten.models import Akte
-    from dms.models import Document, DocumentVersion, Page
+    from akten.models import Akte, Document, DocumentVersion, Page
+    from dms.outbox import outbox_enqueue
     from dms.services import stored_object_put
-    from search.outbox import outbox_enqueue
     from search.services import outbox_drain
 
     pdf = pdf_template()

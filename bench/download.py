@@ -47,7 +47,7 @@ def run(data_dir: Path, size: int) -> None:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    from dms.models import Document, DocumentVersion
+    from akten.models import Document, DocumentVersion
     from dms.services import stored_object_put
     from tests import factories
 

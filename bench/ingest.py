@@ -188,7 +188,7 @@ def cer(text: str, truth: str) -> float:
 
 def rendition_sizes(result: dict) -> tuple[int, int]:
     """(source bytes, rendition bytes) over the stored documents of an ingest result."""
-    from dms.models import Document
+    from akten.models import Document
 
     source = rendition = 0
     for entry in result["documents"]:
@@ -305,7 +305,7 @@ def main():
             ingest_peak = max(ingest_peak, tree.peak)
             stored = sum(d["status"] == "stored" for d in result["documents"])
             assert stored == args.pages and not result["errors"], result["errors"]
-        from dms.models import Document
+        from akten.models import Document
 
         rates = [
             cer(

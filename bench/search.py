@@ -35,8 +35,7 @@ def populate(n_docs: int, seed: int = 7) -> dict:
     """20 departments, each with an Aktenplan unit and 50 Akten; documents spread evenly, 1-3 pages each."""
     from django.db import transaction
 
-    from akten.models import Akte, AktenplanUnit
-    from dms.models import Document, DocumentVersion, Page
+    from akten.models import Akte, AktenplanUnit, Document, DocumentVersion, Page
     from dms.services import department_upsert, stored_object_put, user_upsert
 
     rnd = random.Random(seed)
@@ -178,8 +177,8 @@ def compound_precision(user, dept_code: str) -> dict:
     contain such a compound it finds (recall). Ground truth: the generator's head+tail words in the text."""
     import re
 
-    from dms.models import Page
-    from dms.selectors import user_principals
+    from akten.models import Page
+    from akten.selectors import user_principals
     from search.backends import get_backend
     from search.query import SearchQuery, Term
 
@@ -223,7 +222,7 @@ def compound_precision(user, dept_code: str) -> dict:
 def measure(args, info, data_dir: Path, index_size_mb=None) -> dict:
     """Full rebuild in a child process (time, CPU, peak RSS of the child), then query latency and compound
     precision through `search_documents`, on the backend DMS_SEARCH_URL names."""
-    from dms.models import Page
+    from akten.models import Page
 
     report = {}
     if index_size_mb is None:
@@ -329,8 +328,8 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from dms.models import Document
-    from search.outbox import outbox_enqueue
+    from akten.models import Document
+    from dms.outbox import outbox_enqueue
     from search.services import outbox_drain
 
     report = {"docs": args.docs}

@@ -1,8 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from akten.api.document_views import DocumentViewSet
 from akten.api.views import AkteViewSet
-from dms.api.views import DocumentViewSet
 from scan_ingest.api.views import DocumentScanView
 
 router = DefaultRouter()

@@ -11,13 +11,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from akten.models import Akte, AkteState, Hold, Vorgang
+from akten.models import Akte, AkteState, Document, DocumentVersion, Hold, Page, Vorgang
 from akten.services import akte_close, akte_create, akte_set_fristbeginn, aktenplan_unit_upsert, hold_place
 from demo.data import AKTEN, AKTENPLAN, DEPARTMENTS, LOGIN_URL, USERS
 from dms.audit import audit_record
-from dms.models import Department, Document, DocumentVersion, Page
+from dms.models import Department
+from dms.outbox import outbox_enqueue
 from dms.services import department_upsert, stored_object_put, user_upsert
-from search.outbox import outbox_enqueue
 from search.services import outbox_drain
 
 

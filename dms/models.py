@@ -1,8 +1,6 @@
-"""Departments, roles, documents with versions and pages, stored objects, audit events."""
+"""The kernel's data: departments, roles, stored objects, audit events, the indexing outbox (documents live in
+`akten.models`)."""
 
-import uuid
-
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 
@@ -47,75 +45,6 @@ class StoredObject(models.Model):
         return self.key
 
 
-class Document(models.Model):
-    """Dokument: lives in an Akte (optionally in a Vorgang); its content is in versions."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    akte = models.ForeignKey("akten.Akte", on_delete=models.CASCADE, related_name="documents")
-    vorgang = models.ForeignKey(
-        "akten.Vorgang", on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
-    )
-    # Copy of akte.lead_department so list and search filters are plain indexed queries
-    # (docs/architecture.md, "Permissions").
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="documents")
-    title = models.CharField(max_length=500)
-    document_type = models.CharField(max_length=100, blank=True)
-    date = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=1000, blank=True, help_text="Path of the source file in its ingest")
-    source_pages = models.CharField(max_length=40, blank=True, help_text="first-last, for batch-scan splits")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["department", "akte"]), models.Index(fields=["created_by"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def current_version(self):
-        return self.versions.order_by("-number").first()
-
-
-class DocumentVersion(models.Model):
-    """A version: the original (bit-exact), the archival rendition (PDF/A) and the scan record (Transfervermerk)."""
-
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField(default=1)
-    original = models.ForeignKey(StoredObject, on_delete=models.PROTECT, related_name="+")
-    rendition = models.ForeignKey(StoredObject, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    scan_record = models.ForeignKey(StoredObject, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["document", "number"], name="uniq_version_number")]
-
-    def __str__(self):
-        return f"{self.document} – Version {self.number}"
-
-    def stored_objects(self) -> list[StoredObject]:
-        return [o for o in (self.original, self.rendition, self.scan_record) if o is not None]
-
-
-class Page(models.Model):
-    """One page of a version with its OCR (or embedded) text, for page-level search hits."""
-
-    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="pages")
-    number = models.PositiveIntegerField()
-    text = models.TextField(blank=True)
-    confidence = models.FloatField(null=True, blank=True)
-    blank = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["version", "number"], name="uniq_page_number")]
-
-    def __str__(self):
-        return f"Seite {self.number} von {self.version}"
-
-
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of a write or a read of document content (docs/architecture.md, "Audit")."""
 
@@ -154,3 +83,24 @@ class AuditHead(models.Model):
 
     def __str__(self):
         return "Kopf der Audit-Kette"
+
+
+class OutboxEntry(models.Model):
+    """Indexing outbox: written in the same transaction as the change (`dms.outbox.outbox_enqueue`), drained by the
+    one indexer (`search.services.outbox_drain`). In the kernel so every layer may enqueue; the table keeps its
+    name from when it lived in `search`."""
+
+    class Op(models.TextChoices):
+        UPSERT = "upsert"
+        DELETE = "delete"
+
+    document_id = models.BigIntegerField(db_index=True)
+    op = models.CharField(max_length=10, choices=Op.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "search_outboxentry"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.op} Dokument {self.document_id}"

@@ -1,14 +1,18 @@
-"""Writes for departments, users and roles, and audited reads of document content."""
+"""Writes for departments, users and roles, and stored objects."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.dispatch import Signal
 
 from .audit import audit_record
-from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, Department, Document, Role, StoredObject
+from .models import DEPARTMENT_GROUP_PREFIX, ROLE_GROUP_PREFIX, Department, Role, StoredObject
 from .storage import PutResult, get_storage
 
 User = get_user_model()
+
+# Sent (inside the writing transaction) when a user's roles, memberships or active flag changed; `user=` the user.
+user_access_changed = Signal()
 
 
 @transaction.atomic
@@ -85,11 +89,9 @@ def _reindex_user_documents(user) -> None:
     """Documents carry department principals, resolved at query time, so a membership change takes effect at
     the next search; but a role change or (de)activation changes whether the user's own `u:` principal counts
     (grants to a pure scan account or an inactive user give nothing, nor does the creator of a document who no
-    longer holds the scan role): refresh those documents (`akten.access.documents_affected_by_user`)."""
-    from akten.access import documents_affected_by_user
-    from search.outbox import outbox_enqueue
-
-    outbox_enqueue(document_ids=documents_affected_by_user(user).values_list("id", flat=True).distinct())
+    longer holds the scan role). The records layer, which knows which documents name the user, refreshes them
+    on this signal, in the caller's transaction (`akten.signals`)."""
+    user_access_changed.send(sender=User, user=user)
 
 
 @transaction.atomic
@@ -124,12 +126,3 @@ def stored_object_put(*, data: bytes | None = None, path=None, media_type: str, 
         sha256=result.sha256, defaults={"key": result.key, "size": result.size, "media_type": media_type}
     )
     return obj
-
-
-def document_content_read(*, document: Document, user, which: str = "rendition") -> tuple[StoredObject, bytes]:
-    """Read a document's content (rendition or original) whole, for callers in this process; permission-checked,
-    audited and hash-checked like a download (raises ContentRefused for missing or altered content)."""
-    from .content import document_content_open
-
-    content = document_content_open(document=document, user=user, which=which)
-    return content.obj, b"".join(content.chunks)

@@ -86,7 +86,7 @@ class IngestDocument(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.TextField(blank=True)
-    document = models.ForeignKey("dms.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    document = models.ForeignKey("akten.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     pending_objects = models.JSONField(default=list, blank=True, help_text="sha256 of objects being put")
     qa_state = models.CharField(max_length=20, blank=True)
     mean_confidence = models.FloatField(null=True, blank=True)

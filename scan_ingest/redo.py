@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from akten.access import document_visible, may_administer, user_roles
+from akten.content import document_content_open
+from akten.models import Document, DocumentVersion, Page
 from dms.audit import audit_record
-from dms.content import document_content_open
-from dms.models import Document, DocumentVersion, Page, Role
+from dms.models import Role
+from dms.outbox import outbox_enqueue
 from dms.services import stored_object_put
-from search.outbox import outbox_enqueue
 
 from .errors import IngestError
 from .pipeline import DocumentPlan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from dms.models import Page
+from akten.models import Page
 
 from .models import IngestBatch, IngestDocument, IngestItem
 

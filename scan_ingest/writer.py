@@ -13,16 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
-from akten.models import Akte, AkteState
+from akten.models import Akte, AkteState, Document, DocumentVersion, Page
 from akten.selectors import aktenplan_unit_for
 from akten.services import akte_create, akte_retention_refresh
 from dms.audit import audit_record
 from dms.faults import fault_point
-from dms.models import Department, Document, DocumentVersion, Page, StoredObject
+from dms.models import Department, StoredObject
+from dms.outbox import outbox_enqueue
 from dms.services import stored_object_put
 from dms.storage import get_storage, key_for
 from dms.storage.base import sha256_of_file
-from search.outbox import outbox_enqueue
 
 from .models import IngestDocument, IngestItem
 from .pdfa import RenditionPage, assemble_pdfa, rendition_problems

@@ -4,11 +4,10 @@ permission-trimmed search. Reindex and drift checks live in `search/sync.py`."""
 from django.db import connection, transaction
 
 from akten.access import user_principals
-from dms.models import Department
+from dms.models import Department, OutboxEntry
 
 from .backends import get_backend
 from .indexdoc import index_docs_for
-from .models import OutboxEntry
 from .parser import query_from_text
 from .query import Filter, SearchResult
 from .sync import reindex_note_changes

@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from django.db import transaction
 from django.utils import timezone
 
-from dms.models import Document
+from akten.models import Document
+from dms.models import OutboxEntry
 
 from .backends import get_backend
 from .indexdoc import index_docs_for, iter_index_docs
-from .models import OutboxEntry, ReindexCatchup, ReindexRun
+from .models import ReindexCatchup, ReindexRun
 
 DRIFT_LIST_LIMIT = 1000
 
@@ -162,7 +163,7 @@ def search_check(*, batch_size: int = 1000) -> dict:
 
 def search_repair(report: dict) -> int:
     """Enqueue every drifting document the check listed, for the indexer to fix; returns how many."""
-    from .outbox import outbox_enqueue
+    from dms.outbox import outbox_enqueue
 
     ids = report["missing"] + report["stale"] + report["orphan"]
     with transaction.atomic():

@@ -47,9 +47,9 @@ def document(
     transaction after the object is stored (as ingest does)."""
     from django.db import transaction
 
-    from dms.models import Document, DocumentVersion, Page
+    from akten.models import Document, DocumentVersion, Page
+    from dms.outbox import outbox_enqueue
     from dms.services import stored_object_put
-    from search.outbox import outbox_enqueue
 
     original = stored_object_put(data=f"{akte.aktenzeichen}\n{title}\n{text}".encode(), media_type="text/plain")
     with transaction.atomic():

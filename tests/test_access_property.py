@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from akten import access
-from akten.models import Akte
+from akten.models import Akte, Document
 from akten.services import akte_change_department, akte_set_access, aktenplan_unit_upsert
-from dms.models import Department, Document
+from dms.models import Department
+from dms.outbox import outbox_enqueue
 from dms.services import department_upsert, role_group, user_set_active, user_upsert
-from search.outbox import outbox_enqueue
 from search.services import outbox_drain
 from tests import admin_pages, factories
 

@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from dms.models import AuditEvent, Document, DocumentVersion
+from akten.models import Document, DocumentVersion
+from dms.models import AuditEvent
 from dms.services import stored_object_put
 from tests import factories
 

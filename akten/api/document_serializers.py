@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from dms.models import Document
+from akten.models import Document
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -6,12 +6,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 
-from dms.content import ContentRefused
-from dms.downloads import content_response
-from dms.models import DocumentVersion
-from dms.selectors import document_list_for
+from akten.content import ContentRefused
+from akten.downloads import content_response
+from akten.models import DocumentVersion
+from akten.selectors import document_list_for
 
-from .serializers import DocumentDetailSerializer, DocumentSerializer
+from .document_serializers import DocumentDetailSerializer, DocumentSerializer
 
 
 @extend_schema_view(

@@ -16,11 +16,22 @@ from django.utils import timezone
 
 from dms.audit import AuditEntry, audit_record, audit_record_many
 from dms.faults import fault_point
-from dms.models import Document, DocumentVersion, Page, StoredObject
+from dms.models import StoredObject
+from dms.outbox import index_remove_now, outbox_enqueue
 from dms.storage import ObjectLocked, get_storage
-from search.outbox import outbox_enqueue
 
-from ..models import Akte, AkteState, DisposalItem, DisposalRun, Hold, Tombstone, Vorgang
+from ..models import (
+    Akte,
+    AkteState,
+    DisposalItem,
+    DisposalRun,
+    Document,
+    DocumentVersion,
+    Hold,
+    Page,
+    Tombstone,
+    Vorgang,
+)
 from ..models import DisposalItemState as S
 from . import DisposalError
 from .records import AkteRecord
@@ -238,11 +249,9 @@ def remove_objects(keys: list[str]) -> dict[str, str]:
 
 def remove_index(items: list[DisposalItem]) -> None:
     """Step 3: out of the index at once; the outbox delete rows written in step 1 repeat it for the indexer."""
-    from search.services import index_remove_documents
-
     doc_ids = [doc_id for item in items for doc_id in item.document_ids]
     if doc_ids:
-        index_remove_documents(document_ids=doc_ids)
+        index_remove_now(document_ids=doc_ids)  # the index port (dms/outbox.py); the search app fills it
     fault_point("index_removed")
 
 

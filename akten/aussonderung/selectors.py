@@ -5,9 +5,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from dms.models import Document, DocumentVersion
-
-from ..models import Akte, AktenplanUnit, AkteState, DisposalRun, Hold, Vorgang
+from ..models import Akte, AktenplanUnit, AkteState, DisposalRun, Document, DocumentVersion, Hold, Vorgang
 from . import DisposalError
 from .records import AkteRecord, DokumentRecord, FileRecord, VersionRecord, VorgangRecord
 

@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from dms.selectors import document_list_for
+from akten.selectors import document_list_for
 from scan_ingest.models import IngestDocument
 
 

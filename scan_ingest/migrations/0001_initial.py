@@ -10,6 +10,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("dms", "0002_auditevent_append_only_trigger"),
+        # Document moved from dms to akten (issue 14); akten 0002_initial holds it in the migration state now.
+        ("akten", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -131,7 +133,7 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="+",
-                        to="dms.document",
+                        to="akten.document",
                     ),
                 ),
                 (

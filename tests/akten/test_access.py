@@ -5,14 +5,12 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from akten import access
-from akten.models import Akte, Vorgang
-from akten.selectors import akte_list_for
+from akten.models import Akte, Document, Vorgang
+from akten.selectors import akte_list_for, document_list_for, document_principals
 from akten.services import AccessDenied, akte_grant, hold_place, hold_release
-from dms.models import AuditEvent, Document
-from dms.selectors import document_list_for, document_principals
+from dms.models import AuditEvent, OutboxEntry
 from dms.services import user_set_active, user_upsert
 from search.indexdoc import index_docs_for
-from search.models import OutboxEntry
 from search.services import outbox_drain, search_documents
 from tests import admin_pages, factories
 

@@ -84,9 +84,9 @@ def scenario_dump(out_dir: str, dump_path: str) -> None:
     """Everything the final state consists of, without timestamps: database, storage, index, files, audit."""
     from django.contrib.auth import get_user_model
 
-    from akten.models import Akte, DisposalItem, DisposalRun, Tombstone
+    from akten.models import Akte, DisposalItem, DisposalRun, Document, Page, Tombstone
     from dms.audit import audit_verify
-    from dms.models import AuditEvent, Document, Page, StoredObject
+    from dms.models import AuditEvent, StoredObject
     from dms.storage import get_storage
     from search.services import search_documents
 

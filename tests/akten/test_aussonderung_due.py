@@ -10,10 +10,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from akten.aussonderung.selectors import due_akten, due_list
-from akten.models import AkteState
+from akten.models import AkteState, Document
 from akten.retention import FristBeginn
 from akten.services import akte_close, akte_set_fristbeginn, aktenplan_unit_upsert, hold_place, hold_release
-from dms.models import Document
 from tests import factories
 
 HYPO = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,9 +13,9 @@ from django.db import transaction
 from lxml import etree
 
 from akten.aussonderung.xdomea import schema_path
-from dms.models import Document, DocumentVersion, Page
+from akten.models import Document, DocumentVersion, Page
+from dms.outbox import outbox_enqueue
 from dms.services import stored_object_put
-from search.outbox import outbox_enqueue
 
 NS = "urn:xoev-de:xdomea:schema:3.0.0"
 

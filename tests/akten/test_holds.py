@@ -6,11 +6,10 @@ import pytest
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from akten.models import Akte, Hold, Vorgang
+from akten.models import Akte, Document, DocumentVersion, Hold, Page, Vorgang
 from akten.services import AkteError, akte_delete, hold_place, hold_release
 from akten.signals import HeldError
-from dms.models import AuditEvent, Department, Document, DocumentVersion, Page, StoredObject
-from search.models import OutboxEntry
+from dms.models import AuditEvent, Department, OutboxEntry, StoredObject
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from akten.models import AktenplanUnit, AkteState, Hold
+from akten.content import document_content_read
+from akten.models import AktenplanUnit, AkteState, Document, Hold
 from akten.retention import FristBeginn
 from akten.services import (
     AkteError,
@@ -17,9 +18,7 @@ from akten.services import (
     akte_revoke,
     aktenplan_unit_upsert,
 )
-from dms.models import AuditEvent, Document
-from dms.services import document_content_read
-from search.models import OutboxEntry
+from dms.models import AuditEvent, OutboxEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db

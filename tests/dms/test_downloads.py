@@ -9,9 +9,10 @@ from urllib.parse import quote
 import pytest
 from rest_framework.test import APIClient
 
+from akten.content import ContentRefused
+from akten.models import Document, DocumentVersion
 from dms import storage as storage_module
-from dms.content import ContentRefused
-from dms.models import AuditEvent, Document, DocumentVersion
+from dms.models import AuditEvent
 from dms.services import stored_object_put
 from dms.storage import get_storage
 from dms.storage.base import CHUNK
@@ -173,7 +174,7 @@ class DownloadTests:
         assert self.api(org.anna, doc, Range="bytes=0-3").status_code == 500
 
     def test_in_process_read_is_checked_too(self, org, akte):
-        from dms.services import document_content_read
+        from akten.content import document_content_read
 
         doc = make_document(akte, LARGE)
         assert document_content_read(document=doc, user=org.anna) == (doc.current_version.rendition, LARGE)

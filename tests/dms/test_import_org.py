@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.test import RequestFactory
 
+from akten.selectors import user_roles
 from dms.models import AuditEvent, Department
-from dms.selectors import user_departments, user_roles
+from dms.selectors import user_departments
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -11,11 +11,17 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from akten.models import Akte, AktenplanUnit
-from akten.selectors import akte_get_for, akte_list_for
+from akten.models import Akte, AktenplanUnit, Document
+from akten.selectors import (
+    akte_get_for,
+    akte_list_for,
+    document_get_for,
+    document_list_for,
+    document_principals,
+    user_principals,
+)
 from akten.services import akte_create, akte_grant, akte_revoke
-from dms.models import Department, Document
-from dms.selectors import document_get_for, document_list_for, document_principals, user_principals
+from dms.models import Department
 from dms.services import department_upsert, user_upsert
 from tests import factories
 
@@ -146,7 +152,7 @@ def test_scan_account_reads_only_what_it_ingested(org, aktenplan):
 
 @pytest.mark.django_db
 def test_role_change_of_a_granted_user_reindexes_the_granted_akte(org, aktenplan):
-    from search.models import OutboxEntry
+    from dms.models import OutboxEntry
 
     akte = factories.akte("63-2000/1")
     doc = factories.document(akte)

@@ -23,7 +23,7 @@ def _every_rendition_is_checked(request):
 
     import pikepdf
 
-    from dms.models import DocumentVersion
+    from akten.models import DocumentVersion
     from dms.storage import get_storage
     from scan_ingest.pdfa_check import document_problems
 

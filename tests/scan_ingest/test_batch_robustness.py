@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from dms.models import Document
+from akten.models import Document
 from scan_ingest import synth
 from scan_ingest.models import IngestBatch
 from scan_ingest.selectors import batch_result

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dms.models import Document
+from akten.models import Document
 from dms.storage import get_storage
 from scan_ingest import synth
 from scan_ingest.services import ingest_run

@@ -6,9 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from dms.models import Document
+from akten.models import Document
+from dms.models import OutboxEntry
 from scan_ingest import synth
-from search.models import OutboxEntry
 from search.services import search_documents
 
 from .conftest import page

@@ -9,7 +9,7 @@ from datetime import UTC
 import pikepdf
 import pytest
 
-from dms.models import Document
+from akten.models import Document
 from dms.storage import get_storage
 from scan_ingest import synth, synth_cases
 from scan_ingest.stages import PageTask, PipelineConfig, process_page

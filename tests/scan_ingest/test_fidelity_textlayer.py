@@ -130,10 +130,9 @@ def test_pdfa_check_names_what_a_copied_page_breaks(tmp_path):
 def test_redo_ocr_makes_a_new_version_with_the_same_original_ocrd_audited_and_queued(aktenplan, org, scans):
     from django.core.management import call_command
 
-    from dms.models import AuditEvent
+    from dms.models import AuditEvent, OutboxEntry
     from scan_ingest.redo import RedoRefused, document_reocr
     from scan_ingest.services import ingest_run
-    from search.models import OutboxEntry
 
     synth_cases.born_digital_pdf(scans / "d.pdf", LINES)
     document = stored(ingest_run(path=scans, akte=AZ, workers=1, user=org.scan))

@@ -10,14 +10,13 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from akten.models import Akte, AkteState
+from akten.models import Akte, AkteState, Document, Page
 from dms.audit import audit_verify
-from dms.models import AuditEvent, Document, Page, StoredObject
+from dms.models import AuditEvent, OutboxEntry, StoredObject
 from dms.storage import get_storage
 from scan_ingest import synth, synth_cases
 from scan_ingest.models import IngestBatch
 from scan_ingest.services import IngestRunError, ingest_run
-from search.models import OutboxEntry
 
 from .conftest import page
 

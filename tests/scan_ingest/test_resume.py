@@ -26,10 +26,11 @@ PAGES = 8
 
 STATE_SCRIPT = """
 import json
-from dms.models import Document, StoredObject
+from akten.models import Document
+from dms.models import StoredObject
 from dms.storage import get_storage
 from scan_ingest.models import IngestBatch, IngestDocument
-from search.models import OutboxEntry
+from dms.models import OutboxEntry
 docs = list(Document.objects.order_by("source"))
 print(json.dumps({
     "sources": [d.source for d in docs],

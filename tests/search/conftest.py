@@ -13,9 +13,9 @@ def make_document(
     akte, *, pages, title="Dokument", document_type="Bescheid", on=date(2020, 5, 4), by=None, source="", source_pages=""
 ):
     """A stored document with one version whose pages carry `pages` (a list of texts); enqueued for indexing."""
-    from dms.models import Document, DocumentVersion, Page
+    from akten.models import Document, DocumentVersion, Page
+    from dms.outbox import outbox_enqueue
     from dms.services import stored_object_put
-    from search.outbox import outbox_enqueue
 
     blob = stored_object_put(data=f"document {next(_counter)}".encode(), media_type="application/pdf")
     with transaction.atomic():

@@ -109,8 +109,8 @@ def own_node(tmp_path):
 def test_outbox_keeps_every_change_while_the_node_is_down(org, akten, settings, own_node):
     """Stopped mid-drain, the node misses nothing: the applied part left the outbox, the rest waits there; after
     the node returns one drain catches up and search_check is clean."""
+    from dms.models import OutboxEntry
     from search.backends import reset_backends
-    from search.models import OutboxEntry
     from search.services import outbox_drain, search_documents
     from search.sync import search_check
 

@@ -7,11 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from akten.models import Akte
+from akten.selectors import document_list_for, document_principals
 from akten.services import akte_change_department, akte_grant, akte_revoke
-from dms.selectors import document_list_for, document_principals
+from dms.outbox import outbox_enqueue
 from dms.services import department_upsert, user_upsert
 from search.indexdoc import index_docs_for
-from search.outbox import outbox_enqueue
 from search.services import outbox_drain, search_documents
 from tests import factories
 
@@ -66,7 +66,8 @@ scenario = st.fixed_dictionaries(
 def test_search_never_returns_or_counts_a_document_the_selectors_deny(db, s):
     from django.contrib.auth.models import Group
 
-    from dms.models import Department, Document
+    from akten.models import Document
+    from dms.models import Department
 
     if not Department.objects.filter(code="10").exists():
         world()
@@ -124,6 +125,6 @@ def test_bulk_principals_equal_document_principals(org, akten):
     akte_grant(akte=akten.bau, department=org.d32, by=org.admin)
     akte_grant(akte=akten.ordnung, user=org.anna, by=org.admin)
     for entry in index_docs_for([a.pk, b.pk]):
-        from dms.models import Document
+        from akten.models import Document
 
         assert list(entry.principals) == document_principals(Document.objects.get(pk=entry.document_id))

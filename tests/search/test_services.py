@@ -1,6 +1,6 @@
 """The search service contract other apps rely on: drain, search, immediate removal."""
 
-from search.models import OutboxEntry
+from dms.models import OutboxEntry
 from search.services import index_remove_documents, outbox_drain, search_documents
 
 from .conftest import make_document
@@ -55,7 +55,7 @@ def test_index_remove_documents_takes_effect_at_once(org, akten):
 
 def test_deleted_document_leaves_the_index_through_the_outbox(org, akten):
     """A vanished document (or a delete row) removes its entry when the outbox is drained."""
-    from search.outbox import outbox_enqueue
+    from dms.outbox import outbox_enqueue
 
     doc = make_document(akten.bau, pages=["Stellplatznachweis"])
     outbox_drain()

@@ -3,10 +3,11 @@ rebuilds resumably and swaps generations."""
 
 import json
 
+from akten.models import Document
 from akten.services import akte_change_department, akte_grant, akte_revoke
-from dms.models import Document
+from dms.models import OutboxEntry
 from search.backends import get_backend
-from search.models import OutboxEntry, ReindexRun
+from search.models import ReindexRun
 from search.services import outbox_drain, search_documents
 from search.sync import search_check, search_reindex
 
@@ -111,7 +112,7 @@ def test_interrupted_reindex_resumes_and_catches_up_on_changes_made_meanwhile(or
     assert run.last_document_id == docs[3].pk
     # meanwhile: the live index keeps being served and updated through the outbox
     Document.objects.filter(pk=docs[0].pk).update(title="Flächennutzungsplan")
-    from search.outbox import outbox_enqueue
+    from dms.outbox import outbox_enqueue
 
     outbox_enqueue(document_ids=[docs[0].pk])
     outbox_drain()

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from django.core.management.base import CommandError
 
 from dms.management.base import JsonCommand
+from dms.outbox import index_drain
 from scan_ingest.services import IngestRunError, ingest_run
 
 
@@ -43,9 +44,7 @@ class Command(JsonCommand):
                 )
             except IngestRunError as exc:
                 raise CommandError(str(exc)) from None
-        from search.services import outbox_drain
-
-        outbox_drain()
+        index_drain()  # new documents are searchable when the command returns (the index port, dms/outbox.py)
         return result
 
     @contextmanager

@@ -3,8 +3,8 @@ same original); what the review queue's "OCR wiederholen" calls."""
 
 from django.core.management.base import CommandError
 
+from akten.models import Document
 from dms.management.base import JsonCommand
-from dms.models import Document
 from scan_ingest.redo import RedoRefused, document_reocr
 
 
