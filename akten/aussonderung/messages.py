@@ -144,7 +144,7 @@ def _import_0506(message, *, data, path, source, by):
         raise DisposalError(
             f"{source}: Aussonderung {run.pk} ist {run.get_state_display()} und wartet auf keine Importbestätigung"
         )
-    items = {str(i.akte_uuid): i for i in run.items.select_for_update().select_related("transfer")}
+    items = {str(i.akte_uuid): i for i in run.items.select_for_update(of=("self",)).select_related("transfer")}
     problems = []
     for uuid in message.results:
         item = items.get(uuid)
