@@ -176,7 +176,8 @@ def run_upload(request, pk):
             note += f", {len(report['not_evaluated'])} nicht bewertet (bleiben erhalten)"
         note += "."
     elif kind == "0506":
-        note += f" {len(report.get('confirmed', []))} Akten importiert und nun gelöscht"
+        n = len(report.get("confirmed", []))
+        note += f" {n} Akte{'' if n == 1 else 'n'} vom Archiv importiert und nun gelöscht"
         if report.get("failed"):
             failed = ", ".join(f"{f['aktenzeichen']} ({f['reason']})" for f in report["failed"])
             note += f"; Import fehlgeschlagen: {failed}. Diese Akten bleiben erhalten und können erneut gesendet werden"

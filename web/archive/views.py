@@ -80,6 +80,7 @@ def due(request):
             "chips": filter_chips(request.GET, FILTER_LABELS, values),
             "filtered": any(request.GET.get(k) for k in ("einheit", "oe", "jahr", "art")),
             "is_archivist": selectors.is_archivist(request.user),
+            "due_total": due_akten(as_of=as_of).count(),
             **choices,
         },
     )
