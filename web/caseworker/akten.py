@@ -3,16 +3,19 @@ what a user may not see is a 404."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from akten.models import Akte, AkteState, Hold
 from akten.retention import FristBeginn
-from akten.selectors import active_holds, akte_get_for, akte_list_for, document_list_for, user_roles
+from akten.selectors import active_holds, akte_get_for, akte_list_for, user_roles
 from dms.models import Role
 from dms.selectors import user_departments
+
+from . import reading
 
 PAGE_SIZE = 50
 START_LABELS = dict(FristBeginn.CHOICES)
@@ -55,13 +58,7 @@ def akte_detail(request, pk: int):
         akte = akte_get_for(user=request.user, pk=pk)
     except Akte.DoesNotExist:
         raise Http404("Akte nicht gefunden") from None
-    documents = (
-        document_list_for(user=request.user)
-        .filter(akte=akte)
-        .select_related("vorgang")
-        .annotate(page_count=Count("versions__pages"))
-        .order_by("date", "id")
-    )
+    tree, document_count = reading.akte_tree(user=request.user, akte=akte)
     rule = akte.unit.effective_rule()
     today = timezone.localdate()
     holds = list(active_holds(akte=akte).select_related("created_by"))
@@ -70,7 +67,10 @@ def akte_detail(request, pk: int):
         "caseworker/akte.html",
         {
             "akte": akte,
-            "documents": documents,
+            "tree": tree,
+            "document_count": document_count,
+            "tombstone": reading.tombstone_of(akte),
+            "tombstone_url": _url_or_none("archive:tombstone", akte.pk),
             "holds": holds,
             "rule": rule,
             "rule_start": START_LABELS.get(rule.start, rule.start),
@@ -78,6 +78,13 @@ def akte_detail(request, pk: int):
             "due": akte.state == AkteState.ZDA
             and akte.aufbewahrungsende is not None
             and akte.aufbewahrungsende < today,
-            "vorgaenge": akte.vorgaenge.order_by("created_at"),
         },
     )
+
+
+def _url_or_none(name: str, *args) -> str | None:
+    """A link into another workspace, if that workspace is installed."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None

@@ -1,12 +1,13 @@
 """What the caseworker's reading pages show, assembled from permission-filtered selectors (akten/access.py via
-akten.selectors): one document with its pages, versions, scan record and readers; the terms to mark on a page."""
+akten.selectors): one document with its pages, versions, scan record and readers; the terms to mark on a page;
+an Akte's Vorgänge with their documents and its tombstone."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import Http404
 
-from akten.models import Document, Page
+from akten.models import Document, Page, Tombstone
 from akten.pages import rendition_numbers
 from akten.selectors import document_list_for
 from dms.models import AuditEvent
@@ -124,3 +125,66 @@ def highlight_terms(query: str) -> list[str]:
             seen.add(word.lower())
             out.append(word)
     return out
+
+
+# -- the Akte page ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Branch:
+    """A Vorgang (or the documents in no Vorgang: `vorgang` None) with its visible documents."""
+
+    vorgang: object
+    documents: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.documents)
+
+
+def akte_tree(*, user, akte) -> tuple[list[Branch], int]:
+    """The Akte's Vorgänge in order of creation, each with its documents (date, then id), then the documents in
+    no Vorgang; every document with the page count of its current version as the viewer shows it. Documents
+    come from the access rule's queryset."""
+    documents = list(
+        document_list_for(user=user)
+        .filter(akte=akte)
+        .select_related("vorgang")
+        .annotate(version_number=Max("versions__number"))
+        .order_by("date", "id")
+    )
+    counts: dict[tuple[int, int], list[int]] = {}
+    for doc_id, number, blank, n in (
+        Page.objects.filter(version__document__in=[d.pk for d in documents])
+        .values_list("version__document_id", "version__number", "blank")
+        .annotate(n=Count("id"))
+    ):
+        counts.setdefault((doc_id, number), [0, 0])[blank] += n
+    for doc in documents:
+        shown, blank = counts.get((doc.pk, doc.version_number), [0, 0])
+        doc.page_count = shown or blank  # blank pages are shown only when every page is blank
+    branches = {v.pk: Branch(v) for v in akte.vorgaenge.order_by("created_at", "pk")}
+    loose = Branch(None)
+    for doc in documents:
+        branches.get(doc.vorgang_id, loose).documents.append(doc)
+    tree = list(branches.values()) + ([loose] if loose.documents or not branches else [])
+    return tree, len(documents)
+
+
+def tombstone_of(akte) -> dict | None:
+    """What remains of a destroyed or transferred Akte: the tombstone, its contents per document with hashes."""
+    stone = Tombstone.objects.filter(akte=akte).select_related("run").first()
+    if stone is None:
+        return None
+    vorgaenge = {v["uuid"]: v["title"] for v in stone.contents.get("vorgaenge", [])}
+    documents = [
+        {
+            "title": d.get("title"),
+            "date": d.get("date"),
+            "type": d.get("type"),
+            "vorgang": vorgaenge.get(d.get("vorgang")),
+            "objects": [{"version": v["number"], **o} for v in d.get("versions", []) for o in v.get("objects", [])],
+        }
+        for d in stone.contents.get("dokumente", [])
+    ]
+    return {"stone": stone, "run": stone.run, "vorgaenge": list(vorgaenge.values()), "documents": documents}
