@@ -193,6 +193,13 @@ DMS_ZIP_MAX_BYTES = int(os.environ.get("DMS_ZIP_MAX_BYTES", 20 * 1024**3))
 DMS_ZIP_MAX_RATIO = int(os.environ.get("DMS_ZIP_MAX_RATIO", 200))  # uncompressed/compressed per member
 DMS_INGEST_QUEUE = os.environ.get("DMS_INGEST_QUEUE", "celery")
 DMS_INGEST_TASK_TIMEOUT = int(os.environ.get("DMS_INGEST_TASK_TIMEOUT", 3600))
+# Background ingest (scan_ingest.submit): uploads are spooled here and run by the ingest worker, a process
+# `batch_submit` starts when none runs (DMS_INGEST_AUTOSTART=0: only a worker started by hand or `make run`).
+DMS_SPOOL_DIR = Path(os.environ.get("DMS_SPOOL_DIR", DATA_DIR / "spool"))
+DMS_INGEST_AUTOSTART = os.environ.get("DMS_INGEST_AUTOSTART", "1") == "1"
+# Consume folder (Eingangsordner): files a scanner drops here are ingested by `consume_watch` (empty: none).
+DMS_CONSUME_DIR = os.environ.get("DMS_CONSUME_DIR", "")
+DMS_CONSUME_SETTLE_SECONDS = float(os.environ.get("DMS_CONSUME_SETTLE_SECONDS", 5))  # unchanged this long: complete
 
 # xdomea header names and schema (akten.aussonderung); the official schemas ship in akten/xdomea/.
 DMS_XDOMEA_ABSENDER = os.environ.get("DMS_XDOMEA_ABSENDER", "Stadtverwaltung (eAkte)")

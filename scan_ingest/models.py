@@ -9,8 +9,10 @@ class IngestBatch(models.Model):
     """One ingest of a path. An unfinished batch with the same parameters is resumed by the next run."""
 
     class State(models.TextChoices):
-        RUNNING = "running"
-        DONE = "done"
+        QUEUED = "queued", "wartet"
+        RUNNING = "running", "läuft"
+        DONE = "done", "fertig"
+        FAILED = "failed", "mit Fehlern"
 
     path = models.CharField(max_length=1000)
     manifest = models.CharField(max_length=1000, blank=True)
@@ -22,6 +24,19 @@ class IngestBatch(models.Model):
     )
     machine = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    source_label = models.CharField(
+        max_length=100,
+        blank=True,
+        default="Kommandozeile",
+        help_text="where the files came from (Upload, Eingangsordner)",
+    )
+    into_closed = models.BooleanField(default=False, help_text="legacy documents may go into closed (z.d.A.) Akten")
+    background = models.BooleanField(default=False, help_text="run by the ingest worker (batch_submit), not a command")
+    spool = models.CharField(max_length=1000, blank=True, help_text="spool folder of a submitted batch")
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_total = models.PositiveIntegerField(null=True, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True, help_text="start of the current run (progress rate)")
+    failure = models.TextField(blank=True, help_text="why the batch as a whole could not run (German)")
     runs = models.PositiveIntegerField(default=0, help_text="how often the batch was started (resumes + 1)")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -29,6 +44,10 @@ class IngestBatch(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["operator", "-id"], name="ingest_batch_operator_id"),
+            models.Index(fields=["state", "background"], name="ingest_batch_state_bg"),
+        ]
 
     def __str__(self) -> str:
         return f"Ingest #{self.pk} {self.path} ({self.state})"
@@ -96,9 +115,22 @@ class IngestDocument(models.Model):
         help_text="why the document needs review (pages left out as blank, low OCR "
         "confidence, ...); what the review queue lists",
     )
+    review_hints = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="what else a person should look at (pages turned or straightened, split from a batch scan, a "
+        "title that is only the file name); listed in the review queue, not a QA failure",
+    )
+    review_open = models.BooleanField(default=False, help_text="in the review queue: needs a look, not accepted yet")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_checks = models.JSONField(default=list, blank=True, help_text="what the reviewer checked on acceptance")
 
     class Meta:
         ordering = ["item__seq", "id"]
+        indexes = [models.Index(fields=["review_open", "-id"], name="ingest_doc_review_queue")]
         constraints = [models.UniqueConstraint(fields=["item", "source_pages"], name="uniq_ingest_doc_pages")]
 
     def __str__(self):

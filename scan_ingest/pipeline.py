@@ -1,5 +1,6 @@
 """From processed pages to documents: separator sheets split a batch scan, each part going to the Akte the
-last `DMS:AKTE` sheet named (or the manifest's / `--akte`). Pure: no database, no storage."""
+last `DMS:AKTE` sheet named (or the manifest's / `--akte`); a part's title is the `DMS:DOK:<Titel>` of its sheet,
+else the heading its text suggests (suggest.py), else "<file> (Seiten a-b)". Pure: no database, no storage."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from .errors import IngestError
 from .stages.separator import parse_separator
 from .stages.types import PageResult
+from .suggest import suggest_title
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ def plan_documents(
         if not aktenzeichen:
             plan = _with_error(
                 plan,
-                "no Akte for this file: give --akte, a manifest row with Aktenzeichen, "
-                "or separator sheets (DMS:AKTE:<Aktenzeichen>)",
+                "keine Akte für diese Datei: Ziel-Akte wählen (--akte), eine Manifestzeile mit Aktenzeichen "
+                "oder Trennblätter (DMS:AKTE:<Aktenzeichen>) verwenden",
             )
         return [plan], []
     segments = [_Segment(aktenzeichen, None, [])]
@@ -67,7 +69,7 @@ def plan_documents(
         try:
             kind, value = parse_separator(page.separator)
         except IngestError as exc:
-            segments.append(_Segment(current, None, [], f"separator sheet on page {page.index + 1}: {exc.reason}"))
+            segments.append(_Segment(current, None, [], f"Trennblatt auf Seite {page.index + 1}: {exc.reason}"))
             continue
         if kind == "akte":
             current = value
@@ -82,9 +84,10 @@ def plan_documents(
             skipped.extend(p.index + 1 for p in seg.pages)
             continue
         first, last = seg.pages[0].index + 1, seg.pages[-1].index + 1
+        content = next((p for p in seg.pages if not p.blank), seg.pages[0])
         plan = DocumentPlan(
             seg.aktenzeichen,
-            seg.title or f"{title} (Seiten {first}-{last})",
+            seg.title or suggest_title(content.text) or f"{title} (Seiten {first}-{last})",
             tuple(seg.pages),
             first,
             last,
@@ -94,8 +97,8 @@ def plan_documents(
         if plan.error is None and not plan.aktenzeichen:
             plan = _with_error(
                 plan,
-                f"pages {first}-{last} come before the first DMS:AKTE separator sheet and "
-                "no Akte is given (--akte or manifest)",
+                f"Seiten {first}-{last} liegen vor dem ersten Trennblatt DMS:AKTE, und keine Akte ist "
+                "angegeben (Ziel-Akte oder Manifest)",
             )
         plans.append(plan)
     return plans, skipped

@@ -48,7 +48,7 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
     from .services import ingest_area, pipeline_config
 
     if not (document_visible(by, document) and (Role.SCAN in user_roles(by) or may_administer(by))):
-        raise RedoRefused(f"{by} may not redo the OCR of document {document.pk}")
+        raise RedoRefused(f"{by} darf die Texterkennung von Dokument {document.pk} nicht wiederholen")
     version, started = document.current_version, timezone.now()
     area = ingest_area()
     area.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
         try:
             info = probe(str(source), settings.DMS_MAX_IMAGE_PIXELS)
         except IngestError as exc:
-            raise RedoRefused(f"document {document.pk}: {exc.reason}") from None
+            raise RedoRefused(f"Dokument {document.pk}: {exc.reason}") from None
         config = pipeline_config(force_ocr=True)
         tasks = [
             PageTask(path=str(source), kind=info.kind, index=i, out_dir=str(work), config=config)
@@ -74,7 +74,7 @@ def document_reocr(*, document: Document, by, workers: int | None = 1) -> Docume
             executor.close()
         failed = [r.error for r in results if r.error]
         if failed:
-            raise RedoRefused(f"document {document.pk}: {failed[0]}")
+            raise RedoRefused(f"Dokument {document.pk}: {failed[0]}")
         plan = DocumentPlan(
             document.akte.aktenzeichen,
             document.title,
@@ -101,7 +101,7 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
         created=finished,
         subject=document.akte.aktenzeichen,
     )
-    review = info.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
+    review = info.review + ((f"Die Lesefassung ist kein PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
         plan=plan,
         batch_id=None,
@@ -117,7 +117,7 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
         started=started,
         finished=finished,
         recorded=finished,
-        notes=(*info.notes, f"OCR redone from version {version.number}"),
+        notes=(*info.notes, f"OCR wiederholt aus Version {version.number}"),
         review=review,
         pdfa=not problems,
     )

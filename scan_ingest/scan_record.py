@@ -54,21 +54,24 @@ def qa_assess(
     mean = round(sum((p.confidence or 0) * p.words for p in ocr_pages) / words, 2) if words else None
     reasons = list(source_review)
     if ocr_pages and (mean is None or mean < threshold):
-        reasons.append(f"mean OCR confidence {mean if mean is not None else 0} below {threshold}")
+        reasons.append(f"mittlere OCR-Konfidenz {mean if mean is not None else 0} unter {threshold}")
     for p in ocr_pages:
         if p.words == 0:
-            reasons.append(f"page {p.index + 1}: no text recognised")
+            reasons.append(f"Seite {p.index + 1}: kein Text erkannt")
     if plan.pages and not plan.content_pages:
         if not source_review:  # an XFA form says so, not "blank"
-            reasons.append(f"all {len(plan.pages)} page(s) look blank: stored for review, every page in the rendition")
+            reasons.append(
+                f"alle {len(plan.pages)} Seite(n) sehen leer aus: zur Prüfung gespeichert, "
+                "jede Seite in der Lesefassung"
+            )
     else:
         reasons.extend(
-            f"page {p.index + 1}: looks blank, left out of the rendition (kept in the original)"
+            f"Seite {p.index + 1}: sieht leer aus, aus der Lesefassung entfernt (im Original erhalten)"
             for p in plan.pages
             if p.blank
         )
     for p in plan.pages:
-        reasons.extend(f"page {p.index + 1}: {w}" for w in p.warnings)
+        reasons.extend(f"Seite {p.index + 1}: {w}" for w in p.warnings)
     return ("needs_review" if reasons else "passed"), mean, reasons
 
 

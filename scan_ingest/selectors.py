@@ -9,8 +9,12 @@ from akten.models import Page
 from .models import IngestBatch, IngestDocument, IngestItem
 
 ERROR_KEY_PREFIX = "!"  # items that are only a refusal (unsafe ZIP member, bad manifest row)
-UNFINISHED = "not finished: the run stopped before this file was done; run the same ingest again to resume"
-INTERRUPTED_STORING = "interrupted while storing; nothing of it is visible; run the same ingest again to store it"
+UNFINISHED = (
+    "nicht fertig: der Lauf endete, bevor diese Datei fertig war; denselben Stapel erneut starten, um fortzusetzen"
+)
+INTERRUPTED_STORING = (
+    "beim Speichern unterbrochen; nichts davon ist sichtbar; denselben Stapel erneut starten, um es zu speichern"
+)
 
 
 def _doc_entry(item: IngestItem, doc: IngestDocument) -> dict:
@@ -116,7 +120,7 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
                 "source_pages": ",".join(map(str, item.skipped_blank_pages)),
                 "mean_confidence": None,
                 "reasons": [
-                    f"page {n}: blank part between separator sheets, in no document (kept in the original)"
+                    f"Seite {n}: leerer Teil zwischen Trennblättern, in keinem Dokument (im Original erhalten)"
                     for n in item.skipped_blank_pages
                 ],
             }
@@ -131,15 +135,143 @@ def batch_report(batch: IngestBatch, *, pages_per_minute: float | None = None) -
 
 
 def review_queue(*, user):
-    """Stored ingest documents flagged for review (pages left out as blank, low OCR confidence, no pages, an XFA
-    form, a rendition that is not PDF/A; `review_reasons` says which), newest first; only documents the user
-    may see (akten.access, the one access rule). What the scanning team's review queue lists."""
+    """Stored ingest documents that need a person's look and were not accepted yet, newest first: flagged by the
+    QA (pages left out as blank, low OCR confidence, no pages, an XFA form, a rendition that is not PDF/A;
+    `review_reasons`) or with hints (pages turned or straightened, split from a batch scan, a title that is only
+    the file name; `review_hints`); only documents the user may see (akten.access, the one access rule). What
+    the scanning team's review queue (Prüfung) lists; index ingest_doc_review_queue."""
     from akten.access import documents_visible
 
     return (
         IngestDocument.objects.filter(
-            status=IngestDocument.Status.STORED, qa_state="needs_review", document__in=documents_visible(user)
+            review_open=True, status=IngestDocument.Status.STORED, document__in=documents_visible(user)
         )
-        .select_related("item", "document")
+        .select_related("item__batch", "document__akte")
         .order_by("-pk")
+    )
+
+
+STATE_BADGES = {  # state -> (word, badge kind of templates/includes/badge.html)
+    IngestBatch.State.QUEUED: ("wartet", "open"),
+    IngestBatch.State.RUNNING: ("läuft", "run"),
+    IngestBatch.State.DONE: ("fertig", "done"),
+    IngestBatch.State.FAILED: ("mit Fehlern", "error"),
+}
+
+
+def batch_progress(batch: IngestBatch, *, now=None) -> dict:
+    """What the batches page shows and polls: state word and badge kind ("mit Fehlern" also for a finished batch
+    with refused files), pages done / total, percent, and the time left estimated from this run's rate."""
+    from django.utils import timezone
+
+    state = batch.state
+    errors = (batch.report or {}).get("errors") or 0
+    if state == IngestBatch.State.DONE and errors:
+        state = IngestBatch.State.FAILED
+    word, kind = STATE_BADGES.get(state, (state, ""))
+    done, total = batch.pages_done or 0, batch.pages_total
+    if batch.state == IngestBatch.State.DONE and total is not None:
+        done = total
+    seconds_left = None
+    if batch.state == IngestBatch.State.RUNNING and total and done and batch.run_started_at:
+        elapsed = ((now or timezone.now()) - batch.run_started_at).total_seconds()
+        if elapsed > 0:
+            seconds_left = max(0, round(elapsed / done * (total - done)))
+    return {
+        "state": state,
+        "word": word,
+        "kind": kind,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else (100 if batch.state == IngestBatch.State.DONE else 0),
+        "seconds_left": seconds_left,
+        "errors": errors,
+        "active": batch.state in (IngestBatch.State.QUEUED, IngestBatch.State.RUNNING),
+    }
+
+
+# -- the Scanstelle workspace (web/scan) ---------------------------------------------------------------------
+
+
+def batches_for(user, *, state: str = ""):
+    """Batches the user may list, newest first: a scan operator their own (index ingest_batch_operator_id), an
+    admin every batch. `state` filters by the badge word's state (`failed` also finds finished ones with
+    errors is left to the page: the stored state decides)."""
+    from akten.access import may_administer
+
+    batches = IngestBatch.objects.select_related("operator").order_by("-id")
+    if not may_administer(user):
+        batches = batches.filter(operator=user)
+    if state in IngestBatch.State.values:
+        batches = batches.filter(state=state)
+    return batches
+
+
+def batch_for(user, pk: int) -> IngestBatch | None:
+    """One batch the user may see (their own; admins any), or None."""
+    return batches_for(user).filter(pk=pk).first()
+
+
+OUTCOME_WORDS = {"stored": "gespeichert", "duplicate": "Duplikat", "error": "abgelehnt", "pending": "in Arbeit"}
+
+
+def batch_files(batch: IngestBatch, *, user) -> list[dict]:
+    """Per source file of a batch: its outcome in German and its documents; a document link only where the user
+    may see the document (a duplicate may be someone else's)."""
+    from akten.access import documents_visible
+
+    rows, doc_ids = [], set()
+    items = batch.items.prefetch_related("documents").order_by("seq")
+    for item in items:
+        docs = sorted(item.documents.all(), key=lambda d: (_first_page(d.source_pages), d.pk))
+        doc_ids.update(d.document_id for d in docs if d.document_id)
+        entries = [
+            {
+                "id": d.document_id,
+                "title": d.title,
+                "pages": d.source_pages,
+                "aktenzeichen": d.aktenzeichen,
+                "status": "error" if d.status == IngestDocument.Status.STORING else d.status,
+                "word": OUTCOME_WORDS.get(d.status, d.status),
+                "reason": INTERRUPTED_STORING if d.status == IngestDocument.Status.STORING else d.reason,
+                "review": d.qa_state == "needs_review",
+            }
+            for d in docs
+        ]
+        if item.state == IngestItem.State.ERROR:
+            outcome = "error"
+        elif item.state == IngestItem.State.PENDING:
+            outcome = "pending"
+        elif entries and all(e["status"] == "duplicate" for e in entries):
+            outcome = "duplicate"
+        elif any(e["status"] == "error" for e in entries):
+            outcome = "error"
+        else:
+            outcome = "stored"
+        rows.append(
+            {
+                "source": item.source,
+                "pages": item.pages,
+                "outcome": outcome,
+                "word": OUTCOME_WORDS[outcome],
+                "reason": item.reason,
+                "documents": entries,
+            }
+        )
+    visible = set(documents_visible(user).filter(pk__in=doc_ids).values_list("pk", flat=True)) if doc_ids else set()
+    for row in rows:
+        for entry in row["documents"]:
+            entry["visible"] = entry["id"] in visible
+    return rows
+
+
+def review_entry(*, user, document_id: int) -> IngestDocument | None:
+    """The ingest record of a document the user may see, for the review page; None (a 404) otherwise."""
+    from akten.access import documents_visible
+
+    return (
+        IngestDocument.objects.filter(document_id=document_id, document__in=documents_visible(user))
+        .select_related("item__batch", "document__akte", "reviewed_by")
+        .order_by("-pk")
+        .first()
     )

@@ -86,18 +86,27 @@ def _fingerprint(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
+def run_fingerprint(path, manifest, akte, department, *, force_ocr: bool = False, into_closed: bool = False) -> str:
+    """What identifies a run: an unfinished batch with the same fingerprint is resumed (resolved paths)."""
+    parts = [str(path), str(manifest or ""), akte or "", department or ""] + (["force-ocr"] if force_ocr else [])
+    parts += ["into-closed"] if into_closed else []
+    return _fingerprint(*parts)
+
+
 def _validate(path, manifest, akte, department, user):
     path = Path(path).resolve()
     if not path.exists():
-        raise IngestRunError(f"{path}: no such file or folder")
+        raise IngestRunError(f"{path}: Datei oder Ordner nicht gefunden")
     manifest = Path(manifest).resolve() if manifest else None
     if manifest is not None and not manifest.is_file():
-        raise IngestRunError(f"manifest {manifest}: no such file")
+        raise IngestRunError(f"Manifest {manifest}: Datei nicht gefunden")
     dept = None
     if department:
         dept = Department.objects.filter(code=department).first()
         if dept is None:
-            raise IngestRunError(f"unknown department {department!r} (--department takes a code, e.g. 63)")
+            raise IngestRunError(
+                f"unbekannte Organisationseinheit {department!r} (--department erwartet ein Kürzel, z. B. 63)"
+            )
     if akte:
         try:
             akte = str(Aktenzeichen.parse(akte))
@@ -106,7 +115,7 @@ def _validate(path, manifest, akte, department, user):
     if isinstance(user, str):
         found = get_user_model().objects.filter(username=user).first()
         if found is None:
-            raise IngestRunError(f"unknown user {user!r}")
+            raise IngestRunError(f"unbekannter Benutzer {user!r}")
         user = found
     return path, manifest, akte or None, dept, user
 
@@ -120,34 +129,52 @@ def ingest_run(
     workers: int | None = None,
     user=None,
     force_ocr: bool = False,
+    into_closed: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Ingest PATH; returns the JSON of the command-line contract (`batch`, `documents`, `errors`) plus
-    `report`. With force_ocr every page is OCR'd, also those that carry a text layer."""
+    `report`. With force_ocr every page is OCR'd, also those that carry a text layer. A closed (z.d.A.) Akte
+    takes documents only with into_closed (legacy documents into a Bestandsakte; audited per document)."""
     path, manifest, akte, dept, user = _validate(path, manifest, akte, department, user)
-    parts = [str(path), str(manifest or ""), akte or "", department or ""] + (["force-ocr"] if force_ocr else [])
-    fingerprint = _fingerprint(*parts)
+    fingerprint = run_fingerprint(path, manifest, akte, department, force_ocr=force_ocr, into_closed=into_closed)
     area = ingest_area() / f"run-{fingerprint[:16]}"
     area.mkdir(parents=True, exist_ok=True)
     with open(area / ".lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IngestRunError(f"{path} is being ingested by another process right now") from None
+            raise IngestRunError(f"{path} wird gerade von einem anderen Prozess eingelesen") from None
         return _ingest_locked(
-            path, manifest, akte, dept, department, user, workers, progress, fingerprint, area, force_ocr
+            path, manifest, akte, dept, department, user, workers, progress, fingerprint, area, force_ocr, into_closed
         )
 
 
 def _ingest_locked(
-    path, manifest, akte, dept, department, user, workers, progress, fingerprint, area, force_ocr=False
+    path,
+    manifest,
+    akte,
+    dept,
+    department,
+    user,
+    workers,
+    progress,
+    fingerprint,
+    area,
+    force_ocr=False,
+    into_closed=False,
 ) -> dict:
     """The run itself, while this process holds the ingest area's lock (released by the OS even on kill -9)."""
     try:
         plan = collect_sources(path, manifest, area, zip_limits())
     except IngestError as exc:
         raise IngestRunError(exc.reason) from None
-    batch = IngestBatch.objects.filter(fingerprint=fingerprint, state=IngestBatch.State.RUNNING).first()
+    batch = (
+        IngestBatch.objects.filter(
+            fingerprint=fingerprint, state__in=(IngestBatch.State.QUEUED, IngestBatch.State.RUNNING)
+        )
+        .order_by("pk")
+        .first()
+    )
     if batch is None:
         batch = IngestBatch.objects.create(
             path=str(path),
@@ -159,7 +186,8 @@ def _ingest_locked(
             machine=machine(),
         )
     batch.runs += 1
-    batch.save(update_fields=["runs"])
+    batch.state, batch.run_started_at, batch.pages_done = IngestBatch.State.RUNNING, timezone.now(), 0
+    batch.save(update_fields=["runs", "state", "run_started_at", "pages_done"])
     _discard_unfinished(batch)
     run = _Run(
         batch=batch,
@@ -169,6 +197,7 @@ def _ingest_locked(
         area=area,
         config=pipeline_config(force_ocr=force_ocr),
         progress=progress,
+        into_closed=into_closed,
     )
     run.execute(plan, workers)
     batch.state, batch.finished_at = IngestBatch.State.DONE, timezone.now()
@@ -196,10 +225,12 @@ class _Run:
     area: Path
     config: PipelineConfig
     progress: Callable[[int, int], None] | None
+    into_closed: bool = False
     total_pages: int = 0
     done_pages: int = 0
     processed_pages: int = 0
     started: float = field(default_factory=time.monotonic)
+    _persisted_at: float = 0.0
 
     def pages_per_minute(self) -> float | None:
         elapsed = time.monotonic() - self.started
@@ -209,6 +240,17 @@ class _Run:
         self.done_pages += n
         if self.progress and n:
             self.progress(self.done_pages, self.total_pages)
+        self._persist()
+
+    def _persist(self, force: bool = False) -> None:
+        """Pages done / total on the batch row, at most once a second: what the batches page polls."""
+        now = time.monotonic()
+        if not force and now - self._persisted_at < 1.0:
+            return
+        self._persisted_at = now
+        IngestBatch.objects.filter(pk=self.batch.pk).update(
+            pages_done=min(self.done_pages, self.total_pages), pages_total=self.total_pages
+        )
 
     # -- planning -------------------------------------------------------------------------------------
     def _items(self, plan) -> list[tuple[IngestItem, SourceFile]]:
@@ -240,7 +282,7 @@ class _Run:
             if item.state == IngestItem.State.PENDING and item.pk not in planned:
                 item.state = IngestItem.State.ERROR
                 item.reason = (
-                    "the file was in the batch when it started but is not there any more on resume; not ingested"
+                    "die Datei war beim Start im Stapel, ist beim Fortsetzen aber nicht mehr da; nicht eingelesen"
                 )
                 item.save(update_fields=["state", "reason"])
         return pairs
@@ -257,9 +299,9 @@ class _Run:
         except IngestError as exc:
             item.state, item.reason = IngestItem.State.ERROR, exc.reason
         except OSError as exc:
-            item.state, item.reason = IngestItem.State.ERROR, f"cannot read: {exc.strerror or exc}"
+            item.state, item.reason = IngestItem.State.ERROR, f"nicht lesbar: {exc.strerror or exc}"
         except Exception as exc:
-            item.state, item.reason = IngestItem.State.ERROR, f"cannot be read: {type(exc).__name__}: {exc}"
+            item.state, item.reason = IngestItem.State.ERROR, f"nicht lesbar: {type(exc).__name__}: {exc}"
         item.routing = self._routing(file)
         item.save(update_fields=["sha256", "pages", "state", "reason", "routing"])
         if item.state == IngestItem.State.ERROR:
@@ -302,7 +344,7 @@ class _Run:
                     "status": IngestDocument.Status.DUPLICATE,
                     "document": d.document,
                     "pending_objects": [],
-                    "reason": f"already in Akte {d.aktenzeichen} as document {d.document_id}",
+                    "reason": f"schon in Akte {d.aktenzeichen} als Dokument {d.document_id}",
                 },
             )
         item.state = IngestItem.State.DONE
@@ -322,6 +364,7 @@ class _Run:
             (followers if signature in seen else leaders).append(work)
             seen.add(signature)
         self.total_pages = sum(w.item.pages for w in leaders + followers)
+        self._persist(force=True)
         self._dispatch(leaders, workers)
         rest = []
         for work in followers:
@@ -330,6 +373,7 @@ class _Run:
             else:
                 rest.append(work)
         self._dispatch(rest, workers)
+        self._persist(force=True)
 
     def _dispatch(self, works: list[_Work], workers: int | None) -> None:
         if not works:
@@ -386,7 +430,7 @@ class _Run:
             self._store_item(work)
         except Exception as exc:
             work.item.state = IngestItem.State.ERROR
-            work.item.reason = f"storing failed: {type(exc).__name__}: {exc}"
+            work.item.reason = f"Speichern fehlgeschlagen: {type(exc).__name__}: {exc}"
             work.item.save(update_fields=["state", "reason"])
             shutil.rmtree(work.out_dir, ignore_errors=True)
             work.results.clear()
@@ -425,6 +469,7 @@ class _Run:
             finished=timezone.now(),
             notes=work.notes,
             review=work.review,
+            into_closed=self.into_closed,
         )
         for plan in plans:
             document_write(ctx=ctx, plan=plan)

@@ -13,13 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
-from akten.models import Akte, AkteState, Document, DocumentVersion, Page
+from akten.documents import document_create
+from akten.models import Akte, AkteState, Document
 from akten.selectors import aktenplan_unit_for
-from akten.services import akte_create, akte_retention_refresh
-from dms.audit import audit_record
+from akten.services import akte_create
 from dms.faults import fault_point
 from dms.models import Department, StoredObject
-from dms.outbox import outbox_enqueue
 from dms.services import stored_object_put
 from dms.storage import get_storage, key_for
 from dms.storage.base import sha256_of_file
@@ -31,7 +30,7 @@ from .scan_record import qa_assess, scan_record
 from .sources.manifest import ManifestRow
 
 MEDIA_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
-WRITABLE_STATES = (AkteState.OFFEN, AkteState.ZDA)  # Bestandsakten are mostly closed (z.d.A.) already
+WRITABLE_STATES = (AkteState.OFFEN,)  # a closed (z.d.A.) Akte or one in a disposal run takes no new documents
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,42 @@ class ItemContext:
     finished: datetime
     notes: tuple[str, ...] = ()  # about the source file, for the scan record
     review: tuple[str, ...] = ()  # about the source file, flagging its documents for review
+    into_closed: bool = False  # explicitly allowed: legacy documents into closed (z.d.A.) Bestandsakten
 
 
 class DocumentRefused(Exception):
     """The document cannot go in (no such Aktenplan unit, Akte already destroyed, ...); the message says why."""
+
+
+def akte_refusal(aktenzeichen: str, *, into_closed: bool = False) -> str | None:
+    """Why documents cannot go into the existing Akte (German), or None (open, or not there yet). into_closed:
+    the operator explicitly ingests legacy documents into a closed (z.d.A.) Bestandsakte (recorded in the audit
+    event of each document); an Akte in a disposal run never takes documents."""
+    from akten.models import DisposalItem, DisposalItemState
+
+    akte = Akte.objects.filter(aktenzeichen=aktenzeichen).first()
+    if akte is None:
+        return None
+    if akte.state == AkteState.ZDA and not into_closed:
+        closed = f" am {akte.zda_date:%d.%m.%Y}" if akte.zda_date else ""
+        return (
+            f"Akte {aktenzeichen} ist zu den Akten verfügt (z.d.A.{closed}); es können keine Dokumente mehr "
+            "hinzugefügt werden. Die Sachbearbeitung kann die Akte wieder öffnen."
+        )
+    if akte.state not in (AkteState.OFFEN, AkteState.ZDA):
+        return (
+            f"Akte {aktenzeichen} ist {akte.get_state_display()} (Aussonderung); es können keine Dokumente mehr "
+            "hinzugefügt werden."
+        )
+    in_run = DisposalItem.objects.filter(akte=akte).exclude(
+        state__in=(DisposalItemState.SKIPPED_HOLD, DisposalItemState.NOT_EVALUATED)
+    )
+    if in_run.exists():
+        return (
+            f"Akte {aktenzeichen} ist in einer Aussonderung (angeboten); es können keine Dokumente mehr "
+            "hinzugefügt werden."
+        )
+    return None
 
 
 def objects_discard(shas: list[str]) -> None:
@@ -75,7 +106,7 @@ def _department_for_new_akte(ctx: ItemContext) -> Department | None:
         value = ctx.row.department
         dept = Department.objects.filter(code=value).first() or Department.objects.filter(name__iexact=value).first()
         if dept is None:
-            raise DocumentRefused(f"manifest line {ctx.row.line}: unknown Organisationseinheit {value!r}")
+            raise DocumentRefused(f"Manifest Zeile {ctx.row.line}: unbekannte Organisationseinheit {value!r}")
         return dept
     return ctx.department
 
@@ -88,17 +119,21 @@ def _resolve_akte(ctx: ItemContext, plan: DocumentPlan):
         raise DocumentRefused(str(exc)) from None
     akte = Akte.objects.select_related("lead_department").filter(aktenzeichen=az).first()
     if akte is not None:
-        if akte.state not in WRITABLE_STATES:
-            raise DocumentRefused(f"Akte {az} is {akte.state}; documents can no longer be added")
+        reason = akte_refusal(az, into_closed=ctx.into_closed)
+        if reason:
+            raise DocumentRefused(reason)
         return akte, akte.unit, akte.lead_department, az
     unit = aktenplan_unit_for(Aktenzeichen.parse(az).kennzeichen)
     if unit is None:
-        raise DocumentRefused(f"Akte {az} does not exist and no Aktenplan unit matches its Kennzeichen")
+        raise DocumentRefused(
+            f"Akte {az} gibt es nicht, und keine Einheit des Aktenplans passt zu ihrem Kennzeichen; "
+            "Aktenzeichen prüfen oder den Aktenplan ergänzen"
+        )
     dept = _department_for_new_akte(ctx)
     if dept is None and unit.effective_rule().department_id is None:
         raise DocumentRefused(
-            f"Akte {az} does not exist; no department given (manifest or --department) and "
-            f"Aktenplan unit {unit.kennzeichen} names none"
+            f"Akte {az} gibt es nicht; keine Organisationseinheit angegeben (Manifest oder --department), "
+            f"und die Aktenplaneinheit {unit.kennzeichen} nennt keine"
         )
     return None, unit, dept, az
 
@@ -112,6 +147,7 @@ def _record(
     document=None,
     akte_department: str = "",
     qa: tuple = ("", None, []),
+    hints: list[str] | None = None,
 ) -> IngestDocument:
     doc, _ = IngestDocument.objects.update_or_create(
         item=ctx.item,
@@ -128,9 +164,29 @@ def _record(
             "qa_state": qa[0],
             "mean_confidence": qa[1],
             "review_reasons": qa[2],
+            "review_hints": hints or [],
+            "review_open": status in (IngestDocument.Status.STORING, IngestDocument.Status.STORED)
+            and bool(qa[2] or hints),
         },
     )
     return doc
+
+
+def review_hints(ctx: ItemContext, plan: DocumentPlan) -> list[str]:
+    """What a person should look at although the QA passed (German, for the review queue): pages the pipeline
+    turned or straightened, a document cut out of a batch scan, a title that is only the file name."""
+    hints = []
+    if plan.split:
+        hints.append(f"aus einem Stapelscan getrennt (Seiten {plan.first}-{plan.last}): Trennung und Titel prüfen")
+    for number, p in enumerate(plan.pages, start=1):
+        if p.rotation:
+            hints.append(f"Seite {number}: um {p.rotation}° gedreht")
+        if abs(p.view_rotation or 0) >= 0.3:
+            hints.append(f"Seite {number}: um {abs(p.view_rotation):.1f}° gerade gerückt".replace(".", ","))
+    stem = Path(ctx.source).stem
+    if not (ctx.row and ctx.row.title) and plan.title in (stem, f"{stem} (Seiten {plan.first}-{plan.last})"):
+        hints.append("Titel ist nur der Dateiname: bitte einen Titel vergeben")
+    return hints
 
 
 def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
@@ -156,7 +212,7 @@ def document_write(*, ctx: ItemContext, plan: DocumentPlan) -> IngestDocument:
                 plan,
                 IngestDocument.Status.DUPLICATE,
                 document=duplicate,
-                reason=f"already in Akte {az} as document {duplicate.pk}",
+                reason=f"schon in Akte {az} als Dokument {duplicate.pk}",
                 akte_department=akte.lead_department.code,
             )
     return _store(ctx, plan, akte, unit, dept, az)
@@ -207,8 +263,8 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
             plan=plan, source=ctx.path, out_path=rendition_path, author=operator, created=ctx.finished, subject=az
         )
     except Exception as exc:
-        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A rendition failed: {exc}")
-    source_review = ctx.review + ((f"the rendition is not PDF/A ({'; '.join(problems)})",) if problems else ())
+        return _record(ctx, plan, IngestDocument.Status.ERROR, reason=f"PDF/A-Erzeugung fehlgeschlagen: {exc}")
+    source_review = ctx.review + ((f"Die Lesefassung ist kein PDF/A ({'; '.join(problems)})",) if problems else ())
     record = scan_record(
         plan=plan,
         batch_id=ctx.batch_id,
@@ -231,7 +287,9 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
     record_sha = hashlib.sha256(record).hexdigest()
     qa_state, mean, review = qa_assess(plan, ctx.qa_threshold, source_review)
     pending = [sha for sha in (ctx.sha256, rendition_sha, record_sha) if sha]
-    entry = _record(ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean, review))
+    entry = _record(
+        ctx, plan, IngestDocument.Status.STORING, qa=(qa_state, mean, review), hints=review_hints(ctx, plan)
+    )
     entry.pending_objects = pending
     entry.save(update_fields=["pending_objects"])
     try:
@@ -242,7 +300,11 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
             entry.save(update_fields=["status", "document", "pending_objects", "department"])
     except Exception as exc:
         objects_discard(pending)
-        entry.status, entry.reason, entry.pending_objects = IngestDocument.Status.ERROR, f"storing failed: {exc}", []
+        entry.status, entry.reason, entry.pending_objects = (
+            IngestDocument.Status.ERROR,
+            f"Speichern fehlgeschlagen: {exc}",
+            [],
+        )
         entry.save(update_fields=["status", "reason", "pending_objects"])
     finally:
         rendition_path.unlink(missing_ok=True)
@@ -259,46 +321,28 @@ def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mea
     scan = stored_object_put(data=record, media_type="application/json")
     fault_point("ingest_after_put")  # the crash test kills here: objects put, rows not committed
     row = ctx.row
-    document = Document(
+    return document_create(  # rows, audit event and outbox entry (akten/documents.py)
         akte=akte,
-        department=akte.lead_department,
         title=plan.title[:500],
+        by=ctx.user,
         document_type=(row.document_type if row else "") or "Scan",
         date=row.date if row else None,
+        original=original,
+        rendition=rendition,
+        scan_record=scan,
+        pages=[
+            {"number": i + 1, "text": p.text, "confidence": p.confidence, "blank": p.blank}
+            for i, p in enumerate(plan.pages)
+        ],
         source=ctx.source,
         source_pages=plan.source_pages,
-        created_by=ctx.user,
-    )
-    document.full_clean(exclude=["akte", "department", "created_by"])
-    document.save()
-    version = DocumentVersion.objects.create(
-        document=document, number=1, original=original, rendition=rendition, scan_record=scan
-    )
-    Page.objects.bulk_create(
-        [
-            Page(version=version, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
-            for i, p in enumerate(plan.pages)
-        ]
-    )
-    if document.date:
-        akte_retention_refresh(akte=akte)
-    outbox_enqueue(document_ids=[document.pk])
-    audit_record(
-        actor=ctx.user,
-        action="document.ingest",
-        obj=document,
-        after={
-            "aktenzeichen": akte.aktenzeichen,
-            "title": document.title,
+        into_closed=ctx.into_closed,
+        audit_action="document.ingest",
+        audit_after={
             "source": ctx.source,
             "source_pages": plan.source_pages or None,
             "batch": ctx.batch_id,
-            "original": original.sha256,
-            "rendition": rendition.sha256 if rendition else None,
-            "scan_record": scan.sha256,
-            "pages": len(plan.pages),
             "qa": qa_state,
             "mean_confidence": mean,
         },
     )
-    return document

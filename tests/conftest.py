@@ -19,6 +19,14 @@ def _isolated_data(tmp_path, settings):
     storage._cached.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_ingest_worker_process(settings, tmp_path):
+    """batch_submit starts no worker process in tests (it would use the environment's database, not the test
+    one); tests run the worker (scan_ingest.runner) in-process. Spool under tmp_path."""
+    settings.DMS_INGEST_AUTOSTART = False
+    settings.DMS_SPOOL_DIR = tmp_path / "spool"
+
+
 @pytest.fixture
 def org(db):
     """Departments 63 and 32 with a caseworker each, a scan user, an archivist and an admin."""

@@ -58,7 +58,7 @@ def _walk(root: Path, skip: set[Path]) -> tuple[list[tuple[str, Path]], list[tup
                 continue
             reason = name_problem(rel) or (_link_problem(full, real_root) if full.is_symlink() else None)
             if reason is None and not full.is_file():
-                reason = "not a regular file (device, pipe or socket)"
+                reason = "keine gewöhnliche Datei (Gerät, Pipe oder Socket)"
             if reason:
                 refused.append((escaped(rel), reason))
                 continue
@@ -71,9 +71,9 @@ def _link_problem(link: Path, real_root: Path) -> str | None:
     try:
         target = link.resolve(strict=True)
     except (OSError, RuntimeError):
-        return "broken symbolic link (its target does not exist)"
+        return "defekter symbolischer Link (das Ziel existiert nicht)"
     if not target.is_relative_to(real_root):
-        return "symbolic link to a place outside the ingest folder; not followed"
+        return "symbolischer Link auf einen Ort außerhalb des Eingangsordners; nicht verfolgt"
     return None
 
 
@@ -114,16 +114,18 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     for row in rows:
         source = _row_source(row, manifest, base, by_source, by_resolved, folder)
         if source is None:
-            plan.errors.append((escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' not found"))
+            plan.errors.append(
+                (escaped(row.file), f"Manifest Zeile {row.line}: Datei '{escaped(row.file)}' nicht gefunden")
+            )
             continue
         if source in (OUTSIDE, SKIPPED):
             why = (
-                f"is outside the ingested path {escaped(str(path))}"
+                f"liegt außerhalb des eingelesenen Pfads {escaped(str(path))}"
                 if source == OUTSIDE
-                else "is hidden or refused (see its own error)"
+                else "ist versteckt oder abgelehnt (siehe ihren eigenen Fehler)"
             )
             plan.errors.append(
-                (escaped(row.file), f"manifest line {row.line}: file '{escaped(row.file)}' {why}; not ingested")
+                (escaped(row.file), f"Manifest Zeile {row.line}: Datei '{escaped(row.file)}' {why}; nicht eingelesen")
             )
             continue
         claimed.add(source)

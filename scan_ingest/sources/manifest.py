@@ -61,11 +61,11 @@ def parse_date(value: str) -> date | None:
     if parts is None and (match := ISO_DATE.match(value)):
         parts = match.groups()
     if parts is None:
-        raise ValueError(f"unrecognised date {value!r} (expected DD.MM.YYYY or YYYY-MM-DD)")
+        raise ValueError(f"unbekanntes Datumsformat {value!r} (erwartet TT.MM.JJJJ oder JJJJ-MM-TT)")
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        raise ValueError(f"impossible date {value!r}") from None
+        raise ValueError(f"unmögliches Datum {value!r}") from None
 
 
 def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, str]]]:
@@ -73,20 +73,20 @@ def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, s
     try:
         headers, rows = read_excel_csv(path)
     except CsvError as exc:
-        raise IngestError(f"manifest {exc}") from None
+        raise IngestError(f"Manifest {exc}") from None
     mapping = {h: HEADER_ALIASES.get(h.strip().lower()) for h in headers}
     if "file" not in mapping.values():
-        raise IngestError(f"manifest {path}: no 'Datei' or 'file' column (headers: {', '.join(headers)})")
+        raise IngestError(f"Manifest {path.name}: keine Spalte 'Datei' oder 'file' (Spalten: {', '.join(headers)})")
     good, bad = [], []
     for line, raw in rows:
         if "__error__" in raw:
-            bad.append((line, "", f"manifest line {line}: {raw['__error__']}"))
+            bad.append((line, "", f"Manifest Zeile {line}: {raw['__error__']}"))
             continue
         values = {key: raw[h] for h, key in mapping.items() if key}
         file = values.get("file", "").strip()
         try:
             if not file:
-                raise ValueError("no file named")
+                raise ValueError("keine Datei genannt")
             az = values.get("aktenzeichen", "").strip()
             if az:
                 az = str(Aktenzeichen.parse(az))
@@ -102,5 +102,5 @@ def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, s
                 )
             )
         except (ValueError, AktenzeichenError) as exc:
-            bad.append((line, file, f"manifest line {line}: {exc}"))
+            bad.append((line, file, f"Manifest Zeile {line}: {exc}"))
     return good, bad

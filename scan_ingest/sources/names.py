@@ -27,9 +27,9 @@ def escaped(name: str) -> str:
 def name_problem(name: str) -> str | None:
     """Why a (relative) file name cannot be ingested as it is, or None."""
     if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in name):
-        return "the file name is not valid UTF-8; rename the file"
+        return "Der Dateiname ist kein gültiges UTF-8; bitte die Datei umbenennen"
     controls = sorted({ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")})
     if controls:
         shown = ", ".join(repr(ch)[1:-1] for ch in controls)
-        return f"the file name contains control characters ({shown}); rename the file"
+        return f"Der Dateiname enthält Steuerzeichen ({shown}); bitte die Datei umbenennen"
     return None

@@ -27,13 +27,13 @@ def unsafe_reason(name: str) -> str | None:
     """Why a member name may not be extracted, or None when it is safe."""
     unified = name.replace("\\", "/")
     if unified.startswith("/") or re.match(r"^[A-Za-z]:", unified):
-        return f"unsafe ZIP member {name!r}: absolute path"
+        return f"unsicherer ZIP-Eintrag {name!r}: absoluter Pfad"
     if ".." in unified.split("/"):
-        return f"unsafe ZIP member {name!r}: '..' in the path would leave the ingest area"
+        return f"unsicherer ZIP-Eintrag {name!r}: '..' im Pfad würde den Eingangsbereich verlassen"
     if "\x00" in unified:
-        return f"unsafe ZIP member {name!r}: NUL in the name"
+        return f"unsicherer ZIP-Eintrag {name!r}: NUL im Namen"
     if (problem := name_problem(unified)) is not None:
-        return f"ZIP member '{escaped(name)}': {problem}"
+        return f"ZIP-Eintrag '{escaped(name)}': {problem}"
     return None
 
 
@@ -47,14 +47,14 @@ def extract_zip(zip_path: Path, dest: Path, limits: ZipLimits) -> tuple[list[tup
     try:
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise IngestError(f"broken ZIP archive: {exc}") from None
+        raise IngestError(f"beschädigtes ZIP-Archiv: {exc}") from None
     dest = dest.resolve()
     dest.mkdir(parents=True, exist_ok=True)
     extracted, refused, total = [], [], 0
     with zf:
         members = [i for i in zf.infolist() if not i.is_dir()]
         if len(members) > limits.max_members:
-            raise IngestError(f"ZIP refused: {len(members)} members, limit is {limits.max_members}")
+            raise IngestError(f"ZIP abgelehnt: {len(members)} Einträge, Grenze {limits.max_members}")
         for info in members:
             reason = unsafe_reason(info.filename) or _member_reason(info, limits, total)
             if reason:
@@ -63,7 +63,9 @@ def extract_zip(zip_path: Path, dest: Path, limits: ZipLimits) -> tuple[list[tup
             name = member_name(info.filename)
             target = (dest / name).resolve()
             if not target.is_relative_to(dest):
-                refused.append((escaped(info.filename), f"unsafe ZIP member {info.filename!r}: leaves the ingest area"))
+                refused.append(
+                    (escaped(info.filename), f"unsicherer ZIP-Eintrag {info.filename!r}: verlässt den Eingangsbereich")
+                )
                 continue
             try:
                 written = _copy_member(zf, info, target, limits)
@@ -78,16 +80,19 @@ def extract_zip(zip_path: Path, dest: Path, limits: ZipLimits) -> tuple[list[tup
 def _member_reason(info: zipfile.ZipInfo, limits: ZipLimits, total: int) -> str | None:
     mode = info.external_attr >> 16
     if mode and stat.S_ISLNK(mode):
-        return f"unsafe ZIP member {info.filename!r}: a symbolic link"
+        return f"unsicherer ZIP-Eintrag {info.filename!r}: ein symbolischer Link"
     if info.flag_bits & 0x1:
-        return f"ZIP member {info.filename!r} is encrypted"
+        return f"ZIP-Eintrag {info.filename!r} ist verschlüsselt"
     if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
         return (
-            f"ZIP member {info.filename!r} refused: compression ratio "
-            f"{info.file_size / info.compress_size:.0f}:1 exceeds {limits.max_ratio:.0f}:1 (zip bomb?)"
+            f"ZIP-Eintrag {info.filename!r} abgelehnt: Kompressionsverhältnis "
+            f"{info.file_size / info.compress_size:.0f}:1 über {limits.max_ratio:.0f}:1 (ZIP-Bombe?)"
         )
     if total + info.file_size > limits.max_total_bytes:
-        return f"ZIP member {info.filename!r} refused: the archive exceeds {limits.max_total_bytes:,} bytes unpacked"
+        return (
+            f"ZIP-Eintrag {info.filename!r} abgelehnt: das Archiv ist entpackt größer als "
+            f"{limits.max_total_bytes:,} Bytes"
+        )
     return None
 
 
@@ -102,11 +107,13 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit
             while chunk := src.read(CHUNK):
                 written += len(chunk)
                 if written > allowed:
-                    raise IngestError(f"ZIP member {info.filename!r} refused: it unpacks to more than its header says")
+                    raise IngestError(
+                        f"ZIP-Eintrag {info.filename!r} abgelehnt: er entpackt zu mehr, als sein Kopf angibt"
+                    )
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
         part.unlink(missing_ok=True)
-        raise IngestError(f"ZIP member {info.filename!r} is corrupt: {exc}") from None
+        raise IngestError(f"ZIP-Eintrag {info.filename!r} ist beschädigt: {exc}") from None
     except IngestError:
         part.unlink(missing_ok=True)
         raise

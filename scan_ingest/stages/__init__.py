@@ -36,9 +36,9 @@ def process_page(task: PageTask) -> PageResult:
     except IngestError as exc:
         return PageResult(index=task.index, error=exc.reason)
     except MemoryError:
-        return PageResult(index=task.index, error="page too large to process (out of memory)")
+        return PageResult(index=task.index, error="Seite zu groß für die Verarbeitung (Speicher erschöpft)")
     except Exception as exc:
-        return PageResult(index=task.index, error=f"page {task.index + 1}: {type(exc).__name__}: {exc}")
+        return PageResult(index=task.index, error=f"Seite {task.index + 1}: {type(exc).__name__}: {exc}")
     finally:
         if page.ocr_input and os.path.exists(page.ocr_input):
             os.unlink(page.ocr_input)

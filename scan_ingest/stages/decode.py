@@ -49,7 +49,7 @@ def sniff(path: str) -> str:
     with open(path, "rb") as fh:
         head = fh.read(1024)
     if not head:
-        raise IngestError("empty file (0 bytes)")
+        raise IngestError("leere Datei (0 Bytes)")
     for magic, fmt in MAGIC:
         if head.startswith(magic):
             return fmt
@@ -57,15 +57,15 @@ def sniff(path: str) -> str:
         return "pdf"
     for magic, what in KNOWN_OTHER:
         if head.startswith(magic):
-            raise IngestError(f"not an image or PDF: the content is {what}")
-    raise IngestError("not an image or PDF: unrecognised content (expected PDF, TIFF, PNG or JPEG)")
+            raise IngestError(f"kein Bild und kein PDF: der Inhalt ist {what}")
+    raise IngestError("kein Bild und kein PDF: Inhalt nicht erkannt (erwartet: PDF, TIFF, PNG oder JPEG)")
 
 
-def _check_pixels(width: int, height: int, limit: int, what: str = "image") -> None:
+def _check_pixels(width: int, height: int, limit: int, what: str = "das Bild") -> None:
     if width * height > limit:
         raise IngestError(
-            f"decompression bomb refused: {what} is {width}x{height} = {width * height:,} pixels, "
-            f"limit is {limit:,} (DMS_MAX_IMAGE_PIXELS)"
+            f"Dekompressionsbombe abgelehnt: {what} hat {width}x{height} = {width * height:,} Pixel, "
+            f"Grenze {limit:,} (DMS_MAX_IMAGE_PIXELS)"
         )
 
 
@@ -77,11 +77,11 @@ def _open_image(path: str, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise IngestError(f"decompression bomb refused: {exc}") from None
+        raise IngestError(f"Dekompressionsbombe abgelehnt: {exc}") from None
     except UnidentifiedImageError:
-        raise IngestError("corrupt image: the header cannot be read") from None
+        raise IngestError("beschädigtes Bild: der Dateikopf ist nicht lesbar") from None
     except CORRUPT as exc:
-        raise IngestError(f"corrupt image: {exc}") from None
+        raise IngestError(f"beschädigtes Bild: {exc}") from None
     _check_pixels(*im.size, max_pixels)
     return im
 
@@ -96,7 +96,7 @@ def probe(path: str, max_pixels: int) -> SourceInfo:
     try:
         frames = getattr(im, "n_frames", 1)
     except CORRUPT as exc:
-        raise IngestError(f"corrupt image: {exc}") from None
+        raise IngestError(f"beschädigtes Bild: {exc}") from None
     finally:
         im.close()
     return SourceInfo("image", fmt, frames)
@@ -119,15 +119,15 @@ def _probe_pdf(path: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
                 )
             if "/AcroForm" in pdf.Root and "/XFA" in pdf.Root.AcroForm:
                 review.append(
-                    "XFA form: its content is in XFA form data, which the rendition does not show "
-                    "(only the PDF pages); check the original"
+                    "XFA-Formular: der Inhalt steht in XFA-Formulardaten, die die Lesefassung nicht zeigt "
+                    "(nur die PDF-Seiten); Original prüfen"
                 )
     except pikepdf.PasswordError:
-        raise IngestError("encrypted PDF refused: it needs a password to open") from None
+        raise IngestError("verschlüsseltes PDF abgelehnt: es lässt sich nur mit Passwort öffnen") from None
     except pikepdf.PdfError as exc:
-        raise IngestError(f"broken PDF: {str(exc).replace(f'{path}: ', '')}") from None
+        raise IngestError(f"beschädigtes PDF: {str(exc).replace(f'{path}: ', '')}") from None
     if count == 0:
-        review.append("the PDF has no pages: only the original is stored, without a rendition")
+        review.append("Das PDF hat keine Seiten: nur das Original ist gespeichert, ohne Lesefassung")
     return count, tuple(notes), tuple(review)
 
 
@@ -207,7 +207,7 @@ def decode(page: PageState) -> PageState:
     except IngestError:
         raise
     except (*CORRUPT, Image.DecompressionBombError) as exc:
-        raise IngestError(f"truncated or corrupt image (page {task.index + 1}): {exc}") from None
+        raise IngestError(f"abgeschnittenes oder beschädigtes Bild (Seite {task.index + 1}): {exc}") from None
     return page.replace(dpi=dpi).with_image(im, source_intact=intact)
 
 
@@ -218,7 +218,7 @@ def _decode_pdf_page(page: PageState) -> PageState:
     try:
         doc = pdfium.PdfDocument(task.path)
     except pdfium.PdfiumError as exc:
-        raise IngestError(f"broken PDF: {exc}") from None
+        raise IngestError(f"beschädigtes PDF: {exc}") from None
     try:
         pdf_page = doc[task.index]
         textpage = pdf_page.get_textpage()
@@ -231,12 +231,12 @@ def _decode_pdf_page(page: PageState) -> PageState:
             int(width_pt * dpi / 72),
             int(height_pt * dpi / 72),
             task.config.max_pixels,
-            f"page {task.index + 1} rendered at {dpi} dpi",
+            f"Seite {task.index + 1} bei {dpi} dpi",
         )
         im = pdf_page.render(scale=dpi / 72, no_smoothimage=True, grayscale=gray).to_pil()  # 1:1, no blur
         im = normalise_mode(im, detect_bilevel=True)
     except pdfium.PdfiumError as exc:
-        raise IngestError(f"broken PDF (page {task.index + 1}): {exc}") from None
+        raise IngestError(f"beschädigtes PDF (Seite {task.index + 1}): {exc}") from None
     finally:
         doc.close()
     own_text = text.replace("\r\n", "\n").strip()

@@ -135,7 +135,7 @@ def osd_rotation(page: PageState) -> tuple[int, float]:
     except pytesseract.TesseractError:
         return 0, 0.0  # e.g. "Too few characters": nothing to turn by
     except RuntimeError as exc:
-        raise IngestError(f"orientation detection failed: {exc}") from None
+        raise IngestError(f"Lageerkennung fehlgeschlagen: {exc}") from None
     finally:
         if own and os.path.exists(path):
             os.unlink(path)

@@ -113,9 +113,9 @@ def _tesseract(image_path: str, base: str, page: PageState, *, text_only: bool) 
             timeout=page.task.config.tesseract_timeout,
         )
     except pytesseract.TesseractError as exc:
-        raise IngestError(f"OCR failed: {exc.message or exc}") from None
+        raise IngestError(f"Texterkennung (OCR) fehlgeschlagen: {exc.message or exc}") from None
     except RuntimeError as exc:  # pytesseract's timeout
-        raise IngestError(f"OCR failed: {exc}") from None
+        raise IngestError(f"Texterkennung (OCR) fehlgeschlagen: {exc}") from None
     try:
         with open(base + ".pdf", "rb") as fh:
             pdf = fh.read()
@@ -146,7 +146,7 @@ def ocr(page: PageState) -> PageState:
         if not text_overrules_blank(page, confidences):  # specks read as letters are not the page's text
             return page.replace(text="", confidence=None, words=0, pdf_path=pdf_path)
         page = page.replace(
-            blank=False, warnings=(*page.warnings, "looked blank to the image check, but OCR found text on it: kept")
+            blank=False, warnings=(*page.warnings, "sah für die Bildprüfung leer aus, die OCR fand aber Text: behalten")
         )
     mean = round(sum(confidences) / len(confidences), 2) if confidences else 0.0
     text = page.layer_text or text  # a born-digital page rendered for PDF/A keeps its exact text

@@ -22,7 +22,7 @@ def parse_separator(payload: str) -> tuple[str, str]:
     if kind == "DOK":
         return "dok", value.strip()
     raise IngestError(
-        f"separator sheet with unknown payload {payload!r} (expected DMS:AKTE:<Aktenzeichen> or DMS:DOK[:<Titel>])"
+        f"Trennblatt mit unbekanntem Inhalt {payload!r} (erwartet: DMS:AKTE:<Aktenzeichen> oder DMS:DOK[:<Titel>])"
     )
 
 

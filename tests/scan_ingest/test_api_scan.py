@@ -31,7 +31,7 @@ def test_scan_quality_of_an_ingested_document_through_the_access_rule(aktenplan,
         "akte.pdf",
         2,
     )
-    assert body["qa_state"] == "needs_review" and any("blank" in r for r in body["review_reasons"])
+    assert body["qa_state"] == "needs_review" and any("leer" in r for r in body["review_reasons"])
     assert _get(org.scan, entry["id"]).status_code == 200  # the scan account reads what it ingested
     assert _get(org.bernd, entry["id"]).status_code == 404  # another department: not visible, not even its QA
     typed_in = factories.document(factories.akte("63.10.02-2020/0001"), "Vermerk")

@@ -37,7 +37,7 @@ def test_truncated_multipage_tiff_is_its_own_error_and_the_rest_is_stored(aktenp
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert stored_sources(result) == ["gut.png"]
     why = reasons(result)["mehrseitig.tif"]
-    assert "truncated or corrupt" in why or "corrupt image" in why
+    assert "abgeschnittenes oder beschädigtes" in why or "beschädigtes Bild" in why
     assert Document.objects.filter(source="mehrseitig.tif").count() == 0
     assert IngestBatch.objects.get(pk=result["batch"]).state == "done"
 
@@ -52,9 +52,9 @@ def test_names_not_utf8_or_with_control_characters_are_refused_escaped_and_the_r
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert stored_sources(result) == ["gut.png"]
     why = reasons(result)
-    assert "not valid UTF-8" in why["caf\\xe9.png"]
-    assert "control characters (\\n)" in why["zeile\\numbruch.png"]
-    assert "control characters (\\x1b)" in why["farbe\\x1b[31m.png"]
+    assert "kein gültiges UTF-8" in why["caf\\xe9.png"]
+    assert "Steuerzeichen (\\n)" in why["zeile\\numbruch.png"]
+    assert "Steuerzeichen (\\x1b)" in why["farbe\\x1b[31m.png"]
     shown = json.dumps(result, ensure_ascii=False)
     assert "\x1b" not in shown and "\udce9" not in shown, "no raw control character or undecodable byte"
 
@@ -75,9 +75,9 @@ def test_symlinks_leading_out_of_the_ingest_folder_are_not_followed(aktenplan, o
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert stored_sources(result) == ["innen.png"]
     why = reasons(result)
-    assert "outside the ingest folder" in why["link_raus.png"]
-    assert "outside the ingest folder" in why["ordner_raus"]
-    assert "broken symbolic link" in why["kaputt.png"]
+    assert "außerhalb des Eingangsordners" in why["link_raus.png"]
+    assert "außerhalb des Eingangsordners" in why["ordner_raus"]
+    assert "defekter symbolischer Link" in why["kaputt.png"]
     assert not Document.objects.filter(source__contains="geheim").exists()
 
 
@@ -90,7 +90,7 @@ def test_manifest_rows_naming_files_outside_the_ingest_root_are_errors(aktenplan
     result = ingest_run(path=scans, manifest=scans / "manifest.csv", workers=1, user=org.scan)
     assert stored_sources(result) == ["drin.png"]
     why = reasons(result)["../daneben.png"]
-    assert why.startswith("manifest line 2:") and "outside the ingested path" in why
+    assert why.startswith("Manifest Zeile 2:") and "außerhalb des eingelesenen Pfads" in why
 
 
 def test_items_of_an_interrupted_run_stay_in_the_report_when_it_resumes(aktenplan, org, scans, monkeypatch):
@@ -119,7 +119,7 @@ def test_items_of_an_interrupted_run_stay_in_the_report_when_it_resumes(aktenpla
         "b.png": "error",
         "c.png": "error",
     }
-    assert "not finished" in reasons(interrupted)["c.png"]
+    assert "nicht fertig" in reasons(interrupted)["c.png"]
 
     (scans / "c.png").unlink()
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
@@ -129,7 +129,7 @@ def test_items_of_an_interrupted_run_stay_in_the_report_when_it_resumes(aktenpla
         "b.png": "stored",
         "c.png": "error",
     }
-    assert "not there any more on resume" in reasons(result)["c.png"]
+    assert "beim Fortsetzen aber nicht mehr da" in reasons(result)["c.png"]
     assert result["report"]["errors"] == 1
 
 
@@ -148,4 +148,4 @@ def test_an_unexpected_failure_while_storing_one_file_does_not_end_the_batch(akt
     monkeypatch.setattr(services, "plan_documents", fails_for_a)
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert stored_sources(result) == ["b.png"]
-    assert "storing failed: ValueError: unexpected" in reasons(result)["a.png"]
+    assert "Speichern fehlgeschlagen: ValueError: unexpected" in reasons(result)["a.png"]

@@ -34,11 +34,11 @@ def test_ingest_command_exits_2_and_names_refused_files_on_stderr(aktenplan, org
     with pytest.raises(SystemExit) as exit_info:
         call_command("ingest", str(scans), "--akte", "63.10.02-1998/0042", "--workers", "1")
     assert exit_info.value.code == 2
-    assert "leer.tif: empty file" in capsys.readouterr().err
+    assert "leer.tif: leere Datei" in capsys.readouterr().err
 
 
 def test_ingest_command_refuses_unknown_department_before_any_work(aktenplan, scans):
-    with pytest.raises(CommandError, match="unknown department '77'"):
+    with pytest.raises(CommandError, match="unbekannte Organisationseinheit '77'"):
         call_command("ingest", str(scans), "--department", "77")
 
 

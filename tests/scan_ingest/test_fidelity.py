@@ -63,7 +63,7 @@ def test_a_page_with_detectable_text_is_never_blank_even_when_the_image_check_sa
     faint.save(tmp_path / "f.png", dpi=(150, 150))
     result = run(tmp_path / "f.png", "image", tmp_path)
     assert not result.blank and "geprüft" in result.text
-    assert any("OCR found text" in w for w in result.warnings)
+    assert any("die OCR fand aber Text" in w for w in result.warnings)
 
 
 def test_a_truly_blank_page_stays_blank_with_no_text(tmp_path):
@@ -87,7 +87,7 @@ def test_dropped_blank_page_is_in_the_scan_record_and_flags_the_document_for_rev
     assert record["pages"]["blank"] == [3] and record["pages"]["in_rendition"] == 2
     assert record["qa"]["state"] == "needs_review"
     flag = result["report"]["needs_review"][0]
-    assert flag["id"] == document.pk and any("page 3: looks blank" in r for r in flag["reasons"])
+    assert flag["id"] == document.pk and any("Seite 3: sieht leer aus" in r for r in flag["reasons"])
 
 
 @pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_an_all_blank_file_is_stored_for_review_instead_of_refused(aktenplan, or
     document = stored(result)
     assert get_storage().read(document.current_version.original.key) == (scans / "leer.png").read_bytes()
     assert rendition_pages(document) == 1
-    assert any("look blank" in r for r in result["report"]["needs_review"][0]["reasons"])
+    assert any("sehen leer aus" in r for r in result["report"]["needs_review"][0]["reasons"])
 
 
 @pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_blank_part_between_separator_sheets_is_listed_for_review(aktenplan, org
             "source": "stapel.pdf",
             "source_pages": "4",
             "mean_confidence": None,
-            "reasons": ["page 4: blank part between separator sheets, in no document (kept in the original)"],
+            "reasons": ["Seite 4: leerer Teil zwischen Trennblättern, in keinem Dokument (im Original erhalten)"],
         }
     ]
 
@@ -156,7 +156,7 @@ def test_pdf_without_pages_is_stored_as_original_only_and_flagged(aktenplan, org
     version = document.current_version
     assert version.rendition is None and version.pages.count() == 0
     assert get_storage().read(version.original.key) == (scans / "leer.pdf").read_bytes()
-    assert any("no pages" in r for r in result["report"]["needs_review"][0]["reasons"])
+    assert any("keine Seiten" in r for r in result["report"]["needs_review"][0]["reasons"])
 
 
 @pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_xfa_form_is_stored_and_flagged_as_an_xfa_form_not_as_blank(aktenplan, o
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     document = stored(result)
     reasons = result["report"]["needs_review"][0]["reasons"]
-    assert reasons[0].startswith("XFA form") and not any("blank" in r for r in reasons), reasons
+    assert reasons[0].startswith("XFA-Formular") and not any("leer" in r for r in reasons), reasons
     assert get_storage().read(document.current_version.original.key) == (scans / "formular.pdf").read_bytes()
 
 
@@ -295,7 +295,7 @@ def test_review_queue_lists_flagged_documents_with_reasons_for_those_who_may_see
     flagged = stored(result, "mit_leerseite.pdf")
     queue = list(review_queue(user=org.scan))
     assert [entry.document for entry in queue] == [flagged], "the clean document is not in the queue"
-    assert any("page 2: looks blank" in r for r in queue[0].review_reasons)
+    assert any("Seite 2: sieht leer aus" in r for r in queue[0].review_reasons)
     assert list(review_queue(user=org.anna)) == queue and list(review_queue(user=org.bernd)) == [], (
         "department 63's caseworker sees it, department 32's does not"
     )

@@ -188,7 +188,7 @@ def test_batch_scan_without_akte_before_first_separator_reports_those_pages(akte
     )
     result = ingest_run(path=scans, department="32", workers=1, user=org.scan)
     first, second = result["documents"]
-    assert first["status"] == "error" and "before the first DMS:AKTE" in first["reason"]
+    assert first["status"] == "error" and "vor dem ersten Trennblatt DMS:AKTE" in first["reason"]
     assert second["status"] == "stored" and second["department"] == "32", "--department leads the new Akte"
 
 
@@ -220,8 +220,8 @@ def test_manifest_sets_akte_metadata_and_reports_bad_rows(aktenplan, org, scans)
     assert a.akte.lead_department == org.d32, "manifest department (by name) leads the new Akte"
     assert docs["c.png", None]["department"] == "32"
     reasons = {e["source"]: e["reason"] for e in result["errors"]}
-    assert reasons["b.pdf"].startswith("manifest line 3:") and "invalid Aktenzeichen" in reasons["b.pdf"]
-    assert reasons["fehlt.pdf"].startswith("manifest line 4:") and "not found" in reasons["fehlt.pdf"]
+    assert reasons["b.pdf"].startswith("Manifest Zeile 3:") and "invalid Aktenzeichen" in reasons["b.pdf"]
+    assert reasons["fehlt.pdf"].startswith("Manifest Zeile 4:") and "nicht gefunden" in reasons["fehlt.pdf"]
     assert ("b.pdf", None) not in docs, "a file whose manifest row was refused is not ingested without it"
 
 
@@ -242,9 +242,9 @@ def test_same_file_twice_in_one_akte_is_a_duplicate_and_stored_once(aktenplan, o
 
 
 BAD_FILES = {
-    "leer.pdf": (b"", "empty file"),
-    "programm.tif": (b"\x7fELF\x02\x01\x01" + b"\0" * 64, "not an image or PDF"),
-    "kaputt.pdf": (b"%PDF-1.4\n" + b"junk " * 50, "broken PDF"),
+    "leer.pdf": (b"", "leere Datei"),
+    "programm.tif": (b"\x7fELF\x02\x01\x01" + b"\0" * 64, "kein Bild und kein PDF"),
+    "kaputt.pdf": (b"%PDF-1.4\n" + b"junk " * 50, "beschädigtes PDF"),
 }
 
 
@@ -264,9 +264,9 @@ def test_bad_files_are_refused_with_reasons_and_leave_no_rows_or_objects(aktenpl
     reasons = {e["source"]: e["reason"] for e in result["errors"]}
     for name, (_, why) in BAD_FILES.items():
         assert why in reasons[name]
-    assert "truncated or corrupt image" in reasons["abgeschnitten.png"]
-    assert "decompression bomb" in reasons["bombe.png"]
-    assert "encrypted PDF" in reasons["geheim.pdf"]
+    assert "abgeschnittenes oder beschädigtes Bild" in reasons["abgeschnitten.png"]
+    assert "Dekompressionsbombe" in reasons["bombe.png"]
+    assert "verschlüsseltes PDF" in reasons["geheim.pdf"]
     assert all(d["status"] == "error" for d in result["documents"])
     assert Document.objects.count() == 0 and StoredObject.objects.count() == 0
     assert list(get_storage().keys()) == []
@@ -298,14 +298,14 @@ def test_akte_already_destroyed_or_without_unit_is_refused(aktenplan, org, scans
     result = ingest_run(path=scans, akte=akte.aktenzeichen, workers=1, user=org.scan)
     assert "vernichtet" in result["documents"][0]["reason"]
     result = ingest_run(path=scans, akte="99.1-2000/1", workers=1, user=org.scan)
-    assert "no Aktenplan unit" in result["documents"][0]["reason"]
+    assert "keine Einheit des Aktenplans" in result["documents"][0]["reason"]
     assert Document.objects.count() == 0 and not Akte.objects.filter(aktenzeichen="99.1-2000/1").exists()
 
 
 def test_run_level_errors_are_refused_before_anything_is_written(aktenplan, org, scans):
-    with pytest.raises(IngestRunError, match="no such file"):
+    with pytest.raises(IngestRunError, match="nicht gefunden"):
         ingest_run(path=scans / "nope", workers=1)
-    with pytest.raises(IngestRunError, match="unknown department"):
+    with pytest.raises(IngestRunError, match="unbekannte Organisationseinheit"):
         ingest_run(path=scans, department="77", workers=1)
     with pytest.raises(IngestRunError, match="--akte: invalid Aktenzeichen"):
         ingest_run(path=scans, akte="kein-AZ", workers=1)
@@ -331,7 +331,7 @@ def test_a_second_concurrent_run_of_the_same_ingest_is_refused(aktenplan, org, s
     area.mkdir(parents=True)
     with open(Path(area) / ".lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        with pytest.raises(IngestRunError, match="being ingested by another process"):
+        with pytest.raises(IngestRunError, match="wird gerade von einem anderen Prozess eingelesen"):
             ingest_run(path=scans, akte=AZ, workers=1)
     assert ingest_run(path=scans, akte=AZ, workers=1)["documents"][0]["status"] == "stored"
 
@@ -376,7 +376,7 @@ def test_failure_inside_the_document_transaction_leaves_no_rows_and_no_objects(a
     monkeypatch.setattr(writer, "outbox_enqueue", failing_once)
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     first, second = result["documents"]
-    assert first["status"] == "error" and "storing failed: index outbox unavailable" in first["reason"]
+    assert first["status"] == "error" and "Speichern fehlgeschlagen: index outbox unavailable" in first["reason"]
     assert second["status"] == "stored"
     assert Document.objects.count() == 1 and Akte.objects.filter(aktenzeichen=AZ).count() == 1
     assert sorted(get_storage().keys()) == sorted(StoredObject.objects.values_list("key", flat=True))

@@ -47,7 +47,7 @@ def test_parts_of_only_blank_pages_are_skipped_but_named_and_back_to_back_separa
 
 def test_unknown_separator_payload_makes_the_following_part_an_error():
     plans, _ = plan_documents(pages("DMS:FOO:bar", "p"), aktenzeichen="63-1/1", title="s")
-    assert plans[0].error.startswith("separator sheet on page 1: separator sheet with unknown payload")
+    assert plans[0].error.startswith("Trennblatt auf Seite 1: Trennblatt mit unbekanntem Inhalt")
 
 
 def test_file_of_only_blank_pages_is_one_document_with_every_page_in_the_rendition():
@@ -56,4 +56,4 @@ def test_file_of_only_blank_pages_is_one_document_with_every_page_in_the_renditi
 
 
 def test_file_without_akte_is_an_error():
-    assert "no Akte for this file" in plan_documents(pages("p"), aktenzeichen=None, title="s")[0][0].error
+    assert "keine Akte für diese Datei" in plan_documents(pages("p"), aktenzeichen=None, title="s")[0][0].error

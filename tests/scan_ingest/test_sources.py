@@ -50,7 +50,7 @@ def test_zip_extracts_safe_members_into_the_area_and_refuses_unsafe_ones(tmp_pat
     assert sorted(f.source for f in plan.files) == ["b.png", "ok/a.pdf"]
     assert all(f.path.resolve().is_relative_to(area.resolve()) for f in plan.files)
     refused = dict(plan.errors)
-    assert "'..'" in refused["../escape.pdf"] and "absolute path" in refused["/abs.pdf"]
+    assert "'..'" in refused["../escape.pdf"] and "absoluter Pfad" in refused["/abs.pdf"]
     assert not (tmp_path / "escape.pdf").exists() and not list(tmp_path.glob("**/escape.pdf"))
 
 
@@ -60,20 +60,20 @@ def test_zip_symlink_member_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "l.zip", "w") as zf:
         zf.writestr(info, "/etc/passwd")
     plan = collect_sources(tmp_path / "l.zip", None, tmp_path / "area", LIMITS)
-    assert plan.files == [] and "symbolic link" in plan.errors[0][1]
+    assert plan.files == [] and "symbolischer Link" in plan.errors[0][1]
 
 
 def test_zip_member_with_bomb_compression_ratio_is_refused(tmp_path):
     archive = _zip(tmp_path / "bomb.zip", {"bomb.tif": b"\0" * 5_000_000, "ok.pdf": b"%PDF-1.4 ok"})
     plan = collect_sources(archive, None, tmp_path / "area", LIMITS)
     assert [f.source for f in plan.files] == ["ok.pdf"]
-    assert "compression ratio" in dict(plan.errors)["bomb.tif"]
+    assert "Kompressionsverhältnis" in dict(plan.errors)["bomb.tif"]
 
 
 def test_zip_with_too_many_members_is_refused_whole(tmp_path):
     archive = _zip(tmp_path / "many.zip", {f"{i}.pdf": b"%PDF" for i in range(5)})
     plan = collect_sources(archive, None, tmp_path / "area", ZipLimits(max_members=4))
-    assert plan.files == [] and "5 members, limit is 4" in plan.errors[0][1]
+    assert plan.files == [] and "5 Einträge, Grenze 4" in plan.errors[0][1]
 
 
 def test_zip_total_unpacked_size_is_limited(tmp_path):
@@ -84,13 +84,13 @@ def test_zip_total_unpacked_size_is_limited(tmp_path):
     )
     plan = collect_sources(archive, None, tmp_path / "area", ZipLimits(max_total_bytes=1000))
     assert [f.source for f in plan.files] == ["a.pdf"]
-    assert "exceeds 1,000 bytes" in dict(plan.errors)["b.pdf"]
+    assert "größer als 1,000 Bytes" in dict(plan.errors)["b.pdf"]
 
 
 def test_broken_zip_is_an_error_not_a_crash(tmp_path):
     (tmp_path / "x.zip").write_bytes(b"PK\x03\x04 not really")
     plan = collect_sources(tmp_path / "x.zip", None, tmp_path / "area", LIMITS)
-    assert plan.files == [] and plan.errors[0][0] == "x.zip" and "broken ZIP archive" in plan.errors[0][1]
+    assert plan.files == [] and plan.errors[0][0] == "x.zip" and "beschädigtes ZIP-Archiv" in plan.errors[0][1]
 
 
 @pytest.mark.parametrize(
@@ -141,15 +141,15 @@ def test_manifest_bad_rows_are_reported_with_line_numbers_and_the_rest_goes_on(t
     )
     plan = collect_sources(tmp_path, tmp_path / "m.csv", tmp_path / "area", LIMITS)
     reasons = [r for _, r in plan.errors]
-    assert any(r.startswith("manifest line 3:") and "not found" in r for r in reasons)
-    assert any(r.startswith("manifest line 4:") and "invalid Aktenzeichen" in r for r in reasons)
-    assert any(r.startswith("manifest line 5:") and "impossible date" in r for r in reasons)
+    assert any(r.startswith("Manifest Zeile 3:") and "nicht gefunden" in r for r in reasons)
+    assert any(r.startswith("Manifest Zeile 4:") and "invalid Aktenzeichen" in r for r in reasons)
+    assert any(r.startswith("Manifest Zeile 5:") and "unmögliches Datum" in r for r in reasons)
     assert [(f.source, f.row.line if f.row else None) for f in plan.files] == [("a.pdf", 2)]
 
 
 def test_manifest_without_a_file_column_is_refused(tmp_path):
     (tmp_path / "m.csv").write_text("Aktenzeichen;Titel\n63-1/1;x\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="no 'Datei' or 'file' column"):
+    with pytest.raises(IngestError, match="keine Spalte 'Datei' oder 'file'"):
         read_manifest(tmp_path / "m.csv")
 
 
@@ -160,4 +160,4 @@ def test_manifest_rows_of_a_zip_name_its_members(tmp_path):
     )
     plan = collect_sources(archive, tmp_path / "m.csv", tmp_path / "area", LIMITS)
     assert [(f.source, f.row.aktenzeichen) for f in plan.files] == [("akten/a.pdf", "63-1998/1")]
-    assert plan.errors == [("akten/none.pdf", "manifest line 3: file 'akten/none.pdf' not found")]
+    assert plan.errors == [("akten/none.pdf", "Manifest Zeile 3: Datei 'akten/none.pdf' nicht gefunden")]

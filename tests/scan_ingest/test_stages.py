@@ -132,13 +132,13 @@ def _bytes_of(im, fmt, **kw):
 
 def test_empty_file_is_refused(tmp_path):
     (tmp_path / "e.pdf").write_bytes(b"")
-    with pytest.raises(IngestError, match="empty file"):
+    with pytest.raises(IngestError, match="leere Datei"):
         probe(str(tmp_path / "e.pdf"), 10**8)
 
 
 def test_elf_binary_named_tif_is_refused_as_not_an_image(tmp_path):
     (tmp_path / "scan.tif").write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 200)
-    with pytest.raises(IngestError, match=r"not an image or PDF.*ELF"):
+    with pytest.raises(IngestError, match=r"kein Bild und kein PDF.*ELF"):
         sniff(str(tmp_path / "scan.tif"))
 
 
@@ -150,15 +150,15 @@ def test_truncated_image_is_refused_with_a_reason(tmp_path, fmt, suffix):
     try:
         probe(str(path), 10**8)
     except IngestError as exc:  # a TIFF cut before its directory fails already here
-        assert "corrupt" in exc.reason
+        assert "beschädigt" in exc.reason
         return
     result = run(path, "image", tmp_path)
-    assert result.error and "truncated or corrupt image" in result.error
+    assert result.error and "abgeschnittenes oder beschädigtes Bild" in result.error
 
 
 def test_decompression_bomb_is_refused_at_the_configured_pixel_limit(tmp_path):
     Image.new("1", (2000, 1000), 1).save(tmp_path / "bomb.png")
-    with pytest.raises(IngestError, match="decompression bomb"):
+    with pytest.raises(IngestError, match="Dekompressionsbombe"):
         probe(str(tmp_path / "bomb.png"), 1_000_000)
     assert probe(str(tmp_path / "bomb.png"), 3_000_000).pages == 1
 
@@ -168,7 +168,7 @@ def test_pdf_page_rendering_beyond_the_pixel_limit_is_refused(tmp_path):
     pdf.add_blank_page(page_size=(14400, 14400))  # 200 x 200 inch
     pdf.save(tmp_path / "huge.pdf")
     result = run(tmp_path / "huge.pdf", "pdf", tmp_path)
-    assert result.error and "decompression bomb" in result.error
+    assert result.error and "Dekompressionsbombe" in result.error
 
 
 def test_pdf_needing_a_password_is_refused_but_owner_restricted_pdf_is_accepted(tmp_path):
@@ -176,7 +176,7 @@ def test_pdf_needing_a_password_is_refused_but_owner_restricted_pdf_is_accepted(
     with pikepdf.open(tmp_path / "p.pdf") as pdf:
         pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u"))
         pdf.save(tmp_path / "owner.pdf", encryption=pikepdf.Encryption(owner="o", user=""))
-    with pytest.raises(IngestError, match="encrypted PDF refused: it needs a password"):
+    with pytest.raises(IngestError, match="verschlüsseltes PDF abgelehnt: es lässt sich nur mit Passwort"):
         probe(str(tmp_path / "locked.pdf"), 10**8)
     owner_only = probe(str(tmp_path / "owner.pdf"), 10**8)
     assert owner_only.pages == 1 and "owner password" in owner_only.notes[0], "opens without a password"
@@ -188,7 +188,7 @@ def test_broken_and_truncated_pdfs_are_refused(tmp_path):
     (tmp_path / "cut.pdf").write_bytes(data[: len(data) // 2])
     (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\n" + b"junk " * 200)
     for name in ("cut.pdf", "junk.pdf"):
-        with pytest.raises(IngestError, match="broken PDF") as info:
+        with pytest.raises(IngestError, match="beschädigtes PDF") as info:
             probe(str(tmp_path / name), 10**8)
         assert str(tmp_path) not in info.value.reason
 

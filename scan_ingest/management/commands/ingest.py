@@ -1,4 +1,5 @@
-"""`ingest PATH [--manifest CSV] [--akte AZ] [--department CODE] [--workers N] [--user NAME] [--force-ocr] [--json]`"""
+"""`ingest PATH [--manifest CSV] [--akte AZ] [--department CODE] [--workers N] [--user NAME] [--force-ocr]
+[--into-closed] [--json]`"""
 
 import sys
 import time
@@ -23,6 +24,11 @@ class Command(JsonCommand):
         parser.add_argument("--workers", type=int, help="page worker processes (default: CPU cores)")
         parser.add_argument("--user", help="operator (recorded in the scan record and as creator)")
         parser.add_argument(
+            "--into-closed",
+            action="store_true",
+            help="legacy documents may go into closed (z.d.A.) Akten (recorded in each document's audit event)",
+        )
+        parser.add_argument(
             "--force-ocr", action="store_true", help="OCR every page, also pages that already carry a text layer"
         )
 
@@ -40,6 +46,7 @@ class Command(JsonCommand):
                     workers=options.get("workers"),
                     user=user,
                     force_ocr=options.get("force_ocr", False),
+                    into_closed=options.get("into_closed", False),
                     progress=advance,
                 )
             except IngestRunError as exc:
