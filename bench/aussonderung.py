@@ -189,8 +189,9 @@ def run_disposal(out: Path, archiv, archiv2, share_a: float, rnd: random.Random)
     from django.utils import timezone
 
     from akten.aussonderung.execute import run_execute
+    from akten.aussonderung.messages import message_import
     from akten.aussonderung.services import run_approve, run_evaluate, run_offer
-    from akten.aussonderung.xdomea import build_0502
+    from akten.aussonderung.xdomea import build_0502, build_0506
 
     t = time.perf_counter()
     run = run_offer(as_of=date(1961, 1, 1), out_dir=out, by=archiv)
@@ -206,6 +207,14 @@ def run_disposal(out: Path, archiv, archiv2, share_a: float, rnd: random.Random)
     t, cpu = time.perf_counter(), time.process_time()
     run = run_execute(run=run, out_dir=out, by=archiv)
     execute_s, execute_cpu_s = time.perf_counter() - t, time.process_time() - cpu
+    confirm_s = 0.0
+    if run.state == "awaiting_import":  # the archive's 0506 confirms every A Akte: they are removed now
+        path = out / "import.0506.xml"
+        confirmed = {u: True for u, art in decisions.items() if art == "A"}
+        path.write_bytes(build_0506(prozess_id=str(run.uuid), created=timezone.now(), results=confirmed))
+        t = time.perf_counter()
+        run, _ = message_import(path=path, by=archiv)
+        confirm_s = time.perf_counter() - t
     summary = run.protocol["summary"]
     return {
         "akten": len(items),
@@ -217,6 +226,7 @@ def run_disposal(out: Path, archiv, archiv2, share_a: float, rnd: random.Random)
         "execute_s": round(execute_s, 2),
         "execute_akten_per_s": round(len(items) / execute_s, 1),
         "execute_cpu_s": round(execute_cpu_s, 2),
+        "confirm_0506_s": round(confirm_s, 2),
         "zip_mb": round(Path(run.transfer_file).stat().st_size / 1e6, 2) if run.transfer_file else 0,
     }
 
