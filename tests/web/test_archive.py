@@ -338,3 +338,39 @@ def test_partial_0506_with_a_failed_object_and_its_resend(client, org, aktenplan
     assert "Erneute Abgabe Nr. 2 (0503)" in page and "Importbestätigung des Archivs (0506)" in page
     pdf = client.get(reverse("archive:run_file", args=[run.pk, "protokoll.pdf"]))
     assert b"Schulneubau" in _pdf_text(pdf.content)
+
+
+def test_hold_requests_of_caseworkers_are_listed_and_decided(client, org, due):
+    casework = pytest.importorskip("akten.casework")
+    wanted = casework.hold_request_create(akte=due["v1"], by=org.anna, reason="Widerspruch", reference="W 12/26")
+    other = casework.hold_request_create(akte=due["v2"], by=org.anna, reason="bitte prüfen")
+    client.force_login(org.archiv)
+    page = client.get(reverse("archive:holds")).content.decode()
+    assert "Anträge der Sachbearbeitung (2 offen)" in page and "W 12/26" in page
+    client.post(reverse("archive:hold_request_decide", args=[wanted.pk]), {"entscheidung": "setzen"})
+    assert Hold.objects.get(akte=due["v1"], released_at=None).reason == "Widerspruch (Bezug: W 12/26)"
+    refused = client.post(reverse("archive:hold_request_decide", args=[other.pk]), {"entscheidung": "ablehnen"})
+    assert refused.status_code == 302
+    other.refresh_from_db()
+    assert other.state == "offen"  # declining needs a reason
+    client.post(
+        reverse("archive:hold_request_decide", args=[other.pk]), {"entscheidung": "ablehnen", "grund": "kein Anlass"}
+    )
+    other.refresh_from_db()
+    assert other.state == "abgelehnt" and not Hold.objects.filter(akte=due["v2"]).exists()
+
+
+def test_exchange_folder_is_read_from_the_dashboard(client, org, due, settings, tmp_path):
+    settings.DMS_XDOMEA_EXCHANGE_DIR = str(tmp_path / "austausch")
+    client.force_login(org.archiv)
+    run = _offer(client)
+    inbox = tmp_path / "austausch" / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "bewertung.0502.xml").write_bytes(bewertung_0502(str(run.uuid), {due["v1"].uuid: "V"}))
+    (inbox / "notiz.txt").write_text("kein xdomea")
+    assert "2 Dateien des Archivs im Eingang" in client.get(reverse("archive:start")).content.decode()
+    page = client.post(reverse("archive:exchange"), follow=True).content.decode()
+    assert "bewertung.0502.xml: Nachricht 0502 eingelesen" in page
+    assert "notiz.txt: abgelehnt und nach error/ gelegt" in page
+    run.refresh_from_db()
+    assert run.state == "evaluated"

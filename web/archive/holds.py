@@ -63,7 +63,7 @@ def holds(request):
     requests_open = []
     if model is not None:
         requests_open = list(
-            model.objects.filter(state="open").select_related("akte", "requested_by").order_by("pk")[:PAGE_SIZE]
+            model.objects.filter(state="offen").select_related("akte", "requested_by").order_by("pk")[:PAGE_SIZE]
         )
     return render(
         request,
@@ -140,8 +140,11 @@ def hold_request_decide_view(request, request_id):
     model = hold_request_model()
     if model is None:
         return redirect("archive:holds")
-    from akten.casework import hold_request_decide
-
+    try:
+        from akten.casework import hold_request_decide
+    except ImportError:  # the caseworker's edit services are not installed yet
+        messages.error(request, "Anträge auf Löschsperre können hier noch nicht entschieden werden.")
+        return redirect("archive:holds")
     hold_request = get_object_or_404(model, pk=request_id)
     place = request.POST.get("entscheidung") == "setzen"
     try:

@@ -6,6 +6,7 @@ app_name = "archive"
 urlpatterns = [
     path("", views.dashboard, name="start"),
     path("faellig/", views.due, name="due"),
+    path("austauschordner/", views.exchange, name="exchange"),
     path("anbieten/", runs.offer, name="offer"),
     path("laeufe/", runs.runs, name="runs"),
     path("laeufe/<int:pk>/", runs.run_detail, name="run"),

@@ -1,11 +1,16 @@
 """Archive workspace (Aussonderung): the dashboard and the due list. Runs, holds and the audit trail are in
 runs.py, holds.py and trail.py. Views parse the request, call a selector or service, and render."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from akten.aussonderung import DisposalError
+from akten.aussonderung.exchange import exchange_poll
 from akten.aussonderung.selectors import due_akten
+from akten.aussonderung.services import exchange_dir
 from web.filters import filter_chips
 
 from . import selectors
@@ -38,8 +43,40 @@ def dashboard(request):
             "runs": selectors.runs_open(),
             "waiting": selectors.runs_waiting_for_archive(),
             "is_archivist": selectors.is_archivist(request.user),
+            "exchange": _exchange_state(),
         },
     )
+
+
+def _exchange_state() -> dict | None:
+    """The exchange folder with the archive, when one is configured: where, and how many files wait in inbox/."""
+    base = exchange_dir()
+    if base is None:
+        return None
+    inbox = base / "inbox"
+    waiting = [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")] if inbox.is_dir() else []
+    return {"path": base, "waiting": len(waiting)}
+
+
+@archive_required
+@require_POST
+def exchange(request):
+    """Read what the archive dropped into the exchange folder (0502, 0504, 0506, 0507)."""
+    try:
+        rows = exchange_poll(by=request.user)
+    except DisposalError as exc:
+        messages.error(request, f"Austauschordner nicht eingelesen: {exc}")
+        return redirect("archive:start")
+    if not rows:
+        messages.info(request, "Im Austauschordner liegt keine neue Nachricht des Archivs.")
+    for row in rows:
+        if row["status"] == "done":
+            messages.success(
+                request, f"{row['file']}: Nachricht {row.get('kind', '')} eingelesen (Aussonderung {row.get('run')})."
+            )
+        else:
+            messages.error(request, f"{row['file']}: abgelehnt und nach error/ gelegt: {row['reason']}")
+    return redirect("archive:start")
 
 
 @archive_required
