@@ -2,6 +2,7 @@
 database in bulk, with the principals allowed to see it (the one access rule, `akten.access`)."""
 
 import bisect
+import datetime
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,7 @@ class IndexDoc:
     source_pages: str | None
     pages: tuple[tuple[int, str], ...]  # (page number in the rendition, text) of the current version
     principals: tuple[str, ...]
+    date: datetime.date | None = None  # the document date: date range filter, sort, shown in hits
 
     @property
     def body(self) -> str:
@@ -156,6 +158,7 @@ def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
                 source_pages=source_pages or None,
                 pages=tuple(pages.get(pk, ())),
                 principals=principals[pk],
+                date=on,
             )
         )
     return out

@@ -86,7 +86,16 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def query_from_text(
-    text: str, *, principals, filters=(), limit: int = 10, offset: int = 0, highlight: bool = True
+    text: str,
+    *,
+    principals,
+    filters=(),
+    limit: int = 10,
+    offset: int = 0,
+    highlight: bool = True,
+    sort: str = "relevance",
+    date_from=None,
+    date_to=None,
 ) -> tuple[SearchQuery, list[str]]:
     """The SearchQuery for a people's query string, restricted to `principals`; returns it with syntax notes."""
     parsed = parse_query(text)
@@ -98,5 +107,8 @@ def query_from_text(
         limit=limit,
         offset=offset,
         highlight=highlight,
+        sort=sort,
+        date_from=date_from,
+        date_to=date_to,
     )
     return query, parsed.errors

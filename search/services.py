@@ -57,10 +57,21 @@ def index_remove_documents(*, document_ids) -> None:
 
 
 def search_documents(
-    *, user, query: str, department: str | None = None, limit: int = 10, offset: int = 0
+    *,
+    user,
+    query: str,
+    department: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    filters=(),
+    sort: str = "relevance",
+    date_from=None,
+    date_to=None,
 ) -> SearchResult:
     """Search as `user`: parse the people's syntax, restrict to the user's principals inside the query (so
-    `total` and facets count only visible documents), optionally to one department by code."""
+    `total` and facets count only visible documents), optionally to one department by code, to further
+    `filters` (Filter values, e.g. from the search page's facet links), to documents dated `date_from` ..
+    `date_to`; `sort` is one of search.query.SORTS."""
     if not 0 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit: {limit} ist nicht erlaubt, erlaubt sind 0 bis {MAX_LIMIT} Treffer je Seite")
     if not 0 <= offset <= MAX_WINDOW - limit:
@@ -69,13 +80,20 @@ def search_documents(
             f"höchstens {MAX_WINDOW}); weiter hinten liegende Treffer bitte durch eine genauere Suche "
             "erreichen"
         )
-    extra = []
+    extra = list(filters)
     if department:
         if not Department.objects.filter(code=department).exists():
             raise ValueError(f"unknown department {department!r}")
         extra.append(Filter("dept", department))
     search_query, errors = query_from_text(
-        query, principals=user_principals(user), filters=extra, limit=limit, offset=offset
+        query,
+        principals=user_principals(user),
+        filters=extra,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        date_from=date_from,
+        date_to=date_to,
     )
     result = get_backend().search(search_query)
     result.errors = errors

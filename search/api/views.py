@@ -22,6 +22,8 @@ HIT = inline_serializer(
         "snippet": serializers.CharField(help_text="HTML-escaped text with <b>…</b> highlights"),
         "page": serializers.IntegerField(allow_null=True),
         "akte_id": serializers.IntegerField(),
+        "date": serializers.DateField(allow_null=True, help_text="Datum des Dokuments"),
+        "document_type": serializers.CharField(help_text="Dokumentart"),
     },
 )
 RESULT = inline_serializer(

@@ -20,7 +20,7 @@ from elasticsearch_dsl import (
 
 from ..analysis import TYPO_HIGH, TYPO_LOW, looks_like_aktenzeichen
 from ..indexdoc import IndexDoc
-from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
+from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term, day_number
 from ._es_compounds import joined_word, part, part_typo, parts_field, parts_text, word_bonus
 
 TITLE_BOOST, TYPO_BOOST = 2.0, 0.3
@@ -53,6 +53,7 @@ def index_definition(name: str) -> Index:
         m.field(keyword, Keyword())
     m.field("type_key", Keyword(normalizer=LOWER))
     m.field("year", Integer())
+    m.field("day", Integer())  # document date as YYYYMMDD (range filter, sort)
     m.field("meta", Object(enabled=False))
     index = Index(name)
     index.settings(number_of_shards=1, number_of_replicas=0, max_ngram_diff=0)
@@ -78,6 +79,8 @@ def to_source(doc: IndexDoc, meta: dict) -> dict:
         source["type_key"] = doc.document_type
     if doc.year is not None:
         source["year"] = doc.year
+    if doc.date is not None:
+        source["day"] = day_number(doc.date)
     return source
 
 
@@ -150,6 +153,10 @@ class Compiler:
                 filters.append(Q("bool", must_not=[Q("match_all")]))
                 continue
             filters.append(Q("terms", **{FILTER_FIELDS[field]: values}))
+        if query.dated:
+            bounds = {"gte": day_number(query.date_from)} if query.date_from else {}
+            bounds |= {"lte": day_number(query.date_to)} if query.date_to else {}
+            filters.append(Q("range", day=bounds))
         return Q(
             "bool",
             filter=filters,
@@ -164,6 +171,9 @@ class Compiler:
             .extra(from_=query.offset, size=query.limit, track_total_hits=True)
         )
         s = s.source(["doc_id", "meta", "body"] if query.highlight else ["doc_id", "meta"])
+        if query.sort != "relevance":
+            order = "desc" if query.sort == "date_desc" else "asc"
+            s = s.sort({"day": {"order": order, "missing": "_last", "unmapped_type": "integer"}}, "_score")
         if query.highlight:
             s = s.highlight_options(
                 pre_tags=["<b>"],

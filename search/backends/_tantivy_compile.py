@@ -10,7 +10,7 @@ import tantivy as tv
 from ..analysis import close_words, looks_like_aktenzeichen, typo_distance
 from ..compounds import hyphen_joined, index_parts, marked_snippet, part_around
 from ..indexdoc import IndexDoc
-from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term
+from ..query import Clause, Fuzzy, Phrase, SearchQuery, Term, day_number
 
 DE, DE_RAW, KW = "de", "de_raw", "kw"
 TITLE_BOOST, TYPO_BOOST, FUZZY_BOOST = 2.0, 0.6, 0.3
@@ -66,6 +66,7 @@ def build_schema() -> tv.Schema:
     sb.add_text_field("document_type", tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_text_field("type_key", tokenizer_name=KW, index_option="basic")
     sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_integer_field("day", indexed=True, fast=True)  # document date as YYYYMMDD (range filter, sort)
     sb.add_bytes_field("meta", stored=True)
     return sb.build()
 
@@ -91,6 +92,8 @@ def to_document(doc: IndexDoc, meta: dict) -> tv.Document:
         fields["type_key"] = doc.document_type
     if doc.year is not None:
         fields["year"] = doc.year
+    if doc.date is not None:
+        fields["day"] = day_number(doc.date)
     return tv.Document(**fields)
 
 
@@ -126,6 +129,15 @@ class Compiler:
             by_field.setdefault(f.field, []).append(self.filter(f.field, f.value))
         for alternatives in by_field.values():
             clauses.append((tv.Occur.Must, tv.Query.const_score_query(_should(alternatives), 0.0)))
+        if query.dated:
+            days = tv.Query.range_query(
+                self.schema,
+                "day",
+                tv.FieldType.Integer,
+                lower_bound=day_number(query.date_from) if query.date_from else 0,
+                upper_bound=day_number(query.date_to) if query.date_to else 99991231,
+            )
+            clauses.append((tv.Occur.Must, tv.Query.const_score_query(days, 0.0)))
         for c in query.must:
             q = self.clause(c)
             if q is not None:

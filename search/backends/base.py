@@ -34,6 +34,8 @@ def stored_fields(doc: IndexDoc) -> dict:
         "source_pages": doc.source_pages,
         "pages": [n for n, _ in doc.pages],
         "page_starts": doc.page_starts,
+        "date": doc.date.isoformat() if doc.date else None,
+        "document_type": doc.document_type,
     }
 
 
@@ -69,7 +71,7 @@ class SearchBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Deny by default: without principals nothing is searched at all; nor without any word or filter."""
-        if not query.principals or not (query.must or query.filters):
+        if not query.principals or not (query.must or query.filters or query.dated):
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
         total, raw_hits, facets = self._search(query)
         return SearchResult(
@@ -135,6 +137,8 @@ class SearchBackend:
             "snippet": raw.snippet,
             "page": page_at(s["pages"], s["page_starts"], raw.fragment_offset),
             "akte_id": s["akte_id"],
+            "date": s.get("date"),  # ISO date; absent from entries indexed before it was stored
+            "document_type": s.get("document_type", ""),
         }
 
     # -- hooks ---------------------------------------------------------------------------------------------

@@ -239,7 +239,13 @@ class TantivyBackend(base.SearchBackend):
         searcher = self.index().searcher()
         compiler = Compiler(self.schema, searcher, self.analyzers)
         q = compiler.compile(query)
-        result = searcher.search(q, max(query.limit, 1), count=True, offset=query.offset)
+        if query.sort == "relevance":
+            result = searcher.search(q, max(query.limit, 1), count=True, offset=query.offset)
+        else:  # by the date's fast field; tantivy sorts documents without a date last either way
+            order = tv.Order.Desc if query.sort == "date_desc" else tv.Order.Asc
+            result = searcher.search(
+                q, max(query.limit, 1), count=True, offset=query.offset, order_by_field="day", order=order
+            )
         hits = result.hits[: query.limit]
         generator = pattern = parts = None
         if query.highlight and hits:

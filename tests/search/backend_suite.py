@@ -2,6 +2,8 @@
 search backend"). Subclasses provide `make_backend(tmp_path)`. The suite needs no database: it indexes IndexDoc
 values directly."""
 
+from datetime import date
+
 import pytest
 
 from search.indexdoc import IndexDoc, az_keys
@@ -21,6 +23,7 @@ def doc(
     document_type="Bescheid",
     aktenzeichen="63.10.02-2020/0001",
     unit="63.10.02",
+    on=None,
 ):
     return IndexDoc(
         document_id=doc_id,
@@ -36,6 +39,7 @@ def doc(
         source_pages=None,
         pages=tuple((i, t) for i, t in enumerate(pages, 1)),
         principals=tuple(principals),
+        date=on,
     )
 
 
@@ -314,6 +318,43 @@ class SearchBackendTests:
         assert {f["value"]: f["count"] for f in facets["unit"]} == {"32": 1, "63.10.02": 1}
         assert {f["value"]: f["count"] for f in facets["year"]} == {2021: 1, 2020: 1}
         assert {f["value"]: f["count"] for f in facets["document_type"]} == {"Bescheid": 2}
+
+    # -- date range and sort ----------------------------------------------------------------------------
+    @pytest.fixture
+    def dated(self, backend):
+        backend.upsert(
+            [
+                doc(31, "Bauvoranfrage Lindenstraße", on=date(2019, 12, 31)),
+                doc(32, "Bauvoranfrage Gartenweg mit Bauvoranfrage Anlage", on=date(2020, 1, 1)),
+                doc(33, "Bauvoranfrage Marktplatz", on=date(2021, 6, 15)),
+                doc(34, "Bauvoranfrage ohne Datum"),
+                doc(35, "Bauvoranfrage Nachbarn", on=date(2020, 3, 1), principals=(OTHER,)),
+            ]
+        )
+        return backend
+
+    def test_date_range_is_inclusive_and_leaves_out_undated_documents(self, dated):
+        assert self.ids(dated, "Bauvoranfrage", date_from=date(2020, 1, 1)) == {32, 33}
+        assert self.ids(dated, "Bauvoranfrage", date_to=date(2020, 1, 1)) == {31, 32}
+        assert self.ids(dated, "Bauvoranfrage", date_from=date(2020, 1, 1), date_to=date(2020, 12, 31)) == {32}
+        result = self.search(dated, "Bauvoranfrage", date_from=date(2020, 1, 1), date_to=date(2021, 12, 31))
+        assert result.total == 2 and {f["value"] for f in result.facets["year"]} == {2020}  # 33 has year 2020 too
+        assert self.ids(dated, "", date_from=date(2021, 1, 1)) == {33}  # a date range alone searches
+
+    def test_sort_by_date_both_ways_undated_last(self, dated):
+        def order(sort):
+            return [h["document_id"] for h in self.search(dated, "Bauvoranfrage", sort=sort, limit=10).hits]
+
+        assert order("date_desc") == [33, 32, 31, 34]
+        assert order("date_asc") == [31, 32, 33, 34]
+        assert order("relevance")[0] == 32  # the word twice
+        second = self.search(dated, "Bauvoranfrage", sort="date_desc", limit=1, offset=1)
+        assert second.total == 4 and [h["document_id"] for h in second.hits] == [32]
+
+    def test_hits_carry_date_and_type(self, dated):
+        hit = self.search(dated, "Marktplatz").hits[0]
+        assert hit["date"] == "2021-06-15" and hit["document_type"] == "Bescheid"
+        assert self.search(dated, "Datum").hits[0]["date"] is None
 
     def test_paging_keeps_the_total(self, backend):
         first = self.search(backend, "Stadt", limit=1)

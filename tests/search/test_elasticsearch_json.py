@@ -46,6 +46,20 @@ def test_permission_filter_is_inside_the_query():
     assert set(body["aggs"]) == {"department", "unit", "year", "document_type"}
 
 
+def test_date_range_is_a_filter_and_date_sort_puts_undated_last():
+    """The document date is indexed as YYYYMMDD (`day`): a range filter beside the permission filter, and a sort
+    that keeps undated documents at the end (its figures checked on the node: backend_suite.py)."""
+    from datetime import date
+
+    assert index_definition("eakte-gen-1").to_dict()["mappings"]["properties"]["day"] == {"type": "integer"}
+    body = compiled("Bauvoranfrage", date_from=date(2020, 1, 1), date_to=date(2020, 12, 31), sort="date_asc")
+    assert {"range": {"day": {"gte": 20200101, "lte": 20201231}}} in body["query"]["bool"]["filter"]
+    assert body["sort"] == [{"day": {"order": "asc", "missing": "_last", "unmapped_type": "integer"}}, "_score"]
+    assert "sort" not in compiled("Bauvoranfrage")
+    only_from = compiled("Bauvoranfrage", date_from=date(2021, 6, 1))["query"]["bool"]["filter"]
+    assert {"range": {"day": {"gte": 20210601}}} in only_from
+
+
 def test_word_compiles_to_stemmed_title_boosted_and_compound_parts():
     should = compiled("Glasfaser")["query"]["bool"]["must"][0]["bool"]["should"]
     assert should[0] == {"match": {"body": {"query": "Glasfaser", "operator": "and", "zero_terms_query": "all"}}}
