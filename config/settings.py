@@ -18,6 +18,8 @@ ALLOWED_HOSTS = os.environ.get("DMS_ALLOWED_HOSTS", "127.0.0.1,localhost").split
 
 DMS_STORAGE_URL = os.environ.get("DMS_STORAGE_URL", f"file://{DATA_DIR / 'objects'}")
 DMS_SEARCH_URL = os.environ.get("DMS_SEARCH_URL", f"tantivy://{DATA_DIR / 'index'}")
+# Processes that split compounds during a large reindex (search/parts_pool.py); 1: none, the indexer alone.
+DMS_INDEX_WORKERS = int(os.environ.get("DMS_INDEX_WORKERS", os.cpu_count() or 1))
 DMS_BROKER_URL = os.environ.get("DMS_BROKER_URL", "")
 DMS_OCR_LANG = os.environ.get("DMS_OCR_LANG", "deu")
 

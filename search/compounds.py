@@ -284,7 +284,13 @@ def index_parts(text: str) -> str:
     """The compound parts of every word of the text, as space-separated words for the parts field (each distinct
     part once). A hyphenated compound (E-Akte, Online-Dienst) also counts as the written-together word."""
     # One pipeline of C-level iterators: this runs for every word of every document on a reindex.
-    return " ".join(dict.fromkeys(chain.from_iterable(map(token_parts, set(_CANDIDATE.findall(text))))))
+    return " ".join(dict.fromkeys(chain.from_iterable(map(token_parts, dict.fromkeys(_CANDIDATE.findall(text))))))
+
+
+def index_parts_many(texts: list[str]) -> list[str]:
+    """`index_parts` of each text (the unit of work of a reindex worker, search/parts_pool.py; this module imports
+    nothing of Django, so a worker process needs no set-up)."""
+    return [index_parts(text) for text in texts]
 
 
 @functools.lru_cache(maxsize=500_000)

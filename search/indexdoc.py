@@ -36,6 +36,8 @@ class IndexDoc:
     pages: tuple[tuple[int, str], ...]  # (page number in the rendition, text) of the current version
     principals: tuple[str, ...]
     date: datetime.date | None = None  # the document date: date range filter, sort, shown in hits
+    # Compound parts computed ahead by a reindex's workers (search/parts_pool.py); None: the backend computes them.
+    parts: str | None = None
 
     @property
     def body(self) -> str:
@@ -59,7 +61,7 @@ class IndexDoc:
         return (zlib.crc32(meta) << 31) ^ text
 
 
-_META_FIELDS = [f.name for f in fields(IndexDoc) if f.name != "pages"]
+_META_FIELDS = [f.name for f in fields(IndexDoc) if f.name not in ("pages", "parts")]  # parts follow the text
 
 
 def page_at(page_numbers: list[int], page_starts: list[int], offset: int | None) -> int | None:

@@ -4,7 +4,9 @@ drift check behind `search_check`."""
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from dms.models import OutboxEntry
 from .backends import get_backend
 from .indexdoc import index_docs_for, iter_index_docs
 from .models import ReindexCatchup, ReindexRun
+from .parts_pool import PARALLEL_MIN_DOCS, with_parts
 
 DRIFT_LIST_LIMIT = 1000
 
@@ -90,23 +93,27 @@ def _checkpoint(backend, run: ReindexRun, last_id: int, count: int) -> None:
 
 
 def _rebuild(backend, run: ReindexRun, batch_size: int, commit_every: int, progress, total_hint, stop_after) -> dict:
+    remaining = Document.objects.filter(pk__gt=run.last_document_id).count()
     if total_hint:
-        total_hint(Document.objects.filter(pk__gt=run.last_document_id).count())
+        total_hint(remaining)
     written = uncommitted = 0
     last_id = run.last_document_id
-    for docs in iter_index_docs(after_id=run.last_document_id, batch_size=batch_size):
-        if stop_after is not None and written >= stop_after:
-            backend.rebuild_suspend(run.generation)  # as a crash would: what was not committed is lost
-            return {"generation": run.generation, "indexed": run.indexed, "finished": False}
-        backend.rebuild_write(run.generation, docs)
-        written += len(docs)
-        uncommitted += len(docs)
-        last_id = docs[-1].document_id
-        if uncommitted >= commit_every:
-            _checkpoint(backend, run, last_id, uncommitted)
-            uncommitted = 0
-        if progress:
-            progress(len(docs))
+    workers = settings.DMS_INDEX_WORKERS if remaining >= PARALLEL_MIN_DOCS else 1
+    batches = with_parts(iter_index_docs(after_id=run.last_document_id, batch_size=batch_size), workers=workers)
+    with closing(batches):  # an early return stops the workers at once
+        for docs in batches:
+            if stop_after is not None and written >= stop_after:
+                backend.rebuild_suspend(run.generation)  # as a crash would: what was not committed is lost
+                return {"generation": run.generation, "indexed": run.indexed, "finished": False}
+            backend.rebuild_write(run.generation, docs)
+            written += len(docs)
+            uncommitted += len(docs)
+            last_id = docs[-1].document_id
+            if uncommitted >= commit_every:
+                _checkpoint(backend, run, last_id, uncommitted)
+                uncommitted = 0
+            if progress:
+                progress(len(docs))
     _checkpoint(backend, run, last_id, uncommitted)
     _catch_up(backend, run, batch_size)
     with transaction.atomic():

@@ -72,7 +72,7 @@ def to_source(doc: IndexDoc, meta: dict) -> dict:
         "department": doc.department,
         "unit": doc.unit,
         "meta": meta,
-        "parts": parts_text(doc.title, doc.body),
+        "parts": doc.parts if doc.parts is not None else parts_text(doc.title, doc.body),
     }
     if doc.document_type:
         source["document_type"] = doc.document_type

@@ -73,7 +73,7 @@ def build_schema() -> tv.Schema:
 
 def to_document(doc: IndexDoc, meta: dict) -> tv.Document:
     body = doc.body
-    parts = index_parts(f"{doc.title}\n{body}")
+    parts = doc.parts if doc.parts is not None else index_parts(f"{doc.title}\n{body}")
     fields = {
         "doc_id": doc.document_id,
         "stamp": doc.stamp,

@@ -3,6 +3,8 @@ rebuilds resumably and swaps generations."""
 
 import json
 
+import pytest
+
 from akten.models import Document
 from akten.services import akte_change_department, akte_grant, akte_revoke
 from dms.models import OutboxEntry
@@ -175,3 +177,48 @@ def test_search_command_human_output(org, akten, run_command):
     assert out.splitlines()[0] == "1 Treffer"
     assert "63.10.02-2020/0001  Abnahme  [63, S. 2]" in out and "Die Schlussabnahme erfolgte" in out
     assert "unbalanced quote" in err
+
+
+@pytest.fixture
+def parallel(settings, monkeypatch):
+    """A rebuild of any size splits compounds in two worker processes (search/parts_pool.py)."""
+    monkeypatch.setattr("search.sync.PARALLEL_MIN_DOCS", 0)
+    settings.DMS_INDEX_WORKERS = 2
+
+
+def test_with_parts_gives_each_document_the_parts_the_backend_would_compute(org, akten):
+    from search.compounds import index_parts
+    from search.indexdoc import iter_index_docs
+    from search.parts_pool import parts_text, with_parts
+
+    make_document(akten.bau, pages=["Abwassergebührenbescheid und Kaufvertrag"], title="Frauenbeauftragte")
+    make_document(akten.bau, pages=["Online-Dienst der E-Akte"], title="Arbeitsvertrag")
+    make_document(akten.bau, pages=["kurz"], title="Brief")
+    inline = [doc for batch in iter_index_docs(batch_size=2) for doc in batch]
+    ahead = [doc for batch in with_parts(iter_index_docs(batch_size=2), workers=2) for doc in batch]
+    assert [d.document_id for d in ahead] == [d.document_id for d in inline]
+    assert all(d.parts is None for d in inline)
+    assert [d.parts for d in ahead] == [index_parts(parts_text(d)) for d in inline]
+    assert {"vertrag", "wasser", "Frauen"} <= set(ahead[0].parts.split())  # parts as written in the word
+    assert ahead[0].stamp == inline[0].stamp  # parts are derived from the text: no false drift
+
+
+def test_a_parallel_reindex_finds_compound_parts_like_the_inline_one(org, akten, parallel):
+    make_document(akten.bau, pages=["Der Abwassergebührenbescheid wurde zugestellt"])
+    make_document(akten.bau, pages=["Kaufvertrag über das Grundstück"])
+    outbox_drain()
+    result = search_reindex(batch_size=1, commit_every=1)
+    assert result["finished"] and result["indexed"] == 2
+    assert search_check()["ok"]
+    assert found(org.anna, "Wasser") == 1 and found(org.anna, "Vertrag") == 1 and found(org.anna, "Gebühren") == 1
+
+
+def test_an_interrupted_parallel_reindex_stops_its_workers_and_resumes(org, akten, parallel):
+    docs = [make_document(akten.bau, pages=[f"Seite {i} Bebauungsplan"]) for i in range(6)]
+    outbox_drain()
+    first = search_reindex(batch_size=2, commit_every=2, stop_after=4)
+    assert not first["finished"] and first["indexed"] == 4
+    assert ReindexRun.objects.get(finished_at__isnull=True).last_document_id == docs[3].pk
+    second = search_reindex(batch_size=2)
+    assert second["finished"] and second["indexed"] == 6
+    assert found(org.anna, "Plan") == 6  # a compound part, from the workers
