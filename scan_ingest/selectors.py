@@ -165,7 +165,7 @@ def batch_progress(batch: IngestBatch, *, now=None) -> dict:
     from django.utils import timezone
 
     state = batch.state
-    errors = (batch.report or {}).get("errors") or 0
+    errors = (batch.report or {}).get("errors") or (1 if batch.failure else 0)
     if state == IngestBatch.State.DONE and errors:
         state = IngestBatch.State.FAILED
     word, kind = STATE_BADGES.get(state, (state, ""))

@@ -200,12 +200,57 @@ def _ingest_locked(
         into_closed=into_closed,
     )
     run.execute(plan, workers)
+    akten_history(batch, [f.row for f in plan.files if f.row], user)
     batch.state, batch.finished_at = IngestBatch.State.DONE, timezone.now()
     batch.save(update_fields=["state", "finished_at"])
     batch.report = batch_report(batch, pages_per_minute=run.pages_per_minute())
     batch.save(update_fields=["report"])
     shutil.rmtree(area, ignore_errors=True)
     return batch_result(batch)
+
+
+def akten_history(batch: IngestBatch, rows: list, user) -> list[str]:
+    """Bestandsakten keep their history: an Akte this batch created takes its Laufzeit from the manifest (Laufzeit
+    von) or else its earliest document date, and a manifest z.d.A. date (else Laufzeit bis) closes it with that
+    date, so its retention is computed from the real date. Akten that existed before the batch are not touched.
+    Returns what could not be done (German), also recorded as the batch's errors in the report."""
+    from django.db.models import Min
+
+    from akten.models import Akte, AkteState
+    from akten.services import AkteError, akte_close, akte_update
+
+    by_az: dict[str, dict] = {}
+    for row in rows:
+        if not row.aktenzeichen:
+            continue
+        info = by_az.setdefault(row.aktenzeichen, {"opened": None, "close": None})
+        if row.opened:
+            info["opened"] = min(filter(None, (info["opened"], row.opened)))
+        close = row.zda or row.until
+        if close:
+            info["close"] = max(filter(None, (info["close"], close)))
+    stored = IngestDocument.objects.filter(item__batch=batch, status=IngestDocument.Status.STORED)
+    akten = Akte.objects.filter(
+        pk__in=stored.values("document__akte"), created_at__gte=batch.started_at, state=AkteState.OFFEN
+    )
+    problems = []
+    for akte in akten:
+        if akte.documents.exclude(created_by=user).exists() and user is not None:
+            continue  # documents from elsewhere: not only this batch's Akte
+        info = by_az.get(akte.aktenzeichen, {"opened": None, "close": None})
+        earliest = akte.documents.aggregate(m=Min("date"))["m"]
+        opened = info["opened"] or earliest
+        try:
+            if opened and opened != akte.opened_on:
+                akte = akte_update(akte=akte, by=user, opened_on=opened)
+            if info["close"]:
+                akte_close(akte=akte, on=info["close"])
+        except AkteError as exc:
+            problems.append(str(exc))
+    if problems:
+        batch.failure = "; ".join(problems)[:5000]
+        batch.save(update_fields=["failure"])
+    return problems
 
 
 def _discard_unfinished(batch: IngestBatch) -> None:

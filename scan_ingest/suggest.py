@@ -68,7 +68,7 @@ def _heading(line: str) -> bool:
     words = line.split()
     letters = sum(ch.isalpha() for ch in line)
     return (
-        2 <= len(words) <= 14
+        (2 <= len(words) <= 14 or (len(words) == 1 and len(line) >= 6))
         and letters >= 0.6 * len(line.replace(" ", ""))
         and line[0].isupper()
         and not line.rstrip().endswith((",", ";"))

@@ -313,7 +313,15 @@ def _store(ctx: ItemContext, plan: DocumentPlan, akte, unit, dept, az: str) -> I
 
 def _rows(ctx, plan, akte, unit, dept, az, rendition_path, record, qa_state, mean) -> Document:
     if akte is None:
-        akte = akte_create(aktenzeichen=az, title=f"Bestandsakte {az}", unit=unit, lead_department=dept, by=ctx.user)
+        row = ctx.row if ctx.row and ctx.row.aktenzeichen == az else None  # Akte columns of the row naming it
+        akte = akte_create(
+            aktenzeichen=az,
+            title=(row.akte_title if row and row.akte_title else f"Bestandsakte {az}"),
+            unit=unit,
+            lead_department=dept,
+            opened_on=(row.opened or row.date) if row else (ctx.row.date if ctx.row else None),
+            by=ctx.user,
+        )
     original = stored_object_put(path=ctx.path, media_type=MEDIA_TYPES.get(ctx.format, "application/octet-stream"))
     rendition = (
         stored_object_put(path=rendition_path, media_type="application/pdf") if rendition_path.exists() else None

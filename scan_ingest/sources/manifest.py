@@ -1,6 +1,8 @@
 """Manifest CSV (Excel habits via dms.csvio): `Datei|file; Aktenzeichen; Titel|title; Organisationseinheit|
-department; Datum|date; Dokumentart|document_type`, headers case-insensitive. A bad row is reported with its
-line number; the other rows go on."""
+department; Datum|date; Dokumentart|document_type`, headers case-insensitive; for the Akte a row names, when the
+ingest creates it: `Aktentitel|Betreff|akte_title`, `Laufzeit von|opened`, `Laufzeit bis|until`,
+`z.d.A.|Abschluss|closed` (a z.d.A. date closes the Akte on ingest with that date). A bad row is reported with
+its line number; the other rows go on."""
 
 from __future__ import annotations
 
@@ -26,6 +28,30 @@ HEADER_ALIASES = {
     "date": "date",
     "dokumentart": "document_type",
     "document_type": "document_type",
+    # the Akte a row's Aktenzeichen names, when ingest creates it (Bestandsakten keep their history)
+    "aktentitel": "akte_title",
+    "betreff": "akte_title",
+    "akte_title": "akte_title",
+    "file_title": "akte_title",
+    "laufzeit von": "opened",
+    "laufzeit_von": "opened",
+    "laufzeit-von": "opened",
+    "opened": "opened",
+    "opened_on": "opened",
+    "runtime_from": "opened",
+    "laufzeit bis": "until",
+    "laufzeit_bis": "until",
+    "laufzeit-bis": "until",
+    "until": "until",
+    "runtime_to": "until",
+    "z.d.a.": "zda",
+    "z.d.a": "zda",
+    "zda": "zda",
+    "zda-datum": "zda",
+    "z.d.a.-datum": "zda",
+    "abschluss": "zda",
+    "closed": "zda",
+    "closed_on": "zda",
 }
 GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -40,6 +66,10 @@ class ManifestRow:
     department: str = ""
     date: date | None = None
     document_type: str = ""
+    akte_title: str = ""
+    opened: date | None = None
+    until: date | None = None
+    zda: date | None = None
 
     def fingerprint(self) -> tuple:
         return (
@@ -48,6 +78,10 @@ class ManifestRow:
             self.department,
             self.date.isoformat() if self.date else "",
             self.document_type,
+        ) + (
+            (self.akte_title, *(d.isoformat() if d else "" for d in (self.opened, self.until, self.zda)))
+            if self.akte_title or self.opened or self.until or self.zda
+            else ()
         )
 
 
@@ -66,6 +100,13 @@ def parse_date(value: str) -> date | None:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
         raise ValueError(f"unmögliches Datum {value!r}") from None
+
+
+def _dated(label: str, value: str) -> date | None:
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {exc}") from None
 
 
 def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, str]]]:
@@ -99,6 +140,10 @@ def read_manifest(path: Path) -> tuple[list[ManifestRow], list[tuple[int, str, s
                     department=values.get("department", "").strip(),
                     date=parse_date(values.get("date", "")),
                     document_type=values.get("document_type", "").strip(),
+                    akte_title=values.get("akte_title", "").strip(),
+                    opened=_dated("Laufzeit von", values.get("opened", "")),
+                    until=_dated("Laufzeit bis", values.get("until", "")),
+                    zda=_dated("z.d.A.", values.get("zda", "")),
                 )
             )
         except (ValueError, AktenzeichenError) as exc:
