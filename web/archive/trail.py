@@ -45,6 +45,11 @@ ACTIONS = {
     "aussonderung.objects_removed": "Objekte gelöscht",
     "aussonderung.done": "abgeschlossen, Protokoll geschrieben",
     "aussonderung.cancel": "abgebrochen",
+    "aussonderung.receipt_0504": "Empfangsbestätigung der Anbietung (0504) eingelesen",
+    "aussonderung.receipt_0507": "Empfangsbestätigung der Abgabe (0507) eingelesen",
+    "aussonderung.import_confirmation": "Importbestätigung (0506) eingelesen",
+    "aussonderung.awaiting_import": "abgegeben, wartet auf die Importbestätigung des Archivs",
+    "aussonderung.resend": "fehlgeschlagene Objekte erneut abgegeben (neue 0503)",
     "document.read": "Inhalt gelesen",
     "document.read_refused": "Lesen verweigert",
 }
