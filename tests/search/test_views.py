@@ -17,7 +17,7 @@ def test_search_page_shows_visible_hits_with_page_snippet_and_facet_links(org, a
     assert "1 Treffer" in html and "Prüfbericht" in html and "Seite 2" in html
     assert "<b>Standsicherheit</b>" in html and "&lt;Prüfstatiker&gt;" in html
     assert "Marktstände" not in html
-    assert "dept%3A63" in html  # facet link refines the query
+    assert "?q=Standsicherheit&amp;dept=63" in html  # a facet link adds the filter
 
 
 def test_search_page_requires_login(client, settings):

@@ -246,3 +246,15 @@ def test_an_ingested_scan_with_a_blank_page_is_found_and_marked_on_its_rendition
     assert f'href="{url(scanned)}?seite=2&amp;q=Standsicherheitsnachweis"' in html
     page = client.get(url(scanned), {"seite": 2, "q": "nachweis"}).content.decode()
     assert "Seite 2 von 2" in page and 'class="hit"' in page  # the part of the compound, on the OCR text layer
+
+
+def test_a_stored_file_pdfium_cannot_open_shows_its_text_and_downloads(client, org, akten):
+    broken = make_pdf_document(
+        akten[0], pages_pdf=b"%PDF-1.4 kaputt", page_rows=[("Erste Seite", False), ("Zweite Seite", False)]
+    )
+    client.force_login(org.anna)
+    html = client.get(url(broken), {"seite": 2, "q": "Seite"}).content.decode()
+    assert "lässt sich aber nicht als Seitenbild darstellen" in html and "Zweite Seite" in html
+    assert "Seite 2 von 2" in html
+    assert client.get(url(broken, "seiten/1/"), {"w": 160}).status_code == 404
+    assert client.get(url(broken, "inhalt/")).status_code == 200

@@ -14,8 +14,9 @@ from akten.retention import FristBeginn
 from akten.selectors import active_holds, akte_get_for, akte_list_for, user_roles
 from dms.models import Role
 from dms.selectors import user_departments
+from search.models import SavedSearch
 
-from . import reading
+from . import reading, search
 
 PAGE_SIZE = 50
 START_LABELS = dict(FristBeginn.CHOICES)
@@ -48,6 +49,8 @@ def my_akten(request):
             "today": timezone.localdate(),
             "departments": user_departments(request.user),
             "roles": sorted(ROLE_LABELS.get(r, r) for r in user_roles(request.user)),
+            "saved": SavedSearch.objects.filter(user=request.user)[: search.MAX_SAVED],
+            "recent": reading.recent_documents(user=request.user),
         },
     )
 

@@ -50,7 +50,14 @@ def document_page(request, pk: int, doc_id: int):
     except ContentRefused as exc:
         return _refused(request, document, exc)
     plan = reading.page_plan(version)
-    total = pages.page_count(pdf) if pdf else len(plan.pages)
+    unrenderable = False
+    if pdf is not None:
+        try:
+            total = pages.page_count(pdf)
+        except pages.Unrenderable:
+            pdf, unrenderable = None, True
+    if pdf is None:
+        total = len(plan.pages)
     current = _page_number(request.GET.get("seite"), total)
     zoom = request.GET.get("zoom") if request.GET.get("zoom") in pages.ZOOMS else pages.DEFAULT_ZOOM
     query = request.GET.get("q", "").strip()[:500]
@@ -73,6 +80,7 @@ def document_page(request, pk: int, doc_id: int):
             "versions": reading.versions_of(document),
             "shown": pages.shown_object(version),
             "viewable": pdf is not None,
+            "unrenderable": unrenderable,
             "total": total,
             "current": current,
             "page_text": texts.get(current),
@@ -123,6 +131,8 @@ def page_image(request, pk: int, doc_id: int, page: int):
         rendered = pages.page_image(document=document, user=request.user, version=version, page=page, width=width)
     except IndexError:
         raise Http404("Seite nicht vorhanden") from None
+    except pages.Unrenderable:
+        raise Http404("Die Datei lässt sich nicht als Seitenbild darstellen") from None
     except ContentRefused as exc:
         return _refused(request, document, exc)
     response = FileResponse(rendered.path.open("rb"), content_type="image/webp")

@@ -10,6 +10,7 @@ from django.http import Http404
 from akten.models import Document, Page, Tombstone
 from akten.pages import rendition_numbers
 from akten.selectors import document_list_for
+from dms.audit import actor_name
 from dms.models import AuditEvent
 from scan_ingest.models import IngestDocument
 from search.parser import parse_query
@@ -188,3 +189,28 @@ def tombstone_of(akte) -> dict | None:
         for d in stone.contents.get("dokumente", [])
     ]
     return {"stone": stone, "run": stone.run, "vorgaenge": list(vorgaenge.values()), "documents": documents}
+
+
+# -- the start page ---------------------------------------------------------------------------------------------
+
+RECENT_SHOWN = 10
+RECENT_SCAN = 300  # latest read events of the user looked at
+
+
+def recent_documents(*, user) -> list:
+    """The documents the user opened last (from the audit of their reads), newest first, each once, and only
+    those the access rule still lets them see; `last_read` is the time of the latest read."""
+    events = (
+        AuditEvent.objects.filter(action="document.read", actor=actor_name(user), object_type__in=DOCUMENT_LABELS)
+        .order_by("-seq")
+        .values_list("object_id", "at")[:RECENT_SCAN]
+    )
+    last: dict[int, object] = {}
+    for object_id, at in events:
+        if object_id.isdigit() and int(object_id) not in last:
+            last[int(object_id)] = at
+    visible = document_list_for(user=user).filter(pk__in=list(last)).select_related("akte")
+    docs = sorted(visible, key=lambda d: last[d.pk], reverse=True)[:RECENT_SHOWN]
+    for doc in docs:
+        doc.last_read = last[doc.pk]
+    return docs

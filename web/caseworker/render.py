@@ -99,9 +99,21 @@ def open_for_view(*, document, user, version) -> Path | None:
     return cached
 
 
+class Unrenderable(Exception):
+    """The stored file (checked against its hash) is not a PDF PDFium can open."""
+
+
+def _open(pdf: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError as exc:
+        raise Unrenderable(str(exc)) from None
+
+
 def page_count(pdf: Path) -> int:
+    """Pages of the file; raises Unrenderable when PDFium cannot open it."""
     with _pdfium:
-        doc = pdfium.PdfDocument(str(pdf))
+        doc = _open(pdf)
         try:
             return len(doc)
         finally:
@@ -117,7 +129,8 @@ class Rendered:
 def page_image(*, document, user, version, page: int, width: int) -> Rendered:
     """The page (1-based, of the shown file) as WebP `width` pixels wide, from the cache or rendered now. A page
     image requested without the document page (cache emptied, a bookmarked image) reads the content through
-    the audited path. Raises IndexError for a page the file does not have, ContentRefused for bad content."""
+    the audited path. Raises IndexError for a page the file does not have, ContentRefused for bad content,
+    Unrenderable for a file PDFium cannot open."""
     obj = shown_object(version)
     target = _image_path(obj.sha256, page, width)
     if target.exists():
@@ -126,7 +139,7 @@ def page_image(*, document, user, version, page: int, width: int) -> Rendered:
         document=document, user=user, which="rendition" if version.rendition_id else "original", obj=obj
     )
     with _pdfium:
-        doc = pdfium.PdfDocument(str(pdf))
+        doc = _open(pdf)
         try:
             if not 1 <= page <= len(doc):
                 raise IndexError(page)
@@ -184,7 +197,10 @@ def term_boxes(pdf: Path, page: int, terms: list[str], *, limit: int = 200) -> l
     compound is boxed, not the whole compound)."""
     boxes: list[Box] = []
     with _pdfium:
-        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            doc = _open(pdf)
+        except Unrenderable:
+            return []
         try:
             if not 1 <= page <= len(doc):
                 return []

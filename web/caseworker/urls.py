@@ -15,4 +15,6 @@ akten_patterns = [
 
 search_patterns = [
     path("", search.search_page, name="search"),
+    path("speichern/", search.search_save, name="save"),
+    path("gespeichert/<int:pk>/loeschen/", search.search_delete, name="saved_delete"),
 ]
