@@ -13,8 +13,10 @@ The rule (docs/architecture.md, "Permissions"), deny by default:
 - Change: a caseworker of the lead department, or a `change_akte` grant, on an Akte the user sees that is not in
   a disposal run or gone (`DISPOSAL_STATES`: angeboten, bewertet, abgegeben/Import ausstehend, abgegeben,
   vernichtet): such an Akte is read-only for everyone.
-- Löschsperre (place and release): an archivist, or a caseworker of the Akte's lead department; a pure scan
-  account never.
+- Löschsperre (place and release): an archivist, or a caseworker or the department lead (Amtsleitung) of the
+  Akte's lead department; a pure scan account never.
+- Grant and revoke access to other departments or persons: the department lead (Amtsleitung) of the Akte's lead
+  department, or the admin role.
 - The admin role administers records in the admin site (metadata, grants, holds) but reads content only like
   anyone else, through membership or grants.
 
@@ -28,7 +30,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dms.models import ROLE_GROUP_PREFIX, Role
+from dms.models import ROLE_GROUP_PREFIX, Department, Role
 
 from .models import DISPOSAL_STATES, Akte, AkteGroupObjectPermission, AkteUserObjectPermission, Document
 
@@ -36,7 +38,7 @@ VIEW = "view_akte"
 CHANGE = "change_akte"
 
 # Roles that read through department membership and grants; the scan role alone does not.
-READING_ROLES = frozenset({Role.CASEWORKER, Role.ARCHIVIST, Role.ADMIN})
+READING_ROLES = frozenset({Role.CASEWORKER, Role.ARCHIVIST, Role.ADMIN, Role.LEAD})
 
 
 def _is_user(user) -> bool:
@@ -135,14 +137,42 @@ def akte_changeable(user, akte: Akte) -> bool:
     return akten_changeable(user).filter(pk=akte.pk).exists()
 
 
+def _in_lead_department(user, akte: Akte) -> bool:
+    return user.groups.filter(pk=akte.lead_department.group_id).exists()
+
+
 def may_hold(user, akte: Akte) -> bool:
-    """Place or release a Löschsperre: archivists, and caseworkers of the Akte's lead department."""
+    """Place or release a Löschsperre: archivists, and caseworkers and leads of the Akte's lead department."""
     if not _is_user(user):
         return False
     roles = user_roles(user)
     if Role.ARCHIVIST in roles:
         return True
-    return Role.CASEWORKER in roles and user.groups.filter(pk=akte.lead_department.group_id).exists()
+    return bool(roles & {Role.CASEWORKER, Role.LEAD}) and _in_lead_department(user, akte)
+
+
+def may_grant(user, akte: Akte) -> bool:
+    """Grant or revoke access to the Akte for another department or person: the department lead (Amtsleitung) of
+    the Akte's lead department, or the admin role. (A Django superuser without the admin role grants only in the
+    admin site, `may_administer`.)"""
+    if not _is_user(user):
+        return False
+    roles = user_roles(user)
+    if Role.ADMIN in roles:
+        return True
+    return Role.LEAD in roles and _in_lead_department(user, akte)
+
+
+def departments_for_new_akte(user) -> QuerySet[Department]:
+    """Departments in which the user may open a new Akte (Federführung): a caseworker's own departments; the admin
+    role any department."""
+    if not _is_user(user) or is_scan_only(user):
+        return Department.objects.none()
+    if may_administer(user):
+        return Department.objects.all()
+    if Role.CASEWORKER not in user_roles(user):
+        return Department.objects.none()
+    return Department.objects.filter(group__in=user.groups.values("id"))
 
 
 def may_administer(user) -> bool:

@@ -121,16 +121,17 @@ def akte_create(
         az = Aktenzeichen.parse(aktenzeichen)
         unit = unit or aktenplan_unit_for(az.kennzeichen)
         if unit is None:
-            raise AkteError(f"no Aktenplan unit matches Aktenzeichen {aktenzeichen!r}")
+            raise AkteError(f"Kein Aktenplan-Kennzeichen passt zum Aktenzeichen {aktenzeichen!r}")
     elif unit is not None:
         aktenzeichen = akte_next_aktenzeichen(unit=unit, year=(opened_on or timezone.localdate()).year)
     else:
-        raise AkteError("an Akte needs an Aktenzeichen or an Aktenplan unit")
+        raise AkteError("Eine Akte braucht ein Aktenzeichen oder eine Aktenplaneinheit")
     if lead_department is None:
         dept_id = unit.effective_rule().department_id
         if dept_id is None:
             raise AkteError(
-                f"Akte {aktenzeichen}: no department given and Aktenplan unit {unit.kennzeichen} names none"
+                f"Akte {aktenzeichen}: keine Federführung angegeben, und die Aktenplaneinheit {unit.kennzeichen} "
+                "nennt keine"
             )
         lead_department = Department.objects.get(pk=dept_id)
     akte = Akte(
@@ -169,7 +170,9 @@ def akte_retention_refresh(*, akte: Akte) -> Akte:
 @transaction.atomic
 def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
     """z.d.A.: close the Akte; the retention period starts to run. A closing user (`by`) must be allowed to change
-    the Akte (caseworker of the lead department or a change grant); without one it is a system step."""
+    the Akte (caseworker of the lead department or a change grant); without one it is a system step. The date may
+    lie in the past (a paper file closed long ago), not in the future, and not before the Akte was opened or
+    before its latest document."""
     akte = Akte.objects.select_for_update().get(pk=akte.pk)
     if by is not None and not access.akte_changeable(by, akte):
         raise AccessDenied(
@@ -178,10 +181,24 @@ def akte_close(*, akte: Akte, by=None, on: date | None = None) -> Akte:
             "oder wer ein Änderungsrecht an der Akte hat"
         )
     if akte.state != AkteState.OFFEN:
-        raise AkteError(f"Akte {akte.aktenzeichen} is {akte.state}, only an open Akte can be closed")
-    on = on or timezone.localdate()
+        raise AkteError(
+            f"Akte {akte.aktenzeichen} ist {akte.get_state_display()}; nur eine offene Akte kann z.d.A. verfügt werden"
+        )
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise AkteError(f"Akte {akte.aktenzeichen}: das z.d.A.-Datum {on:%d.%m.%Y} liegt in der Zukunft")
     if akte.opened_on and on < akte.opened_on:
-        raise AkteError(f"Akte {akte.aktenzeichen}: z.d.A. {on} is before it was opened ({akte.opened_on})")
+        raise AkteError(
+            f"Akte {akte.aktenzeichen}: das z.d.A.-Datum {on:%d.%m.%Y} liegt vor der Anlage der Akte "
+            f"({akte.opened_on:%d.%m.%Y})"
+        )
+    latest = akte.documents.aggregate(m=Max("date"))["m"]
+    if latest and on < latest:
+        raise AkteError(
+            f"Akte {akte.aktenzeichen}: das z.d.A.-Datum {on:%d.%m.%Y} liegt vor dem Datum des jüngsten "
+            f"Dokuments ({latest:%d.%m.%Y})"
+        )
     akte.state, akte.zda_date = AkteState.ZDA, on
     akte.save(update_fields=["state", "zda_date"])
     akte_retention_refresh(akte=akte)
@@ -304,7 +321,15 @@ def akte_set_access(
 ) -> str:
     """The one place that writes grants (django-guardian): set a user's, department's or group's grant on one
     Akte to `none`, `view` or `change`; audited (`akte.grant` / `akte.revoke`) and re-indexed in the same
-    transaction. Returns the level before."""
+    transaction. Returns the level before. A user (`by`) must be allowed to grant (`access.may_grant`: the
+    Amtsleitung of the Akte's lead department or the admin role; or administer the admin site); without one it is
+    a system step."""
+    if by is not None and not (access.may_grant(by, akte) or access.may_administer(by)):
+        raise AccessDenied(
+            f"{_name(by)} darf den Zugriff auf Akte {akte.aktenzeichen} nicht ändern: das dürfen nur die "
+            f"Amtsleitung der federführenden Organisationseinheit ({akte.lead_department.code}) und die "
+            "Administration"
+        )
     if level not in ACCESS_LEVELS:
         raise AkteError(f"unknown access level {level!r}: expected one of {', '.join(ACCESS_LEVELS)}")
     grantee = _grantee(user, department, group)

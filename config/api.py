@@ -1,11 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from akten.api.document_views import DocumentViewSet
-from akten.api.views import AkteViewSet
 from scan_ingest.api.views import DocumentScanView
+from web.caseworker.api import AkteWriteViewSet, BatchView, DocumentWriteViewSet
 
 router = DefaultRouter()
-router.register("akten", AkteViewSet, basename="akte")
-router.register("documents", DocumentViewSet, basename="document")
-urlpatterns = [path("documents/<str:pk>/scan/", DocumentScanView.as_view(), name="document-scan"), *router.urls]
+router.register("akten", AkteWriteViewSet, basename="akte")  # read (akten.api) + writes (web.caseworker.api)
+router.register("documents", DocumentWriteViewSet, basename="document")
+urlpatterns = [
+    path("documents/<str:pk>/scan/", DocumentScanView.as_view(), name="document-scan"),
+    path("batches/<str:pk>/", BatchView.as_view(), name="batch-detail"),
+    *router.urls,
+]

@@ -13,7 +13,18 @@ DEPARTMENTS = [
     ("63", "Bauordnungsamt"),
 ]
 # (username, departments, roles, what the login is for)
-USERS = [(f"sb{code}", [code], ["caseworker"], f"Sachbearbeitung {name}") for code, name in DEPARTMENTS] + [
+# sb63 is also the Amtsleitung (department lead) of 63: grants and revokes access to the Akten of 63.
+LEADS = {"63"}
+USERS = [
+    (
+        f"sb{code}",
+        [code],
+        ["caseworker", "lead"] if code in LEADS else ["caseworker"],
+        f"Sachbearbeitung und Amtsleitung {name} (vergibt Zugriff)" if code in LEADS else f"Sachbearbeitung {name}",
+    )
+    for code, name in DEPARTMENTS
+]
+USERS += [
     ("scan", [], ["scan"], "Scanstelle (Massenerfassung)"),
     ("archiv", [], ["archivist"], "Archiv (Aussonderung)"),
     ("archiv2", [], ["archivist"], "Archiv, zweite Person (Vier-Augen-Freigabe)"),

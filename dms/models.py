@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     SCAN = "scan", "Scanstelle"
     ARCHIVIST = "archivist", "Archiv"
     ADMIN = "admin", "Administration"
+    LEAD = "lead", "Amtsleitung"  # grants and revokes access to the department's Akten (akten.access.may_grant)
 
 
 ROLE_GROUP_PREFIX = "role:"

@@ -1,11 +1,11 @@
 """The one access rule, property-based, end to end. Hypothesis generates users of every role combination (none,
-scan-only, caseworker, archivist, admin and mixes; zero to several departments; creators of documents in other
-departments), then grants (view, change), revokes, moves of the Federführung, membership and role changes and
-(de)activations, each either through the audited service or through the admin page that uses it. A small
-specification written here in plain Python (not the
-code under test) says what each user may see; the web pages (Akten list, Akte page, document download), the API
-(Akten and documents: list, detail, content), search (web and API: hits, totals, department facets), and
-`akten.access` (visible, changeable, Löschsperre) must all agree with it."""
+scan-only, caseworker, archivist, admin, department lead and mixes; zero to several departments; creators of
+documents in other departments), then grants (view, change), revokes, moves of the Federführung, membership and
+role changes and (de)activations, each either through the audited service or through the admin page that uses
+it. A small specification written here in plain Python (not the code under test) says what each user may see;
+the web pages (Akten list, Akte page, document download), the API (Akten and documents: list, detail, content),
+search (web and API: hits, totals, department facets), and `akten.access` (visible, changeable, Löschsperre, who
+grants) must all agree with it."""
 
 import re
 from collections import Counter
@@ -25,8 +25,8 @@ from search.services import outbox_drain
 from tests import admin_pages, factories
 
 DEPTS = ["10", "20", "30"]
-ROLES = ["scan", "caseworker", "archivist", "admin"]
-READING = {"caseworker", "archivist", "admin"}
+ROLES = ["scan", "caseworker", "archivist", "admin", "lead"]
+READING = {"caseworker", "archivist", "admin", "lead"}
 N_USERS, N_AKTEN, DOCS_PER_AKTE = 3, 4, 2
 N_DOCS = N_AKTEN * DOCS_PER_AKTE
 GRANTEES = (
@@ -146,7 +146,15 @@ class Spec:
     def may_hold(self, u, a) -> bool:
         user = self.users[u]
         return user["active"] and (
-            "archivist" in user["roles"] or ("caseworker" in user["roles"] and self.lead[a] in user["depts"])
+            "archivist" in user["roles"]
+            or (bool(user["roles"] & {"caseworker", "lead"}) and self.lead[a] in user["depts"])
+        )
+
+    def may_grant(self, u, a) -> bool:
+        """Grant and revoke: the department lead (Amtsleitung) of the Akte's lead department, or an admin."""
+        user = self.users[u]
+        return user["active"] and (
+            "admin" in user["roles"] or ("lead" in user["roles"] and self.lead[a] in user["depts"])
         )
 
 
@@ -279,6 +287,7 @@ def test_every_channel_agrees_with_the_rule(db, s):
             } == want_docs, who
             assert {akten.index(a) for a in access.akten_changeable(user)} == spec.changeable(u), who
             assert [access.may_hold(user, a) for a in akten] == [spec.may_hold(u, a) for a in range(N_AKTEN)], who
+            assert [access.may_grant(user, a) for a in akten] == [spec.may_grant(u, a) for a in range(N_AKTEN)], who
             client = Client()
             client.force_login(user)
             seen, result = observe(client, akten, docs)

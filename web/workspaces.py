@@ -20,8 +20,8 @@ class Workspace:
 # Header order; the first one a user may open is their start page. Caseworkers read Akten and search; the scan
 # role works in the Scanstelle only; archivists run the Aussonderung (and may search metadata).
 WORKSPACES = (
-    Workspace("akten", "Akten", "akten:my_akten", frozenset({Role.CASEWORKER, Role.ADMIN})),
-    Workspace("suche", "Suche", "search:search", frozenset({Role.CASEWORKER, Role.ARCHIVIST, Role.ADMIN})),
+    Workspace("akten", "Akten", "akten:my_akten", frozenset({Role.CASEWORKER, Role.LEAD, Role.ADMIN})),
+    Workspace("suche", "Suche", "search:search", frozenset({Role.CASEWORKER, Role.LEAD, Role.ARCHIVIST, Role.ADMIN})),
     Workspace("scan", "Scanstelle", "scan:start", frozenset({Role.SCAN, Role.ADMIN})),
     Workspace("archiv", "Aussonderung", "archive:start", frozenset({Role.ARCHIVIST, Role.ADMIN})),
 )

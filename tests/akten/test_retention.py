@@ -180,8 +180,8 @@ def test_event_start_point_waits_for_the_event(org):
 @pytest.mark.django_db
 def test_only_an_open_akte_can_be_closed_and_not_before_it_was_opened(aktenplan):
     akte = factories.akte("63-2000/1", opened_on=date(2000, 5, 1))
-    with pytest.raises(AkteError, match="before it was opened"):
+    with pytest.raises(AkteError, match="liegt vor der Anlage der Akte"):
         akte_close(akte=akte, on=date(2000, 4, 30))
     akte_close(akte=akte, on=date(2000, 5, 1))
-    with pytest.raises(AkteError, match="only an open Akte can be closed"):
+    with pytest.raises(AkteError, match=r"nur eine offene Akte kann z\.d\.A\. verfügt werden"):
         akte_close(akte=akte, on=date(2001, 1, 1))

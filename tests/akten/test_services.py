@@ -43,12 +43,12 @@ def test_create_numbers_akten_per_unit_and_year(org, aktenplan):
 
 
 def test_create_refuses_what_the_aktenplan_does_not_cover(org, aktenplan):
-    with pytest.raises(AkteError, match="no Aktenplan unit matches"):
+    with pytest.raises(AkteError, match="Kein Aktenplan-Kennzeichen passt"):
         akte_create(aktenzeichen="99.1-2000/1", title="x")
     with pytest.raises(Exception, match="does not belong to Aktenplan unit 32"):
         akte_create(aktenzeichen="63.10-2000/1", title="x", unit=aktenplan.u32)
     bare = aktenplan_unit_upsert(kennzeichen="77", title="ohne Federführung", retention_years=5)
-    with pytest.raises(AkteError, match="names none"):
+    with pytest.raises(AkteError, match="nennt keine"):
         akte_create(aktenzeichen="77-2000/1", title="x", unit=bare)
 
 
@@ -120,7 +120,7 @@ def test_akte_close_command(org, aktenplan, run_command):
         "2012-12-31",
     )
     code, _, err = run_command("akte", "close", "63.20-2001/1")
-    assert code == 1 and "only an open Akte can be closed" in err
+    assert code == 1 and "nur eine offene Akte kann z.d.A. verfügt werden" in err
 
 
 def test_akte_hold_and_release_commands(org, aktenplan, run_command):

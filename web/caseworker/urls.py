@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import akten, documents, search
+from . import akten, documents, edits, search
 
 akten_patterns = [
     path("", akten.my_akten, name="my_akten"),
@@ -11,6 +11,7 @@ akten_patterns = [
     path("<int:pk>/dokumente/<int:doc_id>/", documents.document_page, name="document"),
     path("<int:pk>/dokumente/<int:doc_id>/inhalt/", documents.document_content, name="document_content"),
     path("<int:pk>/dokumente/<int:doc_id>/seiten/<int:page>/", documents.page_image, name="page_image"),
+    *edits.urlpatterns,
 ]
 
 search_patterns = [
