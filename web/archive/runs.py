@@ -18,7 +18,6 @@ from akten.aussonderung import services as aus
 from akten.aussonderung.execute import run_resend
 from akten.aussonderung.messages import message_import
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
-from akten.aussonderung.selectors import due_akten
 from akten.models import DisposalRun, Hold
 
 from . import jobs, selectors
@@ -129,7 +128,7 @@ def run_detail(request, pk, status=200):
         "files": run_files(run),
         "can_cancel": run.state in ("offered", "evaluated", "approved"),
         "import": import_summary(run) if run.state in ("awaiting_import", "done") else None,
-        "due_again": due_akten(as_of=run.as_of).count(),
+        "exchange_outbox": aus.exchange_dir() is not None,
     }
     return render(request, "archive/run.html", ctx, status=status)
 

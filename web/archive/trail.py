@@ -1,11 +1,11 @@
 """Per-Akte page of the archive workspace (metadata, holds, disposal history, audit trail), the tombstone of a
 destroyed or transferred Akte, and the readable audit trail (who, what, when) with the chain's verification."""
 
-from django.contrib.contenttypes.models import ContentType  # noqa: F401  (labels below are model labels)
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from akten.access import akte_visible
 from akten.models import Akte, DisposalRun, Tombstone
@@ -69,19 +69,31 @@ def _details(value) -> str:
 
 
 def readable(events) -> list[dict]:
-    return [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor or "system",
-            "action": e.action,
-            "what": ACTIONS.get(e.action, e.action),
-            "object": f"{e.object_type} {e.object_id}".strip(),
-            "before": _details(e.before),
-            "after": _details(e.after),
-        }
-        for e in events
-    ]
+    """Events as rows a person reads: German action, the object named (Aktenzeichen, Aussonderung Nr.) with a link."""
+    events = list(events)
+    akte_ids = {int(e.object_id) for e in events if e.object_type == AKTE_LABEL and e.object_id.isdigit()}
+    names = dict(Akte.objects.filter(pk__in=akte_ids).values_list("pk", "aktenzeichen"))
+    rows = []
+    for e in events:
+        label, link = f"{e.object_type} {e.object_id}".strip(), None
+        if e.object_type == AKTE_LABEL and e.object_id.isdigit() and int(e.object_id) in names:
+            label, link = f"Akte {names[int(e.object_id)]}", reverse("archive:akte", args=[int(e.object_id)])
+        elif e.object_type == RUN_LABEL and e.object_id.isdigit():
+            label, link = f"Aussonderung {e.object_id}", reverse("archive:run", args=[int(e.object_id)])
+        rows.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor or "system",
+                "action": e.action,
+                "what": ACTIONS.get(e.action, e.action),
+                "object": label,
+                "link": link,
+                "before": _details(e.before),
+                "after": _details(e.after),
+            }
+        )
+    return rows
 
 
 def verification(request) -> dict | None:
