@@ -1,5 +1,6 @@
 """The query syntax for people: words (all must match), "phrases", -exclusion, word~ (typo distance), and the
-filters az: dept: year: type:. Never fails: a syntax error is reported and the query still searches its words."""
+filters az: dept: year: type:. Never fails: a syntax error is reported (in German, shown to the user) and the
+query still searches its words."""
 
 import re
 import unicodedata
@@ -44,7 +45,7 @@ def parse_query(text: str) -> ParsedQuery:
     text = unicodedata.normalize("NFC", text or "")
     if text.count('"') % 2:
         cut = text.rfind('"')
-        out.errors.append(f"unbalanced quote at position {cut + 1}: searched as plain words")
+        out.errors.append(f"Anführungszeichen an Stelle {cut + 1} ohne Gegenstück: als einzelne Wörter gesucht")
         text = text[:cut] + " " + text[cut + 1 :]
     pos = 0
     while pos < len(text):
@@ -63,17 +64,17 @@ def parse_query(text: str) -> ParsedQuery:
                 continue
             if key in FILTER_FIELDS:
                 reason = (
-                    "an exclusion of a filter is not supported"
+                    "ein Filter lässt sich nicht ausschließen"
                     if negated
-                    else "needs a four-digit year"
+                    else "braucht eine vierstellige Jahreszahl"
                     if key == "year"
-                    else "needs a value"
+                    else "braucht einen Wert"
                 )
-                out.errors.append(f"{name}:{value}: {reason}; filter ignored")
+                out.errors.append(f"{name}:{value}: {reason}; Filter nicht angewandt")
                 continue
             out.errors.append(
-                f"{name}:{value}: unknown field {name!r} (expected "
-                f"{', '.join(f + ':' for f in FILTER_FIELDS)}); searched as words"
+                f"{name}:{value}: unbekanntes Feld „{name}“ (möglich sind "
+                f"{', '.join(f + ':' for f in FILTER_FIELDS)}); als Wörter gesucht"
             )
             for word in _words(f"{name} {value}"):
                 (out.must_not if negated else out.must).append(Term(word))

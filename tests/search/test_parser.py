@@ -29,7 +29,7 @@ def test_quoted_filter_value_and_excluded_phrase():
 def test_unbalanced_quote_searches_the_words():
     p = parse_query('Lärmschutz "Wand Nord')
     assert p.must == [Term("Lärmschutz"), Term("Wand"), Term("Nord")]
-    assert "unbalanced quote" in p.errors[0]
+    assert "ohne Gegenstück" in p.errors[0]
 
 
 def test_unknown_field_becomes_words_and_bad_filter_is_dropped():

@@ -176,7 +176,7 @@ def test_search_command_human_output(org, akten, run_command):
     assert code == 0
     assert out.splitlines()[0] == "1 Treffer"
     assert "63.10.02-2020/0001  Abnahme  [63, S. 2]" in out and "Die Schlussabnahme erfolgte" in out
-    assert "unbalanced quote" in err
+    assert "ohne Gegenstück" in err
 
 
 @pytest.fixture
