@@ -47,11 +47,17 @@ demo: sysdeps venv
 	$(PY) manage.py demo_setup
 	$(PY) manage.py demo_ingest
 
-# The one search indexer runs beside the web server so changes made in the UI (grants, holds) reach the index.
+# The one search indexer runs beside the web server so changes made in the UI (grants, holds) reach the index;
+# so do the ingest worker (batches uploaded in the Scanstelle) and the consume-folder watcher (Eingangsordner,
+# DMS_CONSUME_DIR, default var/eingang: files dropped there are ingested as the scan login).
 run: demo
 	@echo "eAkte läuft auf http://127.0.0.1:8000/login/  (Strg+C beendet)"
-	@$(PY) manage.py search_indexer & indexer=$$!; \
-	trap 'kill $$indexer 2>/dev/null' EXIT INT TERM; \
+	@export DMS_CONSUME_DIR="$${DMS_CONSUME_DIR:-$(CURDIR)/var/eingang}"; \
+	echo "Eingangsordner: $$DMS_CONSUME_DIR"; \
+	$(PY) manage.py search_indexer & indexer=$$!; \
+	$(PY) manage.py ingest_worker & worker=$$!; \
+	$(PY) manage.py consume_watch --user scan & watcher=$$!; \
+	trap 'kill $$indexer $$worker $$watcher 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
 # The production-like run on one machine: PostgreSQL, Elasticsearch, S3 (moto), Celery on Redis, gunicorn.
