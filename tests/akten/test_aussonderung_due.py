@@ -16,7 +16,9 @@ from akten.services import akte_close, akte_set_fristbeginn, aktenplan_unit_upse
 from tests import factories
 
 HYPO = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-zda_dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31))
+# z.d.A. may not lie in the future (akte_close); retention ends and events reach far beyond it
+zda_dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2025, 12, 31))
+event_dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31))
 years = st.integers(min_value=0, max_value=120)
 near = st.integers(min_value=-400, max_value=400)
 
@@ -78,7 +80,7 @@ def test_dauernd_is_never_due(aktenplan, zda, as_of):
 
 
 @HYPO
-@given(zda=zda_dates, event=zda_dates, n=years, delta=near)
+@given(zda=zda_dates, event=event_dates, n=years, delta=near)
 def test_event_start_is_due_only_after_the_event_year_plus_n(aktenplan, zda, event, n, delta):
     """Fristbeginn `ereignis` (e.g. Abbruch des Gebäudes): not due at all until the event is recorded, then due
     after 31 Dec of (year of the event + N), independent of the z.d.A. year."""
@@ -113,7 +115,7 @@ def test_last_document_start_counts_from_the_newest_document(aktenplan, zda, doc
                 for i, d in enumerate(doc_dates)
             ]
         )
-        akte = akte_close(akte=akte, on=zda)
+        akte = akte_close(akte=akte, on=max(zda, *doc_dates))  # not before the newest document (akte_close)
         end = date(max(doc_dates).year + n, 12, 31)
         assert _is_due(akte, end + timedelta(days=delta)) == (delta > 0)
 
