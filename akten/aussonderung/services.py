@@ -271,7 +271,10 @@ def run_evaluate(*, path: Path, by, data: bytes | None = None, name: str | None 
 def apply_0502(bewertung, *, data: bytes, path: Path, source: str, by) -> tuple[DisposalRun, dict]:
     sha = refuse_repeat(data, source=source)
     run = run_for_prozess_id(bewertung.prozess_id, source=source)
-    assert_run_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="die Bewertung einlesen")
+    try:
+        assert_run_state(run, DisposalRunState.OFFERED, DisposalRunState.EVALUATED, action="die Bewertung einlesen")
+    except DisposalError as exc:
+        raise DisposalError(f"{source}: {exc}") from None
     items = {str(i.akte_uuid): i for i in run.items.select_related("akte")}
     unknown = sorted(set(bewertung.decisions) - set(items))
     if unknown:

@@ -200,6 +200,8 @@ def test_unknown_prozess_id_foreign_objects_and_repeats_are_refused_whole(two, o
         with pytest.raises(DisposalError) as caught:
             _import(tmp_path, data, org.archiv, name=f"fall{i}.xml")
         assert str(caught.value).startswith(str(tmp_path / f"fall{i}.xml")) and reason in str(caught.value)
+    with pytest.raises(DisposalError, match=r"spaet.0502.xml: Aussonderung \d+ ist abgegeben, Importbestätigung aus"):
+        _import(tmp_path, bewertung_0502(str(run.uuid), {a.uuid: "V"}), org.archiv, name="spaet.0502.xml")
     assert _items(run)["63-2010/0001"] == "awaiting_import"  # nothing of a refused message was applied
     assert not DisposalMessage.objects.filter(direction="in").exclude(kind="0502").exists()
     # the same message twice: the second is refused naming the first, nothing applied twice
