@@ -4,6 +4,7 @@ step 7): 0502 Bewertungsverzeichnis, 0504 AnbietungEmpfangBestaetigen, 0506 Auss
 first and then refused whole, with a German reason naming the file, for an unknown ProzessID, an object not in
 the run (or not awaiting import in the 0503 it answers) and a repeat; nothing of a refused message is applied."""
 
+import logging
 from pathlib import Path
 
 from django.db import transaction
@@ -17,6 +18,8 @@ from . import DisposalError
 from .execute import run_complete
 from .services import apply_0502, read_message, refuse_repeat, require_archivist, run_for_prozess_id
 from .xdomea import TITLES, XdomeaError, clip, parse_message
+
+log = logging.getLogger(__name__)
 
 
 def message_import(*, path: Path, by, data: bytes | None = None, name: str | None = None) -> tuple[DisposalRun, dict]:
@@ -40,7 +43,15 @@ def message_import(*, path: Path, by, data: bytes | None = None, name: str | Non
         return _receipt_0507(message, data=data, path=path, source=source, by=by)
     run, report = _import_0506(message, data=data, path=path, source=source, by=by)
     if report["confirmed"]:
-        run = run_complete(run=run, by=by)
+        try:
+            run = run_complete(run=run, by=by)
+        except Exception as exc:  # the 0506 is recorded; the removal resumes with `aussonderung complete`
+            log.exception("Aussonderung %s: removing the confirmed Akten was interrupted", run.pk)
+            run = DisposalRun.objects.get(pk=run.pk)
+            report["complete_error"] = (
+                f"Die Importbestätigung ist übernommen, das Löschen der bestätigten Akten wurde unterbrochen ({exc}); "
+                f"es wird mit „aussonderung complete {run.pk}“ oder erneutem Durchführen fortgesetzt"
+            )
     report["state"] = run.state
     return run, report
 

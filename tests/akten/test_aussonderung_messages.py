@@ -334,3 +334,47 @@ def test_commands_cancel_import_resend_complete(two, org, tmp_path, run_command)
     code, _, err = run_command("aussonderung", "resend", str(run.pk), "--out", str(tmp_path / "o"), "--user", "archiv")
     assert code != 0 and "nichts erneut zu senden" in err
     assert DisposalRun.objects.filter(state="cancelled").count() == 1
+
+
+# -- interruptions ---------------------------------------------------------------------------------------------
+
+
+def test_removal_interrupted_after_the_0506_is_reported_and_resumes(two, org, tmp_path, monkeypatch):
+    """The 0506 is taken over in its own transaction; if removing the confirmed Akten then fails, the import still
+    succeeds with the reason in the report, the Akte is untouched and `run_complete` finishes later."""
+    from akten.aussonderung import destroy
+
+    a, b = two
+    run = _executed(org, tmp_path, {a: "A", b: "V"})
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("Speicher nicht erreichbar")
+
+    monkeypatch.setattr(destroy, "outbox_enqueue", boom)
+    run, report = _import(tmp_path, _0506(run.uuid, {a: True}), org.archiv)
+    assert "Speicher nicht erreichbar" in report["complete_error"] and run.state == "awaiting_import"
+    assert _items(run)["63-2010/0001"] == "import_confirmed" and Document.objects.filter(akte=a).count() == 1
+    monkeypatch.undo()
+    run = run_complete(run=run, by=org.archiv)
+    assert run.state == "done" and not Document.objects.filter(akte=a).exists()
+
+
+def test_an_interrupted_resend_is_rewritten_not_duplicated(two, org, tmp_path, monkeypatch):
+    from akten.aussonderung import execute
+
+    a, b = two
+    run = _executed(org, tmp_path, {a: "A", b: "V"})
+    run, _ = _import(tmp_path, _0506(run.uuid, {a: False}), org.archiv)
+    real = execute.transfer_write
+
+    def killed(**kwargs):
+        raise OSError("Platte voll")
+
+    monkeypatch.setattr(execute, "transfer_write", killed)
+    with pytest.raises(OSError, match="Platte voll"):
+        run_resend(run=run, out_dir=tmp_path / "out", by=org.archiv)
+    assert _items(run)["63-2010/0001"] == "import_failed" and run.transfers.get(number=2).sha256 == ""
+    monkeypatch.setattr(execute, "transfer_write", real)
+    transfer = run_resend(run=run, out_dir=tmp_path / "out", by=org.archiv)
+    assert transfer.number == 2 and transfer.sha256 and run.transfers.count() == 2
+    assert _items(run)["63-2010/0001"] == "awaiting_import"
