@@ -374,3 +374,31 @@ def test_exchange_folder_is_read_from_the_dashboard(client, org, due, settings, 
     assert "notiz.txt: abgelehnt und nach error/ gelegt" in page
     run.refresh_from_db()
     assert run.state == "evaluated"
+
+
+def test_one_execution_per_run_at_a_time(client, org, due):
+    """While a worker holds the run's lock, a second start is refused and a second worker does nothing."""
+    import fcntl
+    import os
+
+    from web.archive import jobs, worker
+
+    client.force_login(org.archiv)
+    run = _offer(client)
+    _upload(client, run, {due["v1"].uuid: "V", due["v2"].uuid: "V", due["a1"].uuid: "V"})
+    client.force_login(org.archiv2)
+    client.post(reverse("archive:run_approve", args=[run.pk]))
+    fd = os.open(jobs.lock_path(run.pk), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a running worker does
+    try:
+        jobs.status_write(run.pk, run=run.pk, state="läuft", mode="process", pid=os.getpid(), started="")
+        assert jobs.running(run)
+        page = client.post(reverse("archive:run_execute", args=[run.pk]), follow=True).content.decode()
+        assert "wird bereits durchgeführt" in page
+        worker.execute(run.pk, org.archiv2.pk, str(jobs.out_dir()))  # a second worker: returns at once
+        run.refresh_from_db()
+        assert run.state == "approved"
+        assert "Läuft im Hintergrund" in client.get(reverse("archive:run_progress", args=[run.pk])).content.decode()
+    finally:
+        os.close(fd)
+    assert not jobs.running(run)  # the lock is gone: the page offers to go on

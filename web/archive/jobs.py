@@ -10,11 +10,13 @@ with another thread (shared-cache table locks fail at once instead of waiting): 
 function runs to its end before the request returns ("inline"); on PostgreSQL or an SQLite file the tests run the
 real background process."""
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -60,12 +62,43 @@ def status_read(run: DisposalRun) -> dict | None:
         return None
 
 
-def _alive(status: dict) -> bool:
-    if status.get("mode") == "inline":
+def lock_path(run_pk: int) -> Path:
+    """The file a worker holds an exclusive lock (flock) on while it executes the run: one worker per run, across
+    server processes; the kernel releases it when the worker ends, however it ends."""
+    return _status_path(DisposalRun(pk=run_pk)).with_suffix(".lock")
+
+
+def _locked(run: DisposalRun) -> bool:
+    fd = os.open(lock_path(run.pk), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
         return False
-    pid = status.get("pid")
-    if not pid:
+    finally:
+        os.close(fd)
+
+
+STARTING_SECONDS = 20  # a process just started may not hold its lock yet
+
+
+def running(run: DisposalRun) -> bool:
+    """An execution of the run is going on: its worker holds the lock, or was started moments ago."""
+    status = status_read(run)
+    if not status or status.get("state") != "läuft":
         return False
+    if _locked(run):
+        return True
+    started = status.get("started")
+    if status.get("mode") == "process" and started:
+        age = (timezone.now() - datetime.fromisoformat(started)).total_seconds()
+        return age < STARTING_SECONDS and status.get("pid") is not None and _pid_alive(status["pid"])
+    return False
+
+
+def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -77,11 +110,6 @@ def _alive(status: dict) -> bool:
             return fh.read().split(") ", 1)[1][:1] != "Z"
     except OSError:
         return True
-
-
-def running(run: DisposalRun) -> bool:
-    status = status_read(run)
-    return bool(status) and status.get("state") == "läuft" and _alive(status)
 
 
 def _in_memory_database() -> bool:

@@ -1,6 +1,8 @@
 """The background execution of a disposal run (see jobs.py): `python -m web.archive.worker RUN USER_ID OUT_DIR`.
 Runs the existing resumable `run_execute` and records in the run's status file whether it finished or failed."""
 
+import fcntl
+import os
 import sys
 import traceback
 
@@ -14,8 +16,14 @@ def execute(run_pk: int, user_pk: int, out_dir: str) -> None:
     from akten.aussonderung.execute import run_execute
     from akten.models import DisposalRun
 
-    from .jobs import status_write
+    from .jobs import lock_path, status_write
 
+    lock = os.open(lock_path(run_pk), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another worker executes this run already; it records the outcome
+        os.close(lock)
+        return
     try:
         run = DisposalRun.objects.get(pk=run_pk)
         user = get_user_model().objects.get(pk=user_pk)
@@ -24,11 +32,11 @@ def execute(run_pk: int, user_pk: int, out_dir: str) -> None:
     except Exception as exc:
         traceback.print_exc()
         status_write(run_pk, state="fehler", error=str(exc), finished=timezone.now().isoformat())
+    finally:
+        os.close(lock)  # releases the lock
 
 
 def main(argv: list[str]) -> int:
-    import os
-
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
