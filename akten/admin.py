@@ -11,10 +11,9 @@ from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
 from dms.admin import ReadOnlyAdmin
-from dms.audit import audit_record
-from dms.outbox import outbox_enqueue
 
 from . import access, admin_users  # noqa: F401  (admin_users registers the user and group admin)
+from .documents import DOCUMENT_EDITABLE, DocumentError, document_delete, document_update, document_update_check
 from .models import Akte, AktenplanUnit, DisposalRun, Document, Hold, Tombstone, Vorgang
 from .services import (
     AKTE_EDITABLE,
@@ -83,7 +82,7 @@ class HoldGuardAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():
                 self.delete_one(request, obj)
-        except (HeldError, AkteError) as exc:  # e.g. a hold placed between the confirmation page and the POST
+        except (HeldError, AkteError, DocumentError) as exc:  # e.g. a hold placed after the confirmation page
             self.message_user(request, str(exc), level=messages.ERROR)
 
     def delete_queryset(self, request, queryset):
@@ -91,7 +90,7 @@ class HoldGuardAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 for obj in queryset:
                     self.delete_one(request, obj)
-        except (HeldError, AkteError) as exc:
+        except (HeldError, AkteError, DocumentError) as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
 
 
@@ -281,45 +280,54 @@ class HoldAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Löschsperre #{hold.pk} auf {hold.akte.aktenzeichen} aufgehoben")
 
 
+class DocumentAdminForm(forms.ModelForm):
+    """Title, date and document type are corrected through the document service; its refusal shows on the form."""
+
+    class Meta:
+        model = Document
+        fields = list(DOCUMENT_EDITABLE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and not self.errors:
+            changes = {f: cleaned.get(f) for f in self.changed_data if f in DOCUMENT_EDITABLE}
+            try:
+                document_update_check(document=self.instance, by=self.request_user, **changes)
+            except DocumentError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+
 @admin.register(Document)
 class DocumentAdmin(HoldGuardAdmin):
+    form = DocumentAdminForm
     list_display = ["title", "akte", "department", "document_type", "date"]
     list_filter = ["department", "document_type"]
     search_fields = ["title", "akte__aktenzeichen"]
-    readonly_fields = ["uuid", "created_by", "created_at", "department"]
+    readonly_fields = ["uuid", "akte", "vorgang", "department", "source", "source_pages", "created_by", "created_at"]
+    fields = [*DOCUMENT_EDITABLE, *readonly_fields]
     list_select_related = ["akte", "department"]
 
     def has_add_permission(self, request):
-        return False  # documents come from ingest, with their stored versions
+        return False  # documents come from ingest and upload, with their stored versions (akten.documents)
 
     def has_content(self, obj) -> bool:
         return obj.versions.exists()
 
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "akte", "vorgang"]
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
-        """Metadata edits are audited and re-indexed in the same transaction."""
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_record(
-                actor=request.user,
-                action="document.update",
-                obj=obj,
-                after={f: str(form.cleaned_data[f]) for f in form.changed_data},
-            )
-            outbox_enqueue(document_ids=[obj.pk])
+        """Metadata corrections go through the document service: audited and re-indexed in one transaction."""
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in DOCUMENT_EDITABLE}
+        saved = document_update(document=Document.objects.get(pk=obj.pk), by=request.user, **changes)
+        for field in DOCUMENT_EDITABLE:
+            setattr(obj, field, getattr(saved, field))
 
     def delete_one(self, request, obj):
-        audit_record(
-            actor=request.user,
-            action="document.delete",
-            obj=obj,
-            before={"akte": obj.akte.aktenzeichen, "title": obj.title},
-        )
-        doc_id = obj.pk
-        obj.delete()
-        outbox_enqueue(document_ids=[doc_id], op="delete")
+        document_delete(document=obj, by=request.user)
 
 
 @admin.register(DisposalRun)

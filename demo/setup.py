@@ -11,12 +11,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from akten.models import Akte, AkteState, Document, DocumentVersion, Hold, Page, Vorgang
+from akten.documents import document_create
+from akten.models import Akte, AkteState, Hold, Vorgang
 from akten.services import akte_close, akte_create, akte_set_fristbeginn, aktenplan_unit_upsert, hold_place
 from demo.data import AKTEN, AKTENPLAN, DEPARTMENTS, LOGIN_URL, USERS
-from dms.audit import audit_record
 from dms.models import Department
-from dms.outbox import outbox_enqueue
 from dms.services import department_upsert, stored_object_put, user_upsert
 from search.services import outbox_drain
 
@@ -86,25 +85,17 @@ def _document(akte: Akte, title: str, on: date, username: str) -> None:
     vorgang = None
     if akte.aktenzeichen.startswith("63.10.02"):
         vorgang = Vorgang.objects.get_or_create(akte=akte, title="Baugenehmigungsverfahren")[0]
-    doc = Document.objects.create(
+    document_create(
         akte=akte,
         vorgang=vorgang,
-        department=akte.lead_department,
         title=title,
         document_type="Schreiben",
         date=on,
         source="demo_setup",
-        created_by=user_for(username),
+        by=user_for(username),
+        original=original,
+        pages=[{"number": 1, "text": text, "confidence": None}],
     )
-    version = DocumentVersion.objects.create(document=doc, number=1, original=original)
-    Page.objects.create(version=version, number=1, text=text, confidence=None)
-    audit_record(
-        actor=username,
-        action="document.create",
-        obj=doc,
-        after={"akte": akte.aktenzeichen, "title": title, "sha256": original.sha256},
-    )
-    outbox_enqueue(document_ids=[doc.pk])
 
 
 def user_for(username: str):

@@ -43,26 +43,22 @@ def akte(aktenzeichen: str, title: str = "Testakte", **kwargs):
 def document(
     akte, title: str = "Dokument", *, text: str = "Inhalt", created_by=None, vorgang=None, date=None, pages: int = 1
 ):
-    """A stored document with one version (a small text original), its pages and an outbox row, in one
-    transaction after the object is stored (as ingest does)."""
-    from django.db import transaction
-
-    from akten.models import Document, DocumentVersion, Page
-    from dms.outbox import outbox_enqueue
+    """A stored document with one version (a small text original) and its pages, through the document service
+    (rows, audit event and outbox row in one transaction, after the object is stored, as ingest does). Closed
+    (z.d.A.) Akten take it too, as legacy scans go into closed Bestandsakten."""
+    from akten.documents import document_create
     from dms.services import stored_object_put
 
     original = stored_object_put(data=f"{akte.aktenzeichen}\n{title}\n{text}".encode(), media_type="text/plain")
-    with transaction.atomic():
-        doc = Document.objects.create(
-            akte=akte,
-            vorgang=vorgang,
-            department=akte.lead_department,
-            title=title,
-            date=date,
-            created_by=created_by,
-            source=f"{title}.txt",
-        )
-        version = DocumentVersion.objects.create(document=doc, number=1, original=original)
-        Page.objects.bulk_create(Page(version=version, number=n, text=text) for n in range(1, pages + 1))
-        outbox_enqueue(document_ids=[doc.pk])
+    doc = document_create(
+        akte=akte,
+        vorgang=vorgang,
+        title=title,
+        date=date,
+        by=created_by,
+        source=f"{title}.txt",
+        original=original,
+        pages=[{"number": n, "text": text} for n in range(1, pages + 1)],
+        into_closed=True,
+    )
     return doc

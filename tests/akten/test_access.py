@@ -182,14 +182,14 @@ def test_no_admin_delete_for_records_with_content(admin_client_, org, bau):
     doc = Document.objects.get(akte=a63)
     assert admin_client_.get(f"/admin/akten/akte/{a63.pk}/delete/").status_code == 403
     assert admin_client_.post(f"/admin/akten/akte/{a63.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert admin_client_.post(f"/admin/dms/document/{doc.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client_.post(f"/admin/akten/document/{doc.pk}/delete/", {"post": "yes"}).status_code == 403
     vorgang = Vorgang.objects.create(akte=a63, title="Widerspruch")
     Document.objects.filter(pk=doc.pk).update(vorgang=vorgang)
     assert admin_client_.post(f"/admin/akten/vorgang/{vorgang.pk}/delete/", {"post": "yes"}).status_code == 403
-    for listing in ("/admin/akten/akte/", "/admin/dms/document/", "/admin/akten/vorgang/"):
+    for listing in ("/admin/akten/akte/", "/admin/akten/document/", "/admin/akten/vorgang/"):
         assert "delete_selected" not in admin_client_.get(listing).content.decode()
     admin_client_.post(
-        "/admin/dms/document/", {"action": "delete_selected", "_selected_action": [doc.pk], "post": "yes"}
+        "/admin/akten/document/", {"action": "delete_selected", "_selected_action": [doc.pk], "post": "yes"}
     )
     assert (
         f"/admin/akten/akte/{a63.pk}/delete/"
@@ -206,7 +206,7 @@ def test_admin_records_are_for_the_admin_role_only(client, org, bau):
     staff.user_permissions.set(Permission.objects.filter(codename__in=["view_akte", "view_document"]))
     client.force_login(staff)
     assert "Neubau Lindenstraße" not in client.get("/admin/akten/akte/").content.decode()
-    assert "Bauantrag" not in client.get("/admin/dms/document/").content.decode()
+    assert "Bauantrag" not in client.get("/admin/akten/document/").content.decode()
 
 
 def test_the_user_admin_deactivates_through_the_service(admin_client_, org):

@@ -1,4 +1,4 @@
-"""Builders shared by the Aussonderung tests (documents straight through the ORM + outbox, a 0502 as an archive
+"""Builders shared by the Aussonderung tests (documents through the document service, a 0502 as an archive
 writes it, the schema), and checks that the builders themselves produce what the tests rely on."""
 
 import io
@@ -9,12 +9,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 from django.conf import settings
-from django.db import transaction
 from lxml import etree
 
 from akten.aussonderung.xdomea import schema_path
-from akten.models import Document, DocumentVersion, Page
-from dms.outbox import outbox_enqueue
+from akten.documents import document_create
+from akten.models import Document
 from dms.services import stored_object_put
 
 NS = "urn:xoev-de:xdomea:schema:3.0.0"
@@ -47,35 +46,33 @@ def make_document(
     scan_record: bool = False,
 ) -> Document:
     """A stored, indexed-to-be document: original (TIFF bytes) + PDF/A rendition (+ a JSON scan record, the
-    TR-RESISCAN Transfervermerk, with `scan_record`), pages with text, outbox row."""
+    TR-RESISCAN Transfervermerk, with `scan_record`), pages with text; through the document service (audit event,
+    outbox row)."""
     orig = stored_object_put(
         data=original or f"TIFF original of {title} {text}".encode(), media_type="image/tiff", retain_until=retain_until
     )
     rend = stored_object_put(
         data=pdfa_bytes(f"{title} {text}"), media_type="application/pdf", retain_until=retain_until
     )
-    with transaction.atomic():
-        doc = Document.objects.create(
-            akte=akte,
-            vorgang=vorgang,
-            department=akte.lead_department,
-            title=title,
-            date=on,
-            document_type="Bescheid",
-            source=f"scans/{title}.tif",
-        )
-        record = (
-            stored_object_put(data=f'{{"transfervermerk": "{title}"}}'.encode(), media_type="application/json")
-            if scan_record
-            else None
-        )
-        version = DocumentVersion.objects.create(
-            document=doc, number=1, original=orig, rendition=rend, scan_record=record
-        )
-        Page.objects.bulk_create(
-            [Page(version=version, number=n + 1, text=f"{text} Seite {n + 1}") for n in range(pages)]
-        )
-        outbox_enqueue(document_ids=[doc.pk])
+    record = (
+        stored_object_put(data=f'{{"transfervermerk": "{title}"}}'.encode(), media_type="application/json")
+        if scan_record
+        else None
+    )
+    doc = document_create(
+        akte=akte,
+        vorgang=vorgang,
+        title=title,
+        date=on,
+        document_type="Bescheid",
+        by=None,
+        source=f"scans/{title}.tif",
+        original=orig,
+        rendition=rend,
+        scan_record=record,
+        pages=[{"number": n + 1, "text": f"{text} Seite {n + 1}"} for n in range(pages)],
+        into_closed=True,
+    )
     return doc
 
 

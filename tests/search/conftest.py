@@ -1,10 +1,9 @@
-"""Search test fixtures: documents written straight through the ORM plus the outbox, in one transaction."""
+"""Search test fixtures: documents written through the document service (rows, audit event, outbox)."""
 
 import itertools
 from datetime import date
 
 import pytest
-from django.db import transaction
 
 _counter = itertools.count(1)
 
@@ -13,25 +12,22 @@ def make_document(
     akte, *, pages, title="Dokument", document_type="Bescheid", on=date(2020, 5, 4), by=None, source="", source_pages=""
 ):
     """A stored document with one version whose pages carry `pages` (a list of texts); enqueued for indexing."""
-    from akten.models import Document, DocumentVersion, Page
-    from dms.outbox import outbox_enqueue
+    from akten.documents import document_create
     from dms.services import stored_object_put
 
     blob = stored_object_put(data=f"document {next(_counter)}".encode(), media_type="application/pdf")
-    with transaction.atomic():
-        doc = Document.objects.create(
-            akte=akte,
-            department=akte.lead_department,
-            title=title,
-            document_type=document_type,
-            date=on,
-            source=source,
-            source_pages=source_pages,
-            created_by=by,
-        )
-        version = DocumentVersion.objects.create(document=doc, number=1, original=blob)
-        Page.objects.bulk_create([Page(version=version, number=i, text=t) for i, t in enumerate(pages, 1)])
-        outbox_enqueue(document_ids=[doc.pk])
+    doc = document_create(
+        akte=akte,
+        title=title,
+        document_type=document_type,
+        date=on,
+        by=by,
+        source=source,
+        source_pages=source_pages,
+        original=blob,
+        pages=[{"number": i, "text": t} for i, t in enumerate(pages, 1)],
+        into_closed=True,
+    )
     return doc
 
 
