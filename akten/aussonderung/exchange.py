@@ -1,8 +1,9 @@
 """The exchange folder with the archive (DMS_XDOMEA_EXCHANGE_DIR), as many archives work: this system copies the
 messages it writes (0501, 0503, 0505) into `outbox/`; the archive drops its messages (0502, 0504, 0506, 0507) into
 `inbox/`. `exchange_poll` reads each file in `inbox/` through `message_import` and moves it to `done/`, or, when it
-is refused, to `error/` beside a `<name>.fehler.txt` with the German reason. Files whose name starts with a dot or
-ends in `.partial`/`.tmp` are still being written and are left alone."""
+is refused, to `error/` beside a `<name>.fehler.txt` with the German reason. A file read but not yet moved when the
+process stopped (its message is recorded under its inbox path) goes to `done/` on the next poll. Files whose name
+starts with a dot or ends in `.partial`/`.tmp` are still being written and are left alone."""
 
 import os
 from pathlib import Path
@@ -53,6 +54,15 @@ def exchange_poll(*, by) -> list[dict]:
     rows = []
     for path in _pending(folders["inbox"]):
         name = path.name
+        recorded = DisposalMessage.objects.filter(direction="in", file=str(path.resolve())).first()
+        if recorded is not None:
+            # read before, but the process stopped before moving it: it belongs in done/, not in error/
+            moved = _move(path, folders["done"])
+            DisposalMessage.objects.filter(pk=recorded.pk).update(file=str(moved.resolve()))
+            rows.append(
+                {"file": name, "status": "done", "moved_to": str(moved), "kind": recorded.kind, "run": recorded.run_id}
+            )
+            continue
         try:
             if path.suffix.lower() not in (".xml", ".zip"):
                 raise DisposalError(f"{name}: keine xdomea-Nachricht (erwartet wird eine .xml- oder .zip-Datei)")

@@ -378,3 +378,18 @@ def test_an_interrupted_resend_is_rewritten_not_duplicated(two, org, tmp_path, m
     transfer = run_resend(run=run, out_dir=tmp_path / "out", by=org.archiv)
     assert transfer.number == 2 and transfer.sha256 and run.transfers.count() == 2
     assert _items(run)["63-2010/0001"] == "awaiting_import"
+
+
+def test_exchange_file_read_but_not_moved_before_a_crash_goes_to_done(two, org, tmp_path, settings):
+    base = tmp_path / "austausch"
+    settings.DMS_XDOMEA_EXCHANGE_DIR = str(base)
+    run = _offer(org, tmp_path)
+    inbox = base / "inbox"
+    inbox.mkdir(parents=True)
+    path = inbox / "b.0504.xml"
+    path.write_bytes(build_0504(prozess_id=str(run.uuid), created=NOW()))
+    message_import(path=path, by=org.archiv, name=path.name)  # the poll read it ... and was killed before the move
+    [row] = exchange_poll(by=org.archiv)
+    assert (row["status"], row["kind"]) == ("done", "0504") and (base / "done" / "b.0504.xml").is_file()
+    assert DisposalMessage.objects.get(kind="0504").file == str((base / "done" / "b.0504.xml").resolve())
+    assert not (base / "error").exists() or not any((base / "error").iterdir())
