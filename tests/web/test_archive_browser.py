@@ -108,8 +108,18 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Fällige Akten"), "/aussonderung/faellig/")
     rows = browser.find_elements(By.CSS_SELECTOR, "#faellige tbody tr")
     assert len(rows) == 4 and "Carport" not in _text(browser, "#faellige")
-    offer = browser.find_element(By.CSS_SELECTOR, "#anbieten button[type=submit]")
-    offer.click()
+    # keyboard only: Tab to the "Anbieten" button and press Enter
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    on_offer = "const e = document.activeElement; return e.tagName === 'BUTTON' && !!e.closest('#anbieten');"
+    for _ in range(60):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.execute_script(on_offer):
+            break
+    else:
+        pytest.fail("the Anbieten button cannot be reached with the Tab key")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
     WebDriverWait(browser, 15).until(lambda d: "/aussonderung/laeufe/" in d.current_url)
     run = DisposalRun.objects.get()
     assert "4 Akten angeboten" in _text(browser, ".messages")
