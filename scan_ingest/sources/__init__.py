@@ -77,6 +77,24 @@ def _link_problem(link: Path, real_root: Path) -> str | None:
     return None
 
 
+def _expand_zips(files: list[tuple[str, Path]], area: Path, limits: ZipLimits, plan: SourcePlan):
+    """A ZIP inside a folder (several files uploaded together, one of them a ZIP) is unpacked safely: its
+    members become sources named `<zip>/<member>`; its refusals are the batch's."""
+    out = []
+    for rel, full in files:
+        if not _is_zip(full):
+            out.append((rel, full))
+            continue
+        try:
+            members, refused = extract_zip(full, area / "zip" / f"{len(out)}-{full.name}", limits)
+        except IngestError as exc:
+            plan.errors.append((escaped(rel), exc.reason))
+            continue
+        plan.errors.extend((f"{escaped(rel)}/{name}", reason) for name, reason in refused)
+        out.extend((f"{rel}/{name}", member) for name, member in members)
+    return out
+
+
 def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLimits) -> SourcePlan:
     """Every file to ingest with its manifest row, if any; ZIP members are extracted safely into `area`."""
     plan = SourcePlan()
@@ -84,6 +102,7 @@ def collect_sources(path: Path, manifest: Path | None, area: Path, limits: ZipLi
     if path.is_dir():
         files, refused = _walk(path, skip)
         plan.errors.extend(refused)
+        files = _expand_zips(files, area, limits, plan)
         base = path
     elif _is_zip(path):
         try:
@@ -142,9 +161,11 @@ def _row_source(
     """The source a manifest row names (a ZIP member name, or a path relative to the manifest's folder);
     OUTSIDE for an existing file that is not part of PATH, SKIPPED for one inside it that the walk left out
     (hidden, refused), None for a file that does not exist."""
+    name = member_name(row.file)
     if base is None:  # ZIP: rows name members
-        name = member_name(row.file)
         return name if name in by_source else None
+    if name in by_source and not (manifest.parent / row.file).exists():  # a member of a ZIP in the folder
+        return name
     candidate = (manifest.parent / row.file).resolve()
     if candidate in by_resolved:
         return by_resolved[candidate]

@@ -137,3 +137,23 @@ def test_the_writer_refuses_a_closed_akte_without_the_explicit_flag(aktenplan, o
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     assert "ist zu den Akten verfügt" in result["errors"][0]["reason"]
     assert not Document.objects.filter(akte=akte).exists()
+
+
+def test_several_files_with_a_zip_among_them_unpack_the_zip(aktenplan, org):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as zf:
+        zf.writestr("innen.png", png(2))
+        zf.writestr("../raus.png", png(3))
+    manifest = "Datei;Aktenzeichen;Titel\npaket.zip/innen.png;63.10.02-1998/0042;Aus dem ZIP\n"
+    batch = batch_submit(
+        files=[("einzeln.png", png(1)), ("paket.zip", data.getvalue())],
+        by=org.scan,
+        akte=AZ,
+        manifest=manifest.encode(),
+    )
+    run_pending(workers=1)
+    result = batch_result(IngestBatch.objects.get(pk=batch.pk))
+    docs = {d["source"]: d for d in result["documents"] if d["status"] == "stored"}
+    assert set(docs) == {"einzeln.png", "paket.zip/innen.png"}
+    assert Document.objects.get(pk=docs["paket.zip/innen.png"]["id"]).title == "Aus dem ZIP"
+    assert [e["source"] for e in result["errors"]] == ["paket.zip/../raus.png"]
