@@ -110,7 +110,7 @@ class AkteCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Federführung (Code der Organisationseinheit); ohne Angabe die einzige des Benutzers",
     )
-    vertraulichkeit = serializers.ChoiceField(choices=Vertraulichkeit.values, default=Vertraulichkeit.INTERN)
+    vertraulichkeit = serializers.ChoiceField(choices=Vertraulichkeit.choices, default=Vertraulichkeit.INTERN)
     opened_on = serializers.DateField(required=False, allow_null=True, help_text="angelegt am; ohne Angabe heute")
 
 
