@@ -106,10 +106,18 @@ def progress_of(run: DisposalRun) -> dict:
         "done": done,
         "percent": round(100 * done / total) if total else 100,
         "seconds_left": left,
+        "time_left": _duration(left) if left else "",
         "running": jobs.running(run),
         "status": status,
         "failed": status.get("state") == "fehler",
     }
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
 
 
 @archive_required
