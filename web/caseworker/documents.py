@@ -135,7 +135,7 @@ def page_image(request, pk: int, doc_id: int, page: int):
         raise Http404("Die Datei lässt sich nicht als Seitenbild darstellen") from None
     except ContentRefused as exc:
         return _refused(request, document, exc)
-    response = FileResponse(rendered.path.open("rb"), content_type="image/webp")
+    response = FileResponse(rendered.path.open("rb"), content_type=rendered.media_type)
     response["Cache-Control"] = "private, max-age=86400"  # the URL's object is immutable; private: per user
     response["X-Render-Cache"] = "hit" if rendered.cached else "miss"
     return response

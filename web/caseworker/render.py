@@ -2,10 +2,11 @@
 boxes of search terms on a page (from the rendition's text layer, no OCR at request time).
 
 The cache lives under `DATA_DIR/render-cache/`: `pdf/ab/<sha256>.pdf` (a checked copy of the stored object) and
-`img/ab/<sha256>-<page>-<width>.webp`. Keys are content hashes, so a new version never sees an old image and
-nothing needs invalidating. Files are written to a unique temporary name and renamed into place, so concurrent
-requests for the same page at worst render it twice and never read half a file. PDFium is not thread-safe: all
-calls into it hold one lock per process."""
+`img/ab/<sha256>-<page>-<width>.png|.jpg` (a page without colour as grayscale PNG: small and crisp for text; one
+with colour as JPEG: a PNG of a colour scan costs ten times the time). Keys are content hashes, so a new version
+never sees an old image and nothing needs invalidating. Files are written to a unique temporary name and renamed
+into place, so concurrent requests for the same page at worst render it twice and never read half a file. PDFium
+is not thread-safe: all calls into it hold one lock per process."""
 
 import hashlib
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 from django.conf import settings
+from PIL import ImageChops
 
 from akten.content import document_content_open
 from dms.audit import audit_record
@@ -25,7 +27,10 @@ ZOOMS = {"klein": 700, "mittel": 1000, "groß": 1400}  # page image widths offer
 DEFAULT_ZOOM = "mittel"
 WIDTHS = frozenset({THUMB, *ZOOMS.values()})
 PDF_TYPES = frozenset({"application/pdf"})
-WEBP_QUALITY = 80
+JPEG_QUALITY = 85
+PNG_LEVEL = 1  # zlib level: 3x faster than the default for a few percent more bytes
+COLOUR_SPREAD = 24  # largest channel difference (0-255) on a small copy below which a page counts as grey
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
 
 _pdfium = threading.Lock()
 
@@ -47,8 +52,20 @@ def _pdf_path(sha256: str) -> Path:
     return cache_root() / "pdf" / sha256[:2] / f"{sha256}.pdf"
 
 
-def _image_path(sha256: str, page: int, width: int) -> Path:
-    return cache_root() / "img" / sha256[:2] / f"{sha256}-{page}-{width}.webp"
+def _image_path(sha256: str, page: int, width: int, ext: str) -> Path:
+    return cache_root() / "img" / sha256[:2] / f"{sha256}-{page}-{width}{ext}"
+
+
+def _encode(image):
+    """(bytes writer, extension): grayscale PNG for a page without colour, JPEG for one with colour."""
+    small = image.convert("RGB").resize((48, max(1, 48 * image.height // max(image.width, 1))))
+    r, g, b = small.split()
+    spread = max(ImageChops.difference(x, y).getextrema()[1] for x, y in ((r, g), (g, b), (r, b)))
+    if spread < COLOUR_SPREAD:
+        gray = image.convert("L")
+        return (lambda out: gray.save(out, format="PNG", compress_level=PNG_LEVEL)), ".png"
+    rgb = image.convert("RGB")
+    return (lambda out: rgb.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=False)), ".jpg"
 
 
 def _write_atomic(path: Path, chunks) -> None:
@@ -125,16 +142,21 @@ class Rendered:
     path: Path
     cached: bool
 
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.path.suffix]
+
 
 def page_image(*, document, user, version, page: int, width: int) -> Rendered:
-    """The page (1-based, of the shown file) as WebP `width` pixels wide, from the cache or rendered now. A page
+    """The page (1-based, of the shown file) as an image `width` pixels wide, from the cache or rendered now. A page
     image requested without the document page (cache emptied, a bookmarked image) reads the content through
     the audited path. Raises IndexError for a page the file does not have, ContentRefused for bad content,
     Unrenderable for a file PDFium cannot open."""
     obj = shown_object(version)
-    target = _image_path(obj.sha256, page, width)
-    if target.exists():
-        return Rendered(target, True)
+    for ext in MEDIA_TYPES:
+        target = _image_path(obj.sha256, page, width, ext)
+        if target.exists():
+            return Rendered(target, True)
     pdf = _cached_pdf(obj) or _fetch_pdf(
         document=document, user=user, which="rendition" if version.rendition_id else "original", obj=obj
     )
@@ -149,11 +171,13 @@ def page_image(*, document, user, version, page: int, width: int) -> Rendered:
             pdf_page.close()
         finally:
             doc.close()
+    write, ext = _encode(image)
+    target = _image_path(obj.sha256, page, width, ext)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
-            image.save(out, format="WEBP", quality=WEBP_QUALITY, method=2)
+            write(out)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
