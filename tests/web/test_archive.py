@@ -269,8 +269,9 @@ def test_execute_in_background_protocol_and_tombstone(client, org, due):
     assert "vernichtet" in stone and f"Nr. {run.pk}" in stone and "SHA-256" in stone
     client.force_login(org.anna)  # caseworker of 63, the lead department
     assert client.get(reverse("archive:tombstone", args=[due["v1"].pk])).status_code == 200
-    client.force_login(org.bernd)
-    assert client.get(reverse("archive:tombstone", args=[due["v1"].pk])).status_code == 404
+    for outsider in (org.bernd, org.scan):  # another department; the scan role
+        client.force_login(outsider)
+        assert client.get(reverse("archive:tombstone", args=[due["v1"].pk])).status_code == 404
 
 
 def _pdf_text(data: bytes) -> bytes:
@@ -402,3 +403,68 @@ def test_one_execution_per_run_at_a_time(client, org, due):
     finally:
         os.close(fd)
     assert not jobs.running(run)  # the lock is gone: the page offers to go on
+
+
+def test_protocol_pdf_holds_every_akte_and_hash_over_several_pages():
+    """The PDF is drawn from the machine-readable protocol: every Akte and object hash is in its text."""
+    import uuid as uuidlib
+
+    from akten.models import DisposalRun
+    from web.archive.pdf import protocol_pdf
+
+    akten = [
+        {
+            "aktenzeichen": f"63-2000/{n:04d}",
+            "uuid": str(uuidlib.uuid4()),
+            "title": f"Akte Nummer {n} über „Umlaute“ – äöüß",
+            "department": "63",
+            "zda": "2000-06-01",
+            "aufbewahrungsende": "2010-12-31",
+            "proposal": "V",
+            "decision": "V",
+            "outcome": "vernichtet",
+            "how": "gelöscht",
+            "at": "2031-01-02T10:00:00",
+            "documents": ["d"],
+            "vorgaenge": [],
+            "objects": [
+                {
+                    "role": "original",
+                    "version": 1,
+                    "document": "d",
+                    "sha256": f"{n:064x}",
+                    "size": 10,
+                    "result": "deleted",
+                }
+            ],
+        }
+        for n in range(80)
+    ]
+    person = {"file": "x.xml", "sha256": "ab" * 32, "at": "2031-01-01"}
+    protocol = {
+        "title": "Aussonderung: Vernichtungs- und Abgabeprotokoll",
+        "run": 7,
+        "prozess_id": str(uuidlib.uuid4()),
+        "as_of": "2031-01-01",
+        "decision": {
+            "proposed_by": "archiv",
+            "proposed_at": "2031-01-01",
+            "offer": person,
+            "evaluation": {**person, "imported_by": "archiv"},
+            "approved_by": "archiv2",
+            "approved_at": "2031-01-01",
+        },
+        "state": "done",
+        "execution": {"by": "archiv2", "started_at": "2031-01-02", "done_at": "2031-01-02"},
+        "transfer": None,
+        "transfers": [],
+        "summary": {"akten": 80, "vernichtet": 80, "objects_deleted": 80, "objects_shared": 0, "objects_locked": 0},
+        "akten": akten,
+    }
+    text = _pdf_text(protocol_pdf(DisposalRun(pk=7, protocol=protocol, protocol_sha256="cd" * 32))).decode()
+    import pypdfium2
+
+    assert len(pypdfium2.PdfDocument(protocol_pdf(DisposalRun(pk=7, protocol=protocol, protocol_sha256="x")))) > 2
+    for n in (0, 41, 79):
+        assert f"63-2000/{n:04d}" in text and f"{n:064x}" in text
+    assert "„Umlaute“ – äöüß" in text and "cd" * 32 in text and "80 vernichtet" in text
