@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("aussonderung/", include("web.archive.urls")),
+    path("scanstelle/", include("web.scan.urls")),
     path("akten/", include((akten_patterns, "akten"))),
     path("suche/", include((search_patterns, "search"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

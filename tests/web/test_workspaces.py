@@ -38,8 +38,7 @@ def test_the_login_form_leads_to_the_start_page_of_the_role(client, org):
 @pytest.mark.parametrize(("username", "key"), [("scan", "scan"), ("archiv", "archiv")])
 def test_scan_and_archive_roles_start_in_their_workspace(client, org, username, key):
     url = _installed(key)
-    if url is None and key == "scan":  # not installed yet: the role falls back to its next workspace or none
-        pytest.skip(f"workspace {key} not installed yet")
+    assert url is not None, f"workspace {key} is installed (config/urls.py)"
     user = getattr(org, username)
     client.force_login(user)
     assert client.get("/")["Location"] == url

@@ -1,0 +1,260 @@
+"""The Scanstelle's review (Prüfung, TR-RESISCAN "check"): accept a document, turn a page, correct its metadata,
+replace a page by a re-scan. Every change is a new version through the one document service
+(akten/documents.py) with a scan record that says what was done, by whom and when; acceptance is recorded in
+the scan record and audited, and the document leaves the queue. Allowed for the scan role on documents it may
+see (what it ingested: akten.access) and for admins. Messages are German (ReviewError)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from akten.access import document_visible, may_administer, user_roles
+from akten.documents import DocumentError, document_update, document_version_add
+from akten.models import AkteState
+from dms.audit import audit_record
+from dms.models import Role
+from dms.services import stored_object_put
+from dms.storage import get_storage
+
+from .errors import IngestError
+from .models import IngestDocument
+from .writer import objects_discard
+
+CHECKS = {
+    "seiten": "Seiten vollständig und lesbar",
+    "lage": "Lage der Seiten (Drehung) geprüft",
+    "text": "Texterkennung stichprobenartig geprüft",
+    "metadaten": "Titel, Datum und Dokumentart geprüft",
+    "trennung": "Trennung des Stapels geprüft",
+}
+ROTATIONS = (90, 180, 270)
+
+
+class ReviewError(Exception):
+    """The review step cannot be done; the German message says why and what to do."""
+
+
+def _check(by, entry: IngestDocument) -> None:
+    document = entry.document
+    if document is None or not document_visible(by, document):
+        raise ReviewError("Dokument nicht gefunden")
+    if not (Role.SCAN in user_roles(by) or may_administer(by)):
+        raise ReviewError("Die Prüfung ist der Scanstelle und der Administration vorbehalten")
+
+
+def _pages_of(version) -> list[dict]:
+    return [
+        {"number": p.number, "text": p.text, "confidence": p.confidence, "blank": p.blank}
+        for p in version.pages.order_by("number")
+    ]
+
+
+def _record_of(version) -> dict:
+    if version.scan_record_id is None:
+        return {}
+    return json.loads(get_storage().read(version.scan_record.key))
+
+
+def _new_version(
+    *, entry: IngestDocument, by, record: dict, reason: str, rendition=None, pages=None, put: list[str] = ()
+):
+    """A new version of the entry's document: same original, the given (or same) rendition and pages, and the
+    scan record as given. Objects put for it are removed again when the rows do not commit."""
+    document = entry.document
+    version = document.current_version
+    data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    pending = [*put, hashlib.sha256(data).hexdigest()]
+    try:
+        with transaction.atomic():
+            scan = stored_object_put(data=data, media_type="application/json")
+            new = document_version_add(
+                document=document,
+                by=by,
+                original=version.original,
+                rendition=rendition if rendition is not None else version.rendition,
+                scan_record=scan,
+                pages=pages if pages is not None else _pages_of(version),
+                reason=reason,
+                into_closed=document.akte.state == AkteState.ZDA,  # a Bestandsakte: the scan's own rework
+            )
+    except DocumentError as exc:
+        objects_discard(pending)
+        raise ReviewError(str(exc)) from None
+    except Exception:
+        objects_discard(pending)
+        raise
+    return new
+
+
+def _step(record: dict, by, what: str, **facts) -> dict:
+    """The record with one more review step (who, when, what) appended."""
+    steps = list(record.get("review_steps") or [])
+    steps.append({"by": by.get_username(), "at": timezone.now().isoformat(), "what": what, **facts})
+    return {**record, "review_steps": steps}
+
+
+def review_accept(*, entry: IngestDocument, by, checks: list[str], note: str = "") -> IngestDocument:
+    """Prüfung abschließen: the scan record of a new version records who accepted, when and what was checked;
+    audited (`scan.review_accept`); the document leaves the queue."""
+    _check(by, entry)
+    if not entry.review_open:
+        raise ReviewError(f"Dokument {entry.document_id} ist schon geprüft; die Prüfung ist abgeschlossen")
+    unknown = [c for c in checks if c not in CHECKS]
+    if unknown or not checks:
+        raise ReviewError("Prüfpunkte: bitte mindestens einen der angebotenen Prüfpunkte ankreuzen")
+    note = (note or "").strip()[:1000]
+    labels = [CHECKS[c] for c in checks]
+    now = timezone.now()
+    record = _record_of(entry.document.current_version)
+    record["review"] = {
+        "accepted_by": by.get_username(),
+        "accepted_at": now.isoformat(),
+        "checked": labels,
+        "note": note or None,
+        "reasons": entry.review_reasons,
+        "hints": entry.review_hints,
+    }
+    with transaction.atomic():
+        version = _new_version(entry=entry, by=by, record=record, reason="Prüfung abgeschlossen")
+        entry.review_open, entry.reviewed_by, entry.reviewed_at, entry.review_checks = False, by, now, labels
+        entry.save(update_fields=["review_open", "reviewed_by", "reviewed_at", "review_checks"])
+        audit_record(
+            actor=by,
+            action="scan.review_accept",
+            obj=entry.document,
+            after={"checked": labels, "note": note or None, "version": version.number},
+        )
+    return entry
+
+
+def page_rotate(*, entry: IngestDocument, by, page: int, degrees: int) -> None:
+    """Turn one page of the rendition (clockwise, as the page is shown); a new version, the original unchanged."""
+    import pikepdf
+
+    _check(by, entry)
+    if degrees not in ROTATIONS:
+        raise ReviewError("Drehung: nur 90°, 180° oder 270°")
+    version = entry.document.current_version
+    if version.rendition_id is None:
+        raise ReviewError("Dieses Dokument hat keine Lesefassung, die sich drehen ließe")
+    with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+        if not 1 <= page <= len(pdf.pages):
+            raise ReviewError(f"Seite {page} gibt es nicht (das Dokument hat {len(pdf.pages)} Seiten)")
+        pdf.pages[page - 1].rotate(degrees, relative=True)
+        out = io.BytesIO()
+        pdf.save(out)
+    data = out.getvalue()
+    rendition = stored_object_put(data=data, media_type="application/pdf")
+    record = _step(_record_of(version), by, f"Seite {page} um {degrees}° gedreht")
+    if record.get("rendition"):
+        record["rendition"] = {**record["rendition"], "sha256": rendition.sha256}
+    _new_version(
+        entry=entry,
+        by=by,
+        record=record,
+        rendition=rendition,
+        reason=f"Seite {page} um {degrees}° gedreht",
+        put=[rendition.sha256] if version.rendition.sha256 != rendition.sha256 else [],
+    )
+
+
+def metadata_correct(*, entry: IngestDocument, by, reason: str = "Prüfung", **changes):
+    """Titel, Datum, Dokumentart corrected through the document service; what changed is audited there and, with
+    the reviewer's name, here (`scan.review_correct`)."""
+    _check(by, entry)
+    document = entry.document
+    before = {f: getattr(document, f) for f in changes}
+    try:
+        with transaction.atomic():
+            # the scan role corrects what it ingested; the service's change right is the caseworker's
+            updated = document_update(
+                document=document, by=None, reason=f"Prüfung durch {by.get_username()}", **changes
+            )
+            after = {f: getattr(updated, f) for f in changes}
+            changed = {f: after[f] for f in changes if after[f] != before[f]}
+            if changed:
+                audit_record(
+                    actor=by,
+                    action="scan.review_correct",
+                    obj=document,
+                    before={f: str(before[f]) if before[f] is not None else None for f in changed},
+                    after={f: str(v) if v is not None else None for f, v in changed.items()},
+                )
+                if "title" in changed:
+                    IngestDocument.objects.filter(pk=entry.pk).update(title=changed["title"][:500])
+    except DocumentError as exc:
+        raise ReviewError(str(exc)) from None
+    return updated
+
+
+def page_replace(*, entry: IngestDocument, by, page: int, content: bytes, name: str = "Nachscan") -> None:
+    """Replace one page of the rendition by a re-scan (one page: PNG, TIFF, JPEG or PDF), OCR'd like any page;
+    the re-scan itself is kept as a stored object named in the scan record; the original stays as it was."""
+    import pikepdf
+
+    from .services import pipeline_config
+    from .stages import process_page
+    from .stages.decode import probe
+    from .stages.types import PageTask
+
+    _check(by, entry)
+    version = entry.document.current_version
+    if version.rendition_id is None:
+        raise ReviewError("Dieses Dokument hat keine Lesefassung, in der sich eine Seite ersetzen ließe")
+    area = Path(settings.DMS_INGEST_DIR)
+    area.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nachscan-", dir=area) as work:
+        source = Path(work) / "nachscan"
+        source.write_bytes(content)
+        try:
+            info = probe(str(source), settings.DMS_MAX_IMAGE_PIXELS)
+        except IngestError as exc:
+            raise ReviewError(f"{name}: {exc.reason}") from None
+        if info.pages != 1:
+            raise ReviewError(f"{name}: genau eine Seite erwartet, die Datei hat {info.pages}")
+        result = process_page(
+            PageTask(path=str(source), kind=info.kind, index=0, out_dir=work, config=pipeline_config(force_ocr=True))
+        )
+        if result.error:
+            raise ReviewError(f"{name}: {result.error}")
+        new_page = result.pdf_path or result.image_pdf
+        with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+            if not 1 <= page <= len(pdf.pages):
+                raise ReviewError(f"Seite {page} gibt es nicht (das Dokument hat {len(pdf.pages)} Seiten)")
+            with pikepdf.open(new_page) as replacement:
+                pdf.pages.insert(page - 1, replacement.pages[0])
+                del pdf.pages[page]
+                out = io.BytesIO()
+                pdf.save(out)
+    rescan = stored_object_put(data=content, media_type=_media_type(info.format))
+    rendition = stored_object_put(data=out.getvalue(), media_type="application/pdf")
+    pages = _pages_of(version)
+    content_rows = [p for p in pages if not p["blank"]] or pages
+    if page <= len(content_rows):
+        content_rows[page - 1].update(text=result.text, confidence=result.confidence, blank=False)
+    record = _step(_record_of(version), by, f"Seite {page} durch Nachscan ersetzt", rescan_sha256=rescan.sha256)
+    if record.get("rendition"):
+        record["rendition"] = {**record["rendition"], "sha256": rendition.sha256}
+    _new_version(
+        entry=entry,
+        by=by,
+        record=record,
+        rendition=rendition,
+        pages=pages,
+        reason=f"Seite {page} durch Nachscan ersetzt",
+        put=[rendition.sha256, rescan.sha256],
+    )
+
+
+def _media_type(fmt: str) -> str:
+    from .writer import MEDIA_TYPES
+
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")

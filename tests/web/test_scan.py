@@ -1,0 +1,192 @@
+"""The Scanstelle (/scanstelle/): only the scan role and admins; upload starts a background batch; the batches
+page polls running batches and shows per file stored / duplicate / refused with the German reason; the review
+queue lists what needs a look and the review page accepts (recorded in the scan record and audited), turns a page
+and corrects metadata with suggestions shown, never applied; a scan operator sees nothing they did not ingest."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from akten.models import Document
+from dms.models import AuditEvent
+from dms.services import user_upsert
+from dms.storage import get_storage
+from scan_ingest import synth
+from scan_ingest.models import IngestBatch, IngestDocument
+from scan_ingest.runner import run_pending
+from scan_ingest.selectors import review_queue
+from tests import factories
+
+AZ = "63.10.02-1998/0042"
+pytestmark = pytest.mark.django_db
+
+
+def png(text: str, seed: int = 1) -> bytes:
+    out = io.BytesIO()
+    synth.text_page(text, dpi=150, seed=seed).save(out, format="PNG", dpi=(150, 150))
+    return out.getvalue()
+
+
+LETTER = (
+    "Bauantrag Gartenweg 12\n"
+    "Aachen, den 12.03.1998\n"
+    "Sehr geehrte Damen und Herren, wir beantragen die Genehmigung für den Neubau eines Wohnhauses."
+)
+
+
+def upload(client, *files, **data):
+    uploads = [SimpleUploadedFile(name, content) for name, content in files]
+    return client.post(reverse("scan:upload"), {"dateien": uploads, **data})
+
+
+@pytest.fixture
+def ingested(client, org, aktenplan):
+    """A batch uploaded by the scan operator through the form and run by the worker: one letter, one broken
+    file."""
+    client.force_login(org.scan)
+    response = upload(client, ("brief.png", png(LETTER)), ("kaputt.pdf", b"%PDF-1.4\nkaputt"), akte=AZ)
+    assert response.status_code == 302
+    batch = IngestBatch.objects.get()
+    run_pending(workers=1)
+    batch.refresh_from_db()
+    return batch
+
+
+def test_only_the_scan_role_and_admins_enter(client, org):
+    client.force_login(org.anna)
+    page = client.get(reverse("scan:start"))
+    assert page.status_code == 403 and "Kein Zugriff auf die Scanstelle" in page.content.decode()
+    client.force_login(org.admin)
+    assert client.get(reverse("scan:start")).status_code == 200
+    client.force_login(org.scan)
+    assert "Noch keine Stapel." in client.get(reverse("scan:start")).content.decode()
+
+
+def test_upload_returns_at_once_and_the_waiting_batch_polls_its_row(client, org, aktenplan):
+    client.force_login(org.scan)
+    response = upload(client, ("a.png", png("Erster Brief")), akte=AZ)
+    batch = IngestBatch.objects.get()
+    assert response["Location"] == reverse("scan:batch", args=[batch.pk])
+    assert batch.state == IngestBatch.State.QUEUED and batch.source_label == "Upload Scanstelle"
+    listing = client.get(reverse("scan:start")).content.decode()
+    assert "wartet" in listing and f'hx-get="{reverse("scan:batch_row", args=[batch.pk])}"' in listing
+    detail = client.get(reverse("scan:batch", args=[batch.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in detail and "Stapel 1" in detail
+
+
+def test_upload_form_errors_are_german(client, org, aktenplan):
+    client.force_login(org.scan)
+    page = client.post(reverse("scan:upload"), {"akte": AZ})
+    assert page.status_code == 400 and "Dateien: bitte mindestens eine Datei wählen." in page.content.decode()
+    page = upload(client, ("a.png", b"x"), akte="kein Zeichen")
+    assert page.status_code == 400 and "Ziel-Akte:" in page.content.decode()
+
+
+def test_finished_batch_shows_stored_and_refused_with_the_german_reason(client, ingested):
+    listing = client.get(reverse("scan:start")).content.decode()
+    assert "mit Fehlern" in listing and "hx-trigger" not in listing, "a finished batch is not polled"
+    detail = client.get(reverse("scan:batch", args=[ingested.pk])).content.decode()
+    doc = Document.objects.get()
+    assert reverse("scan:review", args=[doc.pk]) in detail and "gespeichert" in detail
+    assert "abgelehnt" in detail and "beschädigtes PDF" in detail
+
+
+def test_a_duplicate_links_to_the_existing_document(client, org, ingested):
+    upload(client, ("brief.png", png(LETTER)), akte=AZ)
+    second = IngestBatch.objects.order_by("-pk").first()
+    run_pending(workers=1)
+    detail = client.get(reverse("scan:batch", args=[second.pk])).content.decode()
+    assert "Duplikat" in detail and reverse("scan:review", args=[Document.objects.get().pk]) in detail
+
+
+def test_another_operators_batch_and_document_are_not_found(client, org, ingested):
+    other = user_upsert(username="scan2", password="pw", roles=["scan"])
+    client.force_login(other)
+    doc = Document.objects.get()
+    assert client.get(reverse("scan:batch", args=[ingested.pk])).status_code == 404
+    assert client.get(reverse("scan:batch_row", args=[ingested.pk])).status_code == 404
+    assert client.get(reverse("scan:review", args=[doc.pk])).status_code == 404
+    assert client.get(reverse("scan:review_page_image", args=[doc.pk, 1]) + "?w=160").status_code == 404
+    assert client.post(reverse("scan:review_accept", args=[doc.pk]), {"pruefpunkte": ["seiten"]}).status_code == 404
+    assert "Noch keine Stapel." in client.get(reverse("scan:start")).content.decode()
+    caseworker_doc = factories.document(factories.akte("63.10.02-1998/0043", "Fremd"), "Fremd")
+    client.force_login(org.scan)
+    assert client.get(reverse("scan:review", args=[caseworker_doc.pk])).status_code == 404
+
+
+def test_review_queue_lists_the_hint_and_the_page_shows_text_and_suggestions(client, ingested):
+    doc = Document.objects.get()
+    queue = client.get(reverse("scan:review_list")).content.decode()
+    assert "Titel ist nur der Dateiname" in queue and reverse("scan:review", args=[doc.pk]) in queue
+    page = client.get(reverse("scan:review", args=[doc.pk])).content.decode()
+    assert "Gartenweg" in page and 'id="seitentext"' in page
+    assert "Bauantrag Gartenweg 12" in page and "12.03.1998" in page, "title and date suggested"
+    assert Document.objects.get().title == "brief" and Document.objects.get().date is None, "never applied"
+    image = client.get(reverse("scan:review_page_image", args=[doc.pk, 1]) + "?w=160")
+    assert image.status_code == 200 and image["Content-Type"] in ("image/png", "image/jpeg")
+
+
+def test_accept_records_who_when_what_in_the_scan_record_audits_and_leaves_the_queue(client, org, ingested):
+    doc = Document.objects.get()
+    refused = client.post(reverse("scan:review_accept", args=[doc.pk]), {}, follow=True)
+    assert "Prüfpunkte" in refused.content.decode() and review_queue(user=org.scan).count() == 1
+    response = client.post(
+        reverse("scan:review_accept", args=[doc.pk]), {"pruefpunkte": ["seiten", "metadaten"], "bemerkung": "ok"}
+    )
+    assert response["Location"] == reverse("scan:review_list")
+    assert review_queue(user=org.scan).count() == 0
+    version = Document.objects.get().current_version
+    record = json.loads(get_storage().read(version.scan_record.key))
+    assert record["review"]["accepted_by"] == "scan" and record["review"]["accepted_at"]
+    assert record["review"]["checked"] == ["Seiten vollständig und lesbar", "Titel, Datum und Dokumentart geprüft"]
+    assert version.number == 2 and version.original_id == doc.versions.get(number=1).original_id
+    event = AuditEvent.objects.get(action="scan.review_accept", object_id=str(doc.pk))
+    assert event.actor == "scan" and event.after["note"] == "ok"
+    entry = IngestDocument.objects.get(document=doc)
+    assert entry.reviewed_by == org.scan and not entry.review_open
+
+
+def test_rotate_makes_a_new_version_with_the_page_turned(client, ingested):
+    import pikepdf
+
+    doc = Document.objects.get()
+    client.post(reverse("scan:review_rotate", args=[doc.pk]), {"seite": 1, "grad": 90})
+    version = Document.objects.get().current_version
+    with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) % 360 == 90
+    record = json.loads(get_storage().read(version.scan_record.key))
+    assert record["review_steps"][-1]["what"] == "Seite 1 um 90° gedreht" and record["review_steps"][-1]["by"] == "scan"
+
+
+def test_metadata_correction_applies_only_what_was_sent_and_is_audited_with_the_operator(client, ingested):
+    doc = Document.objects.get()
+    client.post(
+        reverse("scan:review_metadata", args=[doc.pk]),
+        {"title": "Bauantrag Gartenweg 12", "date": "12.03.1998", "document_type": "Antrag"},
+    )
+    doc.refresh_from_db()
+    assert (doc.title, doc.date, doc.document_type) == ("Bauantrag Gartenweg 12", date(1998, 3, 12), "Antrag")
+    event = AuditEvent.objects.get(action="scan.review_correct", object_id=str(doc.pk))
+    assert event.actor == "scan" and event.after["title"] == "Bauantrag Gartenweg 12"
+
+
+def test_the_batches_page_stays_fast_with_10000_batches(client, org, django_assert_max_num_queries):
+    IngestBatch.objects.bulk_create(
+        IngestBatch(
+            path=f"/spool/{n}",
+            fingerprint=f"{n:064x}",
+            operator=org.scan,
+            state=IngestBatch.State.DONE,
+            background=True,
+        )
+        for n in range(10_000)
+    )
+    client.force_login(org.scan)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("scan:start"), {"page": 3})
+    html = page.content.decode()
+    assert "Seite 3 von 200" in html and html.count('<tr id="stapel-') == 50
