@@ -219,7 +219,7 @@ def test_cancel_an_offered_run_returns_the_akten_to_due(client, org, due):
     assert client.get(reverse("archive:due")).context["counts"]["total"] == 3
 
 
-def _wait_done(run, seconds=60):
+def _wait_done(run, seconds=60, states=("approved", "executing")):
     """Until the background execution has ended (its status file says so) and the run left `executing`."""
     from web.archive import jobs
 
@@ -227,7 +227,7 @@ def _wait_done(run, seconds=60):
     while time.monotonic() < deadline:
         run.refresh_from_db()
         status = jobs.status_read(run) or {}
-        if status.get("state") in ("fertig", "fehler") and run.state not in ("approved", "executing"):
+        if status.get("state") in ("fertig", "fehler") and run.state not in states:
             assert status["state"] == "fertig", status
             return run
         time.sleep(0.2)
@@ -468,3 +468,24 @@ def test_protocol_pdf_holds_every_akte_and_hash_over_several_pages():
     for n in (0, 41, 79):
         assert f"63-2000/{n:04d}" in text and f"{n:064x}" in text
     assert "„Umlaute“ – äöüß" in text and "cd" * 32 in text and "80 vernichtet" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_removal_after_a_0506_is_resumed_from_the_page(client, org, aktenplan):
+    from akten.models import DisposalItem
+
+    a1 = _closed("63.10-1980/0001", "Rathausanbau", 1980)
+    client.force_login(org.archiv)
+    run = _offer(client)
+    _upload(client, run, {a1.uuid: "A"})
+    client.force_login(org.archiv2)
+    client.post(reverse("archive:run_approve", args=[run.pk]))
+    client.post(reverse("archive:run_execute", args=[run.pk]))
+    run = _wait_done(run)
+    # what a 0506 leaves when the removal of the confirmed Akte was interrupted
+    DisposalItem.objects.filter(run=run).update(state="import_confirmed")
+    page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "1 bestätigte Akte noch nicht gelöscht" in page and "Löschen fortsetzen (1 Akte)" in page
+    client.post(reverse("archive:run_execute", args=[run.pk]))
+    run = _wait_done(run, states=("approved", "executing", "awaiting_import"))
+    assert run.state == "done" and Akte.objects.get(pk=a1.pk).state == AkteState.ABGEGEBEN

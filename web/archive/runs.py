@@ -132,7 +132,7 @@ def run_detail(request, pk, status=200):
         "is_archivist": is_archivist,
         "is_proposer": run.proposed_by_id == request.user.pk,
         "upload_form": EvaluationUploadForm(),
-        "progress": progress_of(run) if run.state in ("approved", "executing") else None,
+        "progress": progress_of(run) if run.state in ("approved", "executing", "awaiting_import") else None,
         "files": run_files(run),
         "can_cancel": run.state in ("offered", "evaluated", "approved"),
         "import": import_summary(run) if run.state in ("awaiting_import", "done") else None,
@@ -192,6 +192,8 @@ def run_upload(request, pk):
     if target.pk != run.pk:
         note += f" Die Datei gehört zu Aussonderung {target.pk}."
     messages.success(request, note)
+    if report.get("complete_error"):
+        messages.error(request, f"{report['complete_error']}. Auf dieser Seite: „Löschen fortsetzen“.")
     return redirect("archive:run", target.pk)
 
 
@@ -233,7 +235,7 @@ def run_execute(request, pk):
     run = _run(pk)
     if request.method == "POST":
         try:
-            if run.state not in ("approved", "executing"):
+            if run.state not in ("approved", "executing", "awaiting_import"):
                 raise DisposalError(f"Aussonderung {run.pk} ist „{run.get_state_display()}“, nicht freigegeben")
             jobs.execute_start(run, request.user)
         except (DisposalError, jobs.JobError) as exc:
@@ -245,9 +247,11 @@ def run_execute(request, pk):
 @archive_required
 def run_progress(request, pk):
     run = _run(pk)
-    response = render(request, "archive/_progress.html", {"run": run, "progress": progress_of(run)})
-    if run.state not in ("approved", "executing") or (request.GET.get("was") and run.state != request.GET["was"]):
-        response["HX-Refresh"] = "true"  # the run moved on: show the whole page (files, protocol)
+    progress = progress_of(run)
+    response = render(request, "archive/_progress.html", {"run": run, "progress": progress})
+    was = request.GET.get("was")
+    if not progress["running"] or (was and run.state != was):
+        response["HX-Refresh"] = "true"  # the work ended or the run moved on: show the whole page (files, protocol)
     return response
 
 
@@ -292,8 +296,9 @@ def import_summary(run: DisposalRun) -> dict:
     return {
         "awaiting": counts.get("awaiting_import", 0),
         "failed": counts.get("import_failed", 0),
-        "confirmed": counts.get("import_confirmed", 0) + counts.get("transferred", 0),
+        "confirmed": counts.get("transferred", 0),
         "failed_items": list(run.items.filter(state="import_failed").order_by("aktenzeichen")),
+        "pending_removal": counts.get("import_confirmed", 0) + counts.get("removing", 0),
     }
 
 
