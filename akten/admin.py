@@ -14,7 +14,17 @@ from dms.admin import ReadOnlyAdmin
 
 from . import access, admin_users  # noqa: F401  (admin_users registers the user and group admin)
 from .documents import DOCUMENT_EDITABLE, DocumentError, document_delete, document_update, document_update_check
-from .models import Akte, AktenplanUnit, DisposalRun, Document, Hold, Tombstone, Vorgang
+from .models import (
+    Akte,
+    AktenplanUnit,
+    DisposalMessage,
+    DisposalRun,
+    DisposalTransfer,
+    Document,
+    Hold,
+    Tombstone,
+    Vorgang,
+)
 from .services import (
     AKTE_EDITABLE,
     AkteError,
@@ -334,6 +344,17 @@ class DocumentAdmin(HoldGuardAdmin):
 class DisposalRunAdmin(ReadOnlyAdmin):
     list_display = ["pk", "uuid", "state", "as_of", "proposed_by", "approved_by", "proposed_at"]
     list_filter = ["state"]
+
+
+@admin.register(DisposalTransfer)
+class DisposalTransferAdmin(ReadOnlyAdmin):
+    list_display = ["run", "number", "prozess_id", "created_at", "received_at"]
+
+
+@admin.register(DisposalMessage)
+class DisposalMessageAdmin(ReadOnlyAdmin):
+    list_display = ["run", "kind", "direction", "file", "by", "at"]
+    list_filter = ["kind", "direction"]
 
 
 @admin.register(Tombstone)

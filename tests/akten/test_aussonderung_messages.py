@@ -393,3 +393,12 @@ def test_exchange_file_read_but_not_moved_before_a_crash_goes_to_done(two, org, 
     assert (row["status"], row["kind"]) == ("done", "0504") and (base / "done" / "b.0504.xml").is_file()
     assert DisposalMessage.objects.get(kind="0504").file == str((base / "done" / "b.0504.xml").resolve())
     assert not (base / "error").exists() or not any((base / "error").iterdir())
+
+
+def test_transfers_and_messages_are_listed_read_only_in_the_admin(two, org, tmp_path, client):
+    run = _executed(org, tmp_path, {two[0]: "A", two[1]: "V"})
+    client.force_login(org.admin)
+    for model, text in (("disposaltransfer", str(run.uuid)), ("disposalmessage", "0503")):
+        page = client.get(f"/admin/akten/{model}/")
+        assert page.status_code == 200 and text in page.content.decode()
+        assert client.get(f"/admin/akten/{model}/add/").status_code == 403
