@@ -12,14 +12,19 @@ read is kept as a `DisposalMessage` (kind, SHA-256), and the same message twice 
 
 Services (module: function):
 - services: run_offer(*, as_of, out_dir, by) -> DisposalRun          propose the due Akten, write the 0501
-- services: run_evaluate(*, path, by) -> (run, report)                 read the 0502 (+ write the 0505)
-- messages: message_import(*, path, by) -> (run, report)               read any archive message (0502/0504/0506/
-            0507, recognised by its root element); report["kind"] is the message number
+- services: run_evaluate(*, path, by, data=None, name=None) -> (run, report)   read the 0502 (+ write the 0505
+            next to the 0501 when the 0502 asks for it); report: A, V, not_evaluated, differs_from_proposal,
+            receipt (path of the 0505 or None)
+- messages: message_import(*, path, by, data=None, name=None) -> (run, report)   read any archive message
+            (0502/0504/0506/0507, recognised by its root element; XML or xdomea ZIP; `data`+`name` for an upload).
+            report["kind"] is the message number; 0506: confirmed, failed [{aktenzeichen, reason}],
+            still_awaiting, and complete_error if removing the confirmed Akten was interrupted
 - services: run_approve(*, run, by) -> DisposalRun                     four eyes: not the proposer
 - services: run_cancel(*, run, by, reason) -> DisposalRun              offered/evaluated/approved runs only; the
             Akten go back to z.d.A. (due again)
 - execute:  run_execute(*, run, out_dir, by, progress=None) -> run     V destroyed; A written to the 0503 and kept
-            read-only until the 0506 confirms them; resumable after a crash
+            read-only until the 0506 confirms them; resumable after a crash; on an awaiting_import run it
+            removes what was confirmed (like run_complete)
 - execute:  run_resend(*, run, out_dir, by) -> DisposalTransfer        a new 0503 (new ProzessID) with the objects
             the archive reported as failed
 - execute:  run_complete(*, run, by, progress=None) -> run             destroy the confirmed A Akten (also done by
@@ -27,7 +32,9 @@ Services (module: function):
 - exchange: exchange_poll(*, by) -> list[dict]                         import what lies in DMS_XDOMEA_EXCHANGE_DIR/
             inbox (processed -> done/, refused -> error/ with <name>.fehler.txt); 0501/0503/0505 are also copied
             to outbox/
-Reads (selectors): due_list(*, as_of), run_get(run), run.items, run.messages, run.transfers.
+Reads (selectors): due_list(*, as_of), run_get(run), run.items (state, decision, transfer, archive_id,
+import_error), run.messages (DisposalMessage: kind, direction in/out, file, sha256, by, at), run.transfers
+(DisposalTransfer: number, prozess_id, file, sha256, akte_uuids, received_at = the 0507), run.protocol.
 
 Run states (DisposalRunState): proposed -> offered (0501) -> evaluated (0502) -> approved (four eyes) ->
 executing -> awaiting_import ("abgegeben, Importbestätigung ausstehend": a 0503 waits for the 0506) -> done;
