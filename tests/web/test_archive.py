@@ -79,6 +79,13 @@ def test_due_list_filters_counts_and_chips(client, org, due):
     assert [a.aktenzeichen for a in year.context["page"].object_list] == ["63-2001/0002"]
     future = client.get(reverse("archive:due"), {"stichtag": "01.01.2031"})
     assert "63-2020/0003" in {a.aktenzeichen for a in future.context["page"].object_list}
+    by_title = client.get(reverse("archive:due"), {"sort": "-betreff"})
+    assert [a.title for a in by_title.context["page"].object_list] == [
+        "Zaun Lindenstraße",
+        "Rathausanbau",
+        "Garage Birkenweg",
+    ]
+    assert 'aria-sort="descending"' in by_title.content.decode()
     bad = client.get(reverse("archive:due"), {"stichtag": "31.02.2020"})
     assert bad.status_code == 400 and "Fällig zum" in bad.content.decode()
 

@@ -54,11 +54,20 @@ def filter_akten(qs: QuerySet[Akte], *, unit="", department="", year=None, art="
     return qs
 
 
-def due_filtered(*, as_of: date, unit="", department="", year=None, art="") -> QuerySet[Akte]:
+SORTS = {
+    "ende": ("aufbewahrungsende", "aktenzeichen"),
+    "-ende": ("-aufbewahrungsende", "aktenzeichen"),
+    "az": ("aktenzeichen",),
+    "-az": ("-aktenzeichen",),
+    "betreff": ("title", "aktenzeichen"),
+    "-betreff": ("-title", "aktenzeichen"),
+}
+
+
+def due_filtered(*, as_of: date, unit="", department="", year=None, art="", sort="ende") -> QuerySet[Akte]:
     qs = due_akten(as_of=as_of).select_related("unit", "lead_department")
-    return filter_akten(qs, unit=unit, department=department, year=year, art=art).order_by(
-        "aufbewahrungsende", "aktenzeichen"
-    )
+    qs = filter_akten(qs, unit=unit, department=department, year=year, art=art)
+    return qs.order_by(*SORTS.get(sort, SORTS["ende"]))
 
 
 def describe(akten, rules=None) -> list[Akte]:

@@ -97,6 +97,7 @@ def due(request):
         department=data.get("oe", ""),
         year=data.get("jahr"),
         art=data.get("art", ""),
+        sort=request.GET.get("sort", "ende"),
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.describe(page.object_list)
@@ -118,6 +119,7 @@ def due(request):
             "filtered": any(request.GET.get(k) for k in ("einheit", "oe", "jahr", "art")),
             "is_archivist": selectors.is_archivist(request.user),
             "due_total": due_akten(as_of=as_of).count(),
+            "sort": request.GET.get("sort", "ende") if request.GET.get("sort") in selectors.SORTS else "ende",
             **choices,
         },
     )
