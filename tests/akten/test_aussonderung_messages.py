@@ -402,3 +402,14 @@ def test_transfers_and_messages_are_listed_read_only_in_the_admin(two, org, tmp_
         page = client.get(f"/admin/akten/{model}/")
         assert page.status_code == 200 and text in page.content.decode()
         assert client.get(f"/admin/akten/{model}/add/").status_code == 403
+
+
+def test_evaluate_command_shows_differences_and_the_0505(two, org, tmp_path, run_command):
+    run = _offer(org, tmp_path)  # unit 63 proposes V for both
+    path = tmp_path / "b.0502.xml"
+    path.write_bytes(bewertung_0502(str(run.uuid), {two[0].uuid: "A", two[1].uuid: "V"}))
+    code, out, err = run_command("aussonderung", "import", str(path), "--user", "archiv")
+    assert code == 0, err
+    assert "Bewertung des Archivs weicht vom Vorschlag ab: 63-2010/0001" in out and "0502" not in err
+    assert "weicht vom Vorschlag ab: 63-2010/0002" not in out
+    assert f"0505 (Empfangsbestätigung): {Path(run.offer_file).parent}" in out

@@ -154,13 +154,22 @@ class Command(JsonCommand):
             "awaiting_import": [a["aktenzeichen"] for a in akten if a["outcome"] == "abgegeben, Import ausstehend"],
         }
 
+    def _render_0502(self, result: dict) -> None:
+        self.stdout.write(
+            f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
+            f"{len(result['not_evaluated'])} nicht bewertet"
+        )
+        for az in result["not_evaluated"]:
+            self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")
+        for az in result["differs_from_proposal"]:
+            self.stdout.write(f"  Bewertung des Archivs weicht vom Vorschlag ab: {az}")
+        if result["receipt"]:
+            self.stdout.write(f"0505 (Empfangsbestätigung): {result['receipt']}")
+
     def _render_import(self, result: dict) -> None:
         kind = result["kind"]
         if kind == "0502":
-            self.stdout.write(
-                f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
-                f"{len(result['not_evaluated'])} nicht bewertet"
-            )
+            self._render_0502(result)
         elif kind == "0506":
             self.stdout.write(
                 f"Aussonderung {result['run']}: {len(result['confirmed'])} Import bestätigt, "
@@ -169,6 +178,8 @@ class Command(JsonCommand):
             )
             for f in result["failed"]:
                 self.stdout.write(f"  fehlgeschlagen: {f['aktenzeichen']}: {f['reason']}")
+            if result.get("complete_error"):
+                self.stdout.write(result["complete_error"])
         else:
             self.stdout.write(f"Aussonderung {result['run']}: Empfangsbestätigung {kind} eingelesen")
 
@@ -186,12 +197,7 @@ class Command(JsonCommand):
                 f"angeboten {result['proposal']}\n0501: {result['file']}"
             )
         elif self.action == "evaluate":
-            self.stdout.write(
-                f"Aussonderung {result['run']}: {len(result['A'])} A, {len(result['V'])} V, "
-                f"{len(result['not_evaluated'])} nicht bewertet"
-            )
-            for az in result["not_evaluated"]:
-                self.stdout.write(f"  nicht bewertet (bleibt erhalten): {az}")
+            self._render_0502(result)
         elif self.action == "approve":
             self.stdout.write(f"Aussonderung {result['run']} freigegeben von {result['approved_by']}")
         elif self.action == "import":
