@@ -81,14 +81,21 @@ def _write_atomic(path: Path, chunks) -> None:
         raise
 
 
-def _cached_pdf(obj) -> Path | None:
-    """The cached copy of `obj` if it is there and still hashes to its record (a damaged copy is dropped)."""
+def _cached_pdf(obj, *, verify: bool = True) -> Path | None:
+    """The cached copy of `obj` if it is there and has its recorded size and (with `verify`, before anything is
+    rendered from it) still hashes to its record; a damaged copy is dropped."""
     path = _pdf_path(obj.sha256)
     try:
-        data = path.read_bytes()
+        if not verify:
+            return path if path.stat().st_size == obj.size else None
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
     except FileNotFoundError:
         return None
-    if len(data) == obj.size and hashlib.sha256(data).hexdigest() == obj.sha256:
+    if size == obj.size and digest.hexdigest() == obj.sha256:
         return path
     path.unlink(missing_ok=True)
     return None
@@ -109,7 +116,7 @@ def open_for_view(*, document, user, version) -> Path | None:
     which = "rendition" if version.rendition_id else "original"
     if not viewable(obj):
         return None
-    cached = _cached_pdf(obj)
+    cached = _cached_pdf(obj, verify=False)  # a size check only: renders check the hash (page_image)
     if cached is None:
         return _fetch_pdf(document=document, user=user, which=which, obj=obj)  # audited there
     audit_record(actor=user, action="document.read", obj=document, after={"object": obj.sha256, "which": which})
