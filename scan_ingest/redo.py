@@ -1,7 +1,7 @@
 """`document_reocr`: OCR a stored document again, every page (also pages that kept their text layer), for the
 review queue ("OCR wiederholen") and `ingest --redo`. The result is a new version with the same original
-(bit-exact, the same stored object), a new rendition, new page texts and a new scan record; audited and
-queued for the index in the same transaction."""
+(bit-exact, the same stored object), a new rendition, new page texts and a new scan record, added through the
+one document service (akten/documents.py) with a `document.reocr` audit event in the same transaction."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from akten.access import document_visible, may_administer, user_roles
 from akten.content import document_content_open
-from akten.models import Document, DocumentVersion, Page
+from akten.documents import DocumentError, document_version_add
+from akten.models import AkteState, Document, DocumentVersion
 from dms.audit import audit_record
 from dms.models import Role
-from dms.outbox import outbox_enqueue
 from dms.services import stored_object_put
 
 from .errors import IngestError
@@ -127,20 +127,19 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
         with transaction.atomic():
             rendition = stored_object_put(path=rendition_path, media_type="application/pdf") if rendition_sha else None
             scan = stored_object_put(data=record, media_type="application/json")
-            new = DocumentVersion.objects.create(
+            new = document_version_add(
                 document=document,
-                number=version.number + 1,
+                by=by,
                 original=version.original,
                 rendition=rendition,
                 scan_record=scan,
-            )
-            Page.objects.bulk_create(
-                [
-                    Page(version=new, number=i + 1, text=p.text, confidence=p.confidence, blank=p.blank)
+                pages=[
+                    {"number": i + 1, "text": p.text, "confidence": p.confidence, "blank": p.blank}
                     for i, p in enumerate(plan.pages)
-                ]
+                ],
+                reason="OCR wiederholt",
+                into_closed=document.akte.state == AkteState.ZDA,  # the scan's own rework of a Bestandsakte
             )
-            outbox_enqueue(document_ids=[document.pk])
             audit_record(
                 actor=by,
                 action="document.reocr",
@@ -156,6 +155,9 @@ def _store(document, version, plan, work, source, info, by, started) -> Document
                     "review": reasons,
                 },
             )
+    except DocumentError as exc:
+        objects_discard(pending)
+        raise RedoRefused(f"Dokument {document.pk}: {exc}") from None
     except Exception:
         objects_discard(pending)
         raise

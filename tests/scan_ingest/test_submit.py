@@ -157,3 +157,12 @@ def test_several_files_with_a_zip_among_them_unpack_the_zip(aktenplan, org):
     assert set(docs) == {"einzeln.png", "paket.zip/innen.png"}
     assert Document.objects.get(pk=docs["paket.zip/innen.png"]["id"]).title == "Aus dem ZIP"
     assert [e["source"] for e in result["errors"]] == ["paket.zip/../raus.png"]
+
+
+def test_the_celery_task_runs_a_submitted_batch_and_skips_a_finished_one(aktenplan, org):
+    from scan_ingest.tasks import run_batch
+
+    batch = batch_submit(files=[("a.png", png(1))], by=org.scan, akte=AZ)
+    assert run_batch.apply(args=[batch.pk]).get() == "done"
+    assert IngestBatch.objects.get(pk=batch.pk).state == IngestBatch.State.DONE
+    assert run_batch.apply(args=[batch.pk]).get() == "nothing to do"

@@ -190,3 +190,29 @@ def test_the_batches_page_stays_fast_with_10000_batches(client, org, django_asse
         page = client.get(reverse("scan:start"), {"page": 3})
     html = page.content.decode()
     assert "Seite 3 von 200" in html and html.count('<tr id="stapel-') == 50
+
+
+def test_reocr_and_replacing_a_page_by_a_rescan_make_new_versions(client, ingested, tmp_path):
+    doc = Document.objects.get()
+    client.post(reverse("scan:review_reocr", args=[doc.pk]))
+    assert Document.objects.get().current_version.number == 2
+    two_pages = synth.save_pdf([synth.text_page("Eins", dpi=150), synth.text_page("Zwei", dpi=150)], tmp_path / "2.pdf")
+    refused = client.post(
+        reverse("scan:review_replace", args=[doc.pk]),
+        {"seite": 1, "nachscan": SimpleUploadedFile("zwei.pdf", two_pages.read_bytes())},
+        follow=True,
+    )
+    assert "genau eine Seite erwartet" in refused.content.decode()
+    rescan = png("Nachscan: Bauantrag Gartenweg 12 mit Lageplan und Unterschrift", seed=9)
+    client.post(
+        reverse("scan:review_replace", args=[doc.pk]), {"seite": 1, "nachscan": SimpleUploadedFile("neu.png", rescan)}
+    )
+    version = Document.objects.get().current_version
+    assert version.number == 3 and "Lageplan" in version.pages.get(number=1).text
+    record = json.loads(get_storage().read(version.scan_record.key))
+    step = record["review_steps"][-1]
+    assert step["what"] == "Seite 1 durch Nachscan ersetzt" and step["by"] == "scan"
+    from dms.models import StoredObject
+
+    assert StoredObject.objects.filter(sha256=step["rescan_sha256"], media_type="image/png").exists()
+    assert version.original_id == doc.versions.get(number=1).original_id, "the original stays bit-exact"
