@@ -171,4 +171,5 @@ def execute_start(run: DisposalRun, by) -> str:
         finally:
             log.close()
         status_write(run.pk, pid=child.pid)
+        threading.Thread(target=child.wait, daemon=True).start()  # reaps the child when it ends (no zombie)
         return "process"

@@ -321,10 +321,11 @@ def run_files(run: DisposalRun) -> list[dict]:
         add("0503", "Abgabe an das Archiv (xdomea 0503, ZIP)", run.transfer_file)
     for t in transfers:
         label = "Abgabe an das Archiv (xdomea 0503, ZIP)" if t.number == 1 else f"Erneute Abgabe Nr. {t.number} (0503)"
-        add(f"0503-{t.number}", f"{label}, {len(t.akte_uuids)} Akten", t.file)
+        n = len(t.akte_uuids)
+        add(f"0503-{t.number}", f"{label}, {n} Akte{'' if n == 1 else 'n'}", t.file)
     for m in run.messages.exclude(kind__in=["0501", "0502", "0503"]).order_by("at", "pk"):
         what = RECEIPTS.get(m.kind, f"xdomea {m.kind}")
-        add(f"msg-{m.pk}", f"{what} ({m.get_direction_display()} {m.at:%d.%m.%Y %H:%M})", m.file)
+        add(f"msg-{m.pk}", f"{what} ({m.get_direction_display()} {timezone.localtime(m.at):%d.%m.%Y %H:%M})", m.file)
     if run.protocol:
         add("protokoll.html", "Vernichtungsprotokoll (HTML)", out / FILE_HTML.format(run.uuid))
         found.append({"key": "protokoll.pdf", "label": "Vernichtungsprotokoll (PDF)", "name": "PDF"})
