@@ -29,20 +29,36 @@ class EffectiveRule:
 class AktenplanUnit(models.Model):
     """A unit of the file plan. Unset rule fields are inherited from the parent."""
 
-    kennzeichen = models.CharField(max_length=100, unique=True, validators=[validate_kennzeichen])
-    title = models.CharField(max_length=300)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
-    retention_years = models.PositiveSmallIntegerField(null=True, blank=True)
-    retention_permanent = models.BooleanField(default=False, help_text="dauernd aufbewahren")
-    retention_start = models.CharField(max_length=30, choices=FristBeginn.CHOICES, blank=True)
-    aussonderungsart = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
+    kennzeichen = models.CharField(
+        max_length=100, unique=True, validators=[validate_kennzeichen], verbose_name="Kennzeichen"
+    )
+    title = models.CharField(max_length=300, verbose_name="Titel")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="übergeordnete Einheit",
+    )
+    retention_years = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name="Aufbewahrungsfrist (Jahre)")
+    retention_permanent = models.BooleanField(
+        default=False, help_text="dauernd aufbewahren", verbose_name="dauernd aufbewahren"
+    )
+    retention_start = models.CharField(
+        max_length=30, choices=FristBeginn.CHOICES, blank=True, verbose_name="Fristbeginn"
+    )
+    aussonderungsart = models.CharField(
+        max_length=1, choices=Aussonderungsart.choices, blank=True, verbose_name="Aussonderungsart"
+    )
     department = models.ForeignKey(
         "dms.Department",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="aktenplan_units",
-        help_text="Federführung for new Akten under this unit (inherited)",
+        help_text="Federführung neuer Akten unter dieser Einheit (wird vererbt)",
+        verbose_name="federführende Organisationseinheit",
     )
 
     class Meta:
@@ -105,25 +121,44 @@ DISPOSAL_STATES = (
 class Akte(models.Model):
     """Case file. Aktenzeichen = unit Kennzeichen + '-' + running part; the retention end is stored and indexed."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    aktenzeichen = models.CharField(max_length=150, unique=True)
-    unit = models.ForeignKey(AktenplanUnit, on_delete=models.PROTECT, related_name="akten")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="UUID")
+    aktenzeichen = models.CharField(max_length=150, unique=True, verbose_name="Aktenzeichen")
+    unit = models.ForeignKey(
+        AktenplanUnit, on_delete=models.PROTECT, related_name="akten", verbose_name="Aktenplaneinheit"
+    )
     title = models.CharField("Betreff", max_length=500)
-    lead_department = models.ForeignKey("dms.Department", on_delete=models.PROTECT, related_name="akten")
-    vertraulichkeit = models.CharField(max_length=20, choices=Vertraulichkeit.choices, default=Vertraulichkeit.INTERN)
-    state = models.CharField(max_length=20, choices=AkteState.choices, default=AkteState.OFFEN, db_index=True)
-    opened_on = models.DateField(null=True, blank=True)
+    lead_department = models.ForeignKey(
+        "dms.Department",
+        on_delete=models.PROTECT,
+        related_name="akten",
+        verbose_name="federführende Organisationseinheit",
+    )
+    vertraulichkeit = models.CharField(
+        max_length=20, choices=Vertraulichkeit.choices, default=Vertraulichkeit.INTERN, verbose_name="Vertraulichkeit"
+    )
+    state = models.CharField(
+        max_length=20, choices=AkteState.choices, default=AkteState.OFFEN, db_index=True, verbose_name="Zustand"
+    )
+    opened_on = models.DateField(null=True, blank=True, verbose_name="angelegt am")
     zda_date = models.DateField("z.d.A.", null=True, blank=True)
     fristbeginn_event = models.DateField(
-        null=True, blank=True, help_text="event date for rules starting at an Ereignis"
+        null=True,
+        blank=True,
+        help_text="Datum des Ereignisses, wenn die Frist mit einem Ereignis beginnt",
+        verbose_name="Ereignis für den Fristbeginn",
     )
     aussonderungsart = models.CharField(
-        max_length=1, choices=Aussonderungsart.choices, blank=True, help_text="overrides the Aktenplan unit's"
+        max_length=1,
+        choices=Aussonderungsart.choices,
+        blank=True,
+        help_text="gilt statt der Aussonderungsart der Aktenplaneinheit",
+        verbose_name="Aussonderungsart",
     )
-    aufbewahrungsende = models.DateField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    aufbewahrungsende = models.DateField(null=True, blank=True, db_index=True, verbose_name="Aufbewahrungsende")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Akte"
         verbose_name_plural = "Akten"
         ordering = ["aktenzeichen"]
         indexes = [
@@ -161,12 +196,13 @@ class Akte(models.Model):
 class Vorgang(models.Model):
     """Optional sub-level of an Akte (a procedure within the case)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="vorgaenge")
-    title = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="UUID")
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="vorgaenge", verbose_name="Akte")
+    title = models.CharField(max_length=500, verbose_name="Betreff")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Vorgang"
         verbose_name_plural = "Vorgänge"
 
     def __str__(self) -> str:
@@ -177,23 +213,41 @@ class Document(models.Model):
     """Dokument: lives in an Akte (optionally in a Vorgang); its content is in versions. Written only through the
     document service (`akten/documents.py`). The tables keep their names from when documents lived in `dms`."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="documents")
-    vorgang = models.ForeignKey(Vorgang, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="UUID")
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="documents", verbose_name="Akte")
+    vorgang = models.ForeignKey(
+        Vorgang, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="Vorgang"
+    )
     # Copy of akte.lead_department so list and search filters are plain indexed queries
     # (docs/architecture.md, "Permissions").
-    department = models.ForeignKey("dms.Department", on_delete=models.PROTECT, related_name="documents")
-    title = models.CharField(max_length=500)
-    document_type = models.CharField(max_length=100, blank=True)
-    date = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=1000, blank=True, help_text="Path of the source file in its ingest")
-    source_pages = models.CharField(max_length=40, blank=True, help_text="first-last, for batch-scan splits")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    department = models.ForeignKey(
+        "dms.Department", on_delete=models.PROTECT, related_name="documents", verbose_name="Organisationseinheit"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(max_length=500, verbose_name="Titel")
+    document_type = models.CharField(max_length=100, blank=True, verbose_name="Dokumentart")
+    date = models.DateField(null=True, blank=True, verbose_name="Datum")
+    source = models.CharField(
+        max_length=1000, blank=True, help_text="Pfad der Quelldatei in ihrer Erfassung", verbose_name="Herkunft"
+    )
+    source_pages = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="erste–letzte Seite, wenn ein Stapelscan geteilt wurde",
+        verbose_name="Seiten der Vorlage",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="erfasst von",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Dokument"
+        verbose_name_plural = "Dokumente"
         db_table = "dms_document"
         indexes = [
             models.Index(fields=["department", "akte"], name="dms_documen_departm_adfd8c_idx"),
@@ -211,16 +265,32 @@ class Document(models.Model):
 class DocumentVersion(models.Model):
     """A version: the original (bit-exact), the archival rendition (PDF/A) and the scan record (Transfervermerk)."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField(default=1)
-    original = models.ForeignKey("dms.StoredObject", on_delete=models.PROTECT, related_name="+")
-    rendition = models.ForeignKey("dms.StoredObject", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    scan_record = models.ForeignKey(
-        "dms.StoredObject", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions", verbose_name="Dokument")
+    number = models.PositiveIntegerField(default=1, verbose_name="Nummer")
+    original = models.ForeignKey(
+        "dms.StoredObject", on_delete=models.PROTECT, related_name="+", verbose_name="Original"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    rendition = models.ForeignKey(
+        "dms.StoredObject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Lesefassung (PDF/A)",
+    )
+    scan_record = models.ForeignKey(
+        "dms.StoredObject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Scanprotokoll (Transfervermerk)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Dokumentversion"
+        verbose_name_plural = "Dokumentversionen"
         db_table = "dms_documentversion"
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="uniq_version_number")]
 
@@ -234,13 +304,15 @@ class DocumentVersion(models.Model):
 class Page(models.Model):
     """One page of a version with its OCR (or embedded) text, for page-level search hits."""
 
-    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="pages")
-    number = models.PositiveIntegerField()
-    text = models.TextField(blank=True)
-    confidence = models.FloatField(null=True, blank=True)
-    blank = models.BooleanField(default=False)
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="pages", verbose_name="Version")
+    number = models.PositiveIntegerField(verbose_name="Seite")
+    text = models.TextField(blank=True, verbose_name="Text")
+    confidence = models.FloatField(null=True, blank=True, verbose_name="Erkennungsgüte (OCR)")
+    blank = models.BooleanField(default=False, verbose_name="leere Seite")
 
     class Meta:
+        verbose_name = "Seite"
+        verbose_name_plural = "Seiten"
         db_table = "dms_page"
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["version", "number"], name="uniq_page_number")]
@@ -252,14 +324,21 @@ class Page(models.Model):
 class Hold(models.Model):
     """Löschsperre (legal hold) on an Akte: while active, nothing in the Akte can be deleted. Holds stack."""
 
-    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="holds")
-    reason = models.CharField(max_length=500)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="holds", verbose_name="Akte")
+    reason = models.CharField(max_length=500, verbose_name="Grund")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="gesetzt von"
     )
-    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="gesetzt am")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="aufgehoben von",
+    )
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name="aufgehoben am")
 
     class Meta:
         verbose_name = "Löschsperre"
@@ -323,11 +402,19 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase 
 
 
 class AkteUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE, verbose_name="Akte")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "Berechtigung einer Person an einer Akte"
+        verbose_name_plural = "Berechtigungen von Personen an Akten"
 
 
 class AkteGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Akte, on_delete=models.CASCADE, verbose_name="Akte")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "Berechtigung einer Gruppe an einer Akte"
+        verbose_name_plural = "Berechtigungen von Gruppen an Akten"
 
 
 # -- Aussonderung (disposal) ---------------------------------------------------------------------------------
@@ -349,37 +436,66 @@ class DisposalRun(models.Model):
     (0503 written, waiting for the archive's 0506) → done; or cancelled. Its uuid is the xdomea ProzessID of the
     0501, 0502 and the first 0503 (a resent 0503 has its own, see DisposalTransfer)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    state = models.CharField(max_length=20, choices=DisposalRunState.choices, default=DisposalRunState.PROPOSED)
-    as_of = models.DateField()
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(auto_now_add=True)
-    offered_at = models.DateTimeField(null=True, blank=True)
-    offer_file = models.CharField(max_length=1000, blank=True)
-    offer_sha256 = models.CharField(max_length=64, blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="UUID")
+    state = models.CharField(
+        max_length=20, choices=DisposalRunState.choices, default=DisposalRunState.PROPOSED, verbose_name="Zustand"
+    )
+    as_of = models.DateField(verbose_name="Stichtag")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="vorgeschlagen von"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True, verbose_name="vorgeschlagen am")
+    offered_at = models.DateTimeField(null=True, blank=True, verbose_name="angeboten am")
+    offer_file = models.CharField(max_length=1000, blank=True, verbose_name="Anbietung (0501)")
+    offer_sha256 = models.CharField(max_length=64, blank=True, verbose_name="SHA-256 der Anbietung")
     evaluated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Bewertung eingelesen von",
     )
-    evaluated_at = models.DateTimeField(null=True, blank=True)
-    evaluation_file = models.CharField(max_length=1000, blank=True)
-    evaluation_sha256 = models.CharField(max_length=64, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True, verbose_name="bewertet am")
+    evaluation_file = models.CharField(max_length=1000, blank=True, verbose_name="Bewertung (0502)")
+    evaluation_sha256 = models.CharField(max_length=64, blank=True, verbose_name="SHA-256 der Bewertung")
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="freigegeben von",
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name="freigegeben am")
     executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="durchgeführt von",
     )
-    executing_at = models.DateTimeField(null=True, blank=True)
-    transfer_file = models.CharField(max_length=1000, blank=True)
-    transfer_sha256 = models.CharField(max_length=64, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    protocol = models.JSONField(null=True, blank=True, help_text="the destruction protocol (machine-readable)")
-    protocol_sha256 = models.CharField(max_length=64, blank=True)
+    executing_at = models.DateTimeField(null=True, blank=True, verbose_name="Durchführung begonnen am")
+    transfer_file = models.CharField(max_length=1000, blank=True, verbose_name="Abgabe (0503)")
+    transfer_sha256 = models.CharField(max_length=64, blank=True, verbose_name="SHA-256 der Abgabe")
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name="abgeschlossen am")
+    protocol = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="das Vernichtungsprotokoll (maschinenlesbar)",
+        verbose_name="Vernichtungsprotokoll",
+    )
+    protocol_sha256 = models.CharField(max_length=64, blank=True, verbose_name="SHA-256 des Protokolls")
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="abgebrochen von",
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name="abgebrochen am")
     cancel_reason = models.CharField("Grund des Abbruchs", max_length=500, blank=True)
 
     class Meta:
@@ -409,15 +525,26 @@ class DisposalTransfer(models.Model):
     """One 0503 of a run: the first carries the run's ProzessID, a resend (objects the archive reported as failed)
     a new one, so the archive's 0506/0507 name exactly the 0503 they answer. `akte_uuids` are the objects in it."""
 
-    run = models.ForeignKey("DisposalRun", on_delete=models.PROTECT, related_name="transfers")
-    number = models.PositiveIntegerField()
-    prozess_id = models.UUIDField(unique=True)
-    akte_uuids = models.JSONField(default=list)
-    file = models.CharField(max_length=1000, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, help_text="set once the ZIP is written and recorded")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    received_at = models.DateTimeField(null=True, blank=True, help_text="0507: the archive received it")
+    run = models.ForeignKey(
+        "DisposalRun", on_delete=models.PROTECT, related_name="transfers", verbose_name="Aussonderung"
+    )
+    number = models.PositiveIntegerField(verbose_name="Nummer")
+    prozess_id = models.UUIDField(unique=True, verbose_name="ProzessID")
+    akte_uuids = models.JSONField(default=list, verbose_name="Akten (UUID)")
+    file = models.CharField(max_length=1000, blank=True, verbose_name="Datei")
+    sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="gesetzt, sobald die ZIP-Datei geschrieben und erfasst ist",
+        verbose_name="SHA-256",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="erstellt von"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erstellt am")
+    received_at = models.DateTimeField(
+        null=True, blank=True, help_text="0507: das Archiv hat sie empfangen", verbose_name="empfangen am"
+    )
 
     class Meta:
         ordering = ["run", "number"]
@@ -433,17 +560,28 @@ class DisposalMessage(models.Model):
     """An xdomea message written (`out`) or read (`in`) for a run, with its SHA-256: the same message read twice
     is refused (idempotency), and the run's history lists every message."""
 
-    run = models.ForeignKey("DisposalRun", on_delete=models.PROTECT, related_name="messages")
+    run = models.ForeignKey(
+        "DisposalRun", on_delete=models.PROTECT, related_name="messages", verbose_name="Aussonderung"
+    )
     transfer = models.ForeignKey(
-        DisposalTransfer, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+        DisposalTransfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="Abgabe",
     )
     kind = models.CharField("Nachricht", max_length=4)  # 0501 … 0507
-    direction = models.CharField(max_length=3, choices=[("out", "gesendet"), ("in", "empfangen")])
-    file = models.CharField(max_length=1000)
-    sha256 = models.CharField(max_length=64)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    summary = models.JSONField(default=dict, blank=True)
+    direction = models.CharField(
+        max_length=3, choices=[("out", "gesendet"), ("in", "empfangen")], verbose_name="Richtung"
+    )
+    file = models.CharField(max_length=1000, verbose_name="Datei")
+    sha256 = models.CharField(max_length=64, verbose_name="SHA-256")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="von"
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name="am")
+    summary = models.JSONField(default=dict, blank=True, verbose_name="Zusammenfassung")
 
     class Meta:
         ordering = ["run", "at", "pk"]
@@ -460,14 +598,18 @@ class DisposalMessage(models.Model):
 class DisposalItem(models.Model):
     """One Akte in a run. `state` records each idempotent execution step so a killed run resumes exactly."""
 
-    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="items")
-    akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="disposal_items")
-    aktenzeichen = models.CharField(max_length=150)
-    akte_uuid = models.UUIDField()
-    proposal = models.CharField(max_length=1, choices=Aussonderungsart.choices)
-    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True)
-    state = models.CharField(max_length=20, choices=DisposalItemState.choices, default=DisposalItemState.OFFERED)
-    in_transfer = models.BooleanField(default=False, help_text="included in the 0503 transfer")
+    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="items", verbose_name="Aussonderung")
+    akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="disposal_items", verbose_name="Akte")
+    aktenzeichen = models.CharField(max_length=150, verbose_name="Aktenzeichen")
+    akte_uuid = models.UUIDField(verbose_name="UUID der Akte")
+    proposal = models.CharField(max_length=1, choices=Aussonderungsart.choices, verbose_name="Vorschlag")
+    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices, blank=True, verbose_name="Entscheidung")
+    state = models.CharField(
+        max_length=20, choices=DisposalItemState.choices, default=DisposalItemState.OFFERED, verbose_name="Zustand"
+    )
+    in_transfer = models.BooleanField(
+        default=False, help_text="in der Abgabe (0503) enthalten", verbose_name="in der Abgabe"
+    )
     transfer = models.ForeignKey(
         DisposalTransfer,
         on_delete=models.PROTECT,
@@ -475,17 +617,20 @@ class DisposalItem(models.Model):
         blank=True,
         related_name="items",
         help_text="the latest 0503 the Akte was sent in",
+        verbose_name="Abgabe",
     )
     archive_id = models.CharField("Archivkennung", max_length=500, blank=True)
     import_error = models.TextField("Fehlermeldung des Archivs", blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    document_ids = models.JSONField(default=list, blank=True)
-    object_keys = models.JSONField(default=list, blank=True)
-    object_results = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name="Import bestätigt am")
+    document_ids = models.JSONField(default=list, blank=True, verbose_name="Dokumente (IDs)")
+    object_keys = models.JSONField(default=list, blank=True, verbose_name="Objektschlüssel")
+    object_results = models.JSONField(default=dict, blank=True, verbose_name="Ergebnis je Objekt")
+    note = models.TextField(blank=True, verbose_name="Vermerk")
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name="erledigt am")
 
     class Meta:
+        verbose_name = "Akte einer Aussonderung"
+        verbose_name_plural = "Akten einer Aussonderung"
         ordering = ["run", "aktenzeichen"]
         constraints = [models.UniqueConstraint(fields=["run", "akte"], name="uniq_disposal_item")]
         indexes = [models.Index(fields=["run", "state"])]
@@ -498,27 +643,37 @@ class Tombstone(models.Model):
     """What remains of a destroyed or transferred Akte: metadata, UUIDs, dates, SHA-256 of every removed object,
     the run and who decided (docs/architecture.md, "Audit": survives disposal)."""
 
-    item = models.OneToOneField(DisposalItem, on_delete=models.PROTECT, related_name="tombstone")
-    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="tombstones")
-    akte = models.OneToOneField(Akte, on_delete=models.PROTECT, related_name="tombstone")
-    aktenzeichen = models.CharField(max_length=150, db_index=True)
-    akte_uuid = models.UUIDField(unique=True)
-    title = models.CharField(max_length=500)
-    kennzeichen = models.CharField(max_length=100)
-    department = models.CharField(max_length=220)
-    opened_on = models.DateField(null=True, blank=True)
-    zda_date = models.DateField(null=True, blank=True)
-    aufbewahrungsende = models.DateField(null=True, blank=True)
-    disposition = models.CharField(max_length=20, choices=[("vernichtet", "vernichtet"), ("abgegeben", "abgegeben")])
-    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices)
-    proposed_by = models.CharField(max_length=150)
-    evaluated_by = models.CharField(max_length=150)
-    approved_by = models.CharField(max_length=150)
-    executed_by = models.CharField(max_length=150)
-    contents = models.JSONField(help_text="Vorgänge, Dokumente, versions and object hashes that were removed")
-    created_at = models.DateTimeField(auto_now_add=True)
+    item = models.OneToOneField(
+        DisposalItem, on_delete=models.PROTECT, related_name="tombstone", verbose_name="Eintrag der Aussonderung"
+    )
+    run = models.ForeignKey(
+        DisposalRun, on_delete=models.PROTECT, related_name="tombstones", verbose_name="Aussonderung"
+    )
+    akte = models.OneToOneField(Akte, on_delete=models.PROTECT, related_name="tombstone", verbose_name="Akte")
+    aktenzeichen = models.CharField(max_length=150, db_index=True, verbose_name="Aktenzeichen")
+    akte_uuid = models.UUIDField(unique=True, verbose_name="UUID der Akte")
+    title = models.CharField(max_length=500, verbose_name="Betreff")
+    kennzeichen = models.CharField(max_length=100, verbose_name="Kennzeichen")
+    department = models.CharField(max_length=220, verbose_name="Organisationseinheit")
+    opened_on = models.DateField(null=True, blank=True, verbose_name="angelegt am")
+    zda_date = models.DateField(null=True, blank=True, verbose_name="z.d.A.")
+    aufbewahrungsende = models.DateField(null=True, blank=True, verbose_name="Aufbewahrungsende")
+    disposition = models.CharField(
+        max_length=20, choices=[("vernichtet", "vernichtet"), ("abgegeben", "abgegeben")], verbose_name="Verbleib"
+    )
+    decision = models.CharField(max_length=1, choices=Aussonderungsart.choices, verbose_name="Entscheidung")
+    proposed_by = models.CharField(max_length=150, verbose_name="vorgeschlagen von")
+    evaluated_by = models.CharField(max_length=150, verbose_name="bewertet von")
+    approved_by = models.CharField(max_length=150, verbose_name="freigegeben von")
+    executed_by = models.CharField(max_length=150, verbose_name="durchgeführt von")
+    contents = models.JSONField(
+        help_text="Vorgänge, Dokumente, Versionen und Objekt-Hashes, die entfernt wurden", verbose_name="Inhalt"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Nachweis einer ausgesonderten Akte"
+        verbose_name_plural = "Nachweise ausgesonderter Akten"
         ordering = ["aktenzeichen"]
 
     def __str__(self) -> str:

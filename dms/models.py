@@ -20,9 +20,9 @@ DEPARTMENT_GROUP_PREFIX = "dept:"
 class Department(models.Model):
     """Organisationseinheit: a department (code `63`, name `Bauordnungsamt`), backed by a Group of its members."""
 
-    code = models.CharField(max_length=20, unique=True)
-    name = models.CharField(max_length=200)
-    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="department")
+    code = models.CharField(max_length=20, unique=True, verbose_name="Kennung")
+    name = models.CharField(max_length=200, verbose_name="Name")
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="department", verbose_name="Gruppe")
 
     class Meta:
         ordering = ["code"]
@@ -36,11 +36,15 @@ class Department(models.Model):
 class StoredObject(models.Model):
     """One immutable, content-addressed object in the object store (`sha256/ab/cd/<hash>`)."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
-    key = models.CharField(max_length=200, unique=True)
-    size = models.BigIntegerField()
-    media_type = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(max_length=64, unique=True, verbose_name="SHA-256")
+    key = models.CharField(max_length=200, unique=True, verbose_name="Schlüssel")
+    size = models.BigIntegerField(verbose_name="Größe (Bytes)")
+    media_type = models.CharField(max_length=100, verbose_name="Medientyp")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="gespeichert am")
+
+    class Meta:
+        verbose_name = "gespeichertes Objekt"
+        verbose_name_plural = "gespeicherte Objekte"
 
     def __str__(self) -> str:
         return self.key
@@ -49,18 +53,20 @@ class StoredObject(models.Model):
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of a write or a read of document content (docs/architecture.md, "Audit")."""
 
-    seq = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=100)
-    object_type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=100, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    seq = models.BigAutoField(primary_key=True, verbose_name="laufende Nummer")
+    at = models.DateTimeField(verbose_name="Zeitpunkt")
+    actor = models.CharField(max_length=150, blank=True, verbose_name="handelnde Person")
+    action = models.CharField(max_length=100, verbose_name="Aktion")
+    object_type = models.CharField(max_length=100, verbose_name="Objekttyp")
+    object_id = models.CharField(max_length=100, blank=True, verbose_name="Objekt-ID")
+    before = models.JSONField(null=True, blank=True, verbose_name="vorher")
+    after = models.JSONField(null=True, blank=True, verbose_name="nachher")
+    prev_hash = models.CharField(max_length=64, verbose_name="Hash des Vorgängers")
+    hash = models.CharField(max_length=64, unique=True, verbose_name="Hash")
 
     class Meta:
+        verbose_name = "Audit-Ereignis"
+        verbose_name_plural = "Audit-Ereignisse"
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -79,8 +85,12 @@ class AuditEvent(models.Model):
 class AuditHead(models.Model):
     """Singleton row locked while appending so concurrent writers chain one after another."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name="ID")
+    last_hash = models.CharField(max_length=64, default="0" * 64, verbose_name="letzter Hash")
+
+    class Meta:
+        verbose_name = "Kopf der Audit-Kette"
+        verbose_name_plural = "Kopf der Audit-Kette"
 
     def __str__(self):
         return "Kopf der Audit-Kette"
@@ -92,14 +102,16 @@ class OutboxEntry(models.Model):
     name from when it lived in `search`."""
 
     class Op(models.TextChoices):
-        UPSERT = "upsert"
-        DELETE = "delete"
+        UPSERT = "upsert", "aufnehmen oder aktualisieren"
+        DELETE = "delete", "entfernen"
 
-    document_id = models.BigIntegerField(db_index=True)
-    op = models.CharField(max_length=10, choices=Op.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    document_id = models.BigIntegerField(db_index=True, verbose_name="Dokument-ID")
+    op = models.CharField(max_length=10, choices=Op.choices, verbose_name="Auftrag")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
 
     class Meta:
+        verbose_name = "Index-Auftrag"
+        verbose_name_plural = "Index-Aufträge"
         db_table = "search_outboxentry"
         ordering = ["id"]
 
