@@ -258,3 +258,100 @@ def _media_type(fmt: str) -> str:
     from .writer import MEDIA_TYPES
 
     return MEDIA_TYPES.get(fmt, "application/octet-stream")
+
+
+def document_split(*, entry: IngestDocument, by, page: int):
+    """Split the document before `page` (of its rendition): the pages from there on become a new document in the
+    same Akte (same bit-exact original, the rendition's later pages, their texts; titled from the heading its
+    text suggests), the document keeps the pages before it (a new version). Both are in the review queue; both
+    scan records name the split. Returns the new document."""
+    import pikepdf
+
+    from akten.documents import document_create
+    from akten.pages import rendition_numbers
+
+    from .suggest import suggest_title
+
+    _check(by, entry)
+    document = entry.document
+    version = document.current_version
+    if version.rendition_id is None:
+        raise ReviewError("Dieses Dokument hat keine Lesefassung, die sich teilen ließe")
+    rows = _pages_of(version)
+    shown = rendition_numbers([(r["number"], r["blank"]) for r in rows])
+    source = get_storage().read(version.rendition.key)
+    with pikepdf.open(io.BytesIO(source)) as pdf:
+        total = len(pdf.pages)
+    if not 2 <= page <= total:
+        raise ReviewError(f"Teilen: vor Seite 2 bis {total} möglich, nicht vor Seite {page}")
+    parts = []
+    for keep in (range(page - 1), range(page - 1, total)):  # the PDF/A metadata and output intent stay
+        with pikepdf.open(io.BytesIO(source)) as pdf:
+            for index in reversed(range(total)):
+                if index not in keep:
+                    del pdf.pages[index]
+            pdf.remove_unreferenced_resources()
+            out = io.BytesIO()
+            pdf.save(out)
+            parts.append(out.getvalue())
+    first_stored = min((n for n, shown_no in shown.items() if shown_no == page), default=None)
+    head = [dict(r) for r in rows if first_stored is None or r["number"] < first_stored]
+    tail = [dict(r) for r in rows if first_stored is not None and r["number"] >= first_stored]
+    for number, row in enumerate(tail, start=1):
+        row["number"] = number
+    record = _record_of(version)
+    detail = {d.get("number"): d.get("source_page") for d in (record.get("pages") or {}).get("detail") or []}
+    source_pages = [detail[r] for r in (first_stored,) if r in detail]
+    last_source = detail.get(max((r["number"] for r in rows), default=0))
+    tail_range = f"{source_pages[0]}-{last_source}" if source_pages and last_source else f"ab-{page}"
+    rendition_head = stored_object_put(data=parts[0], media_type="application/pdf")
+    rendition_tail = stored_object_put(data=parts[1], media_type="application/pdf")
+    what = f"vor Seite {page} geteilt"
+    tail_record = _step(record, by, f"{what}: dieser Teil (ab Seite {page}) ist ein eigenes Dokument")
+    tail_record["rendition"] = {**(record.get("rendition") or {}), "sha256": rendition_tail.sha256}
+    data = json.dumps(tail_record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    title = suggest_title("\n".join(r["text"] for r in tail[:2])) or f"{document.title} (ab Seite {page})"
+    with transaction.atomic():
+        scan = stored_object_put(data=data, media_type="application/json")
+        try:
+            new = document_create(
+                akte=document.akte,
+                title=title[:500],
+                by=by,
+                vorgang=document.vorgang,
+                document_type=document.document_type,
+                original=version.original,
+                rendition=rendition_tail,
+                scan_record=scan,
+                pages=tail,
+                source=document.source,
+                source_pages=tail_range[:40],
+                into_closed=document.akte.state == AkteState.ZDA,
+                audit_action="document.split",
+                audit_after={"from_document": document.pk, "before_page": page},
+            )
+        except DocumentError as exc:
+            raise ReviewError(str(exc)) from None
+        head_record = _step(record, by, f"{what}: ab Seite {page} Dokument {new.pk}", new_document=new.pk)
+        if head_record.get("rendition"):
+            head_record["rendition"] = {**head_record["rendition"], "sha256": rendition_head.sha256}
+        _new_version(
+            entry=entry, by=by, record=head_record, rendition=rendition_head, pages=head, reason=f"{what} ({new.pk})"
+        )
+        hint = f"durch Teilen vor Seite {page} von Dokument {document.pk} entstanden: Titel prüfen"
+        IngestDocument.objects.create(
+            item=entry.item,
+            source_pages=tail_range[:40],
+            aktenzeichen=entry.aktenzeichen,
+            title=new.title,
+            department=entry.department,
+            pages=len(tail),
+            status=IngestDocument.Status.STORED,
+            document=new,
+            qa_state=entry.qa_state,
+            mean_confidence=entry.mean_confidence,
+            review_hints=[hint],
+            review_open=True,
+        )
+        IngestDocument.objects.filter(pk=entry.pk).update(review_open=True, pages=len(head))
+    return new

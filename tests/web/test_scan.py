@@ -216,3 +216,32 @@ def test_reocr_and_replacing_a_page_by_a_rescan_make_new_versions(client, ingest
 
     assert StoredObject.objects.filter(sha256=step["rescan_sha256"], media_type="image/png").exists()
     assert version.original_id == doc.versions.get(number=1).original_id, "the original stays bit-exact"
+
+
+def test_split_before_a_page_makes_a_new_document_and_both_wait_for_review(client, org, aktenplan, tmp_path):
+    import pikepdf
+
+    from scan_ingest.pdfa_check import document_problems
+
+    client.force_login(org.scan)
+    two = synth.save_pdf(
+        [synth.text_page(LETTER, dpi=150, seed=2), synth.text_page("Lageplan\n\nMaßstab 1:500", dpi=150, seed=5)],
+        tmp_path / "zwei.pdf",
+    )
+    upload(client, ("zwei.pdf", two.read_bytes()), akte=AZ)
+    run_pending(workers=1)
+    doc = Document.objects.get()
+    client.post(reverse("scan:review_accept", args=[doc.pk]), {"pruefpunkte": ["seiten"]})
+    assert client.post(reverse("scan:review_split", args=[doc.pk]), {"seite": 1}).status_code == 302
+    assert Document.objects.count() == 1, "there is nothing before page 1 to split off"
+    response = client.post(reverse("scan:review_split", args=[doc.pk]), {"seite": 2})
+    new = Document.objects.exclude(pk=doc.pk).get()
+    assert response["Location"] == reverse("scan:review", args=[new.pk]) and new.title == "Lageplan"
+    for document, text in ((doc, "Gartenweg"), (new, "Maßstab")):
+        version = document.current_version
+        with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+            assert len(pdf.pages) == 1 and document_problems(pdf) == [], "each part is still PDF/A-2b"
+        assert version.pages.count() == 1 and text in version.pages.get().text
+        assert version.original.sha256 == doc.versions.get(number=1).original.sha256
+    assert {e.document_id for e in review_queue(user=org.scan)} == {doc.pk, new.pk}
+    assert AuditEvent.objects.filter(action="document.split", object_id=str(new.pk), actor="scan").exists()

@@ -18,4 +18,5 @@ urlpatterns = [
     path("pruefung/<int:doc_id>/ocr/", views.review_reocr_view, name="review_reocr"),
     path("pruefung/<int:doc_id>/ersetzen/", views.review_replace_view, name="review_replace"),
     path("pruefung/<int:doc_id>/metadaten/", views.review_metadata_view, name="review_metadata"),
+    path("pruefung/<int:doc_id>/teilen/", views.review_split_view, name="review_split"),
 ]

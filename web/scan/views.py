@@ -18,7 +18,14 @@ from akten.content import ContentRefused
 from dms.models import Role
 from scan_ingest.models import IngestBatch
 from scan_ingest.redo import RedoRefused, document_reocr
-from scan_ingest.review import ReviewError, metadata_correct, page_replace, page_rotate, review_accept
+from scan_ingest.review import (
+    ReviewError,
+    document_split,
+    metadata_correct,
+    page_replace,
+    page_rotate,
+    review_accept,
+)
 from scan_ingest.selectors import (
     batch_files,
     batch_for,
@@ -331,3 +338,21 @@ def review_metadata_view(request, doc_id: int):
     else:
         messages.success(request, "Titel, Datum und Dokumentart gespeichert.")
     return _back(doc_id)
+
+
+@scan_required
+@require_POST
+def review_split_view(request, doc_id: int):
+    entry = _entry(request, doc_id)
+    form = f.RotateForm({"seite": request.POST.get("seite"), "grad": 90})
+    if not form.is_valid():
+        messages.error(request, "Teilen: die Seite angeben, vor der geteilt wird.")
+        return _back(doc_id)
+    page = form.cleaned_data["seite"]
+    try:
+        new = document_split(entry=entry, by=request.user, page=page)
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return _back(doc_id, page)
+    messages.success(request, f"Vor Seite {page} geteilt: die Seiten ab {page} sind jetzt „{new.title}“.")
+    return redirect("scan:review", doc_id=new.pk)
