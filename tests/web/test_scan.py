@@ -75,7 +75,7 @@ def test_upload_returns_at_once_and_the_waiting_batch_polls_its_row(client, org,
     listing = client.get(reverse("scan:start")).content.decode()
     assert "wartet" in listing and f'hx-get="{reverse("scan:batch_row", args=[batch.pk])}"' in listing
     detail = client.get(reverse("scan:batch", args=[batch.pk])).content.decode()
-    assert 'hx-trigger="every 2s"' in detail and "Stapel 1" in detail
+    assert 'hx-trigger="every 2s"' in detail and f"Stapel {batch.pk}" in detail
 
 
 def test_upload_form_errors_are_german(client, org, aktenplan):

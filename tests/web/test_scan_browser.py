@@ -72,8 +72,9 @@ def test_upload_progress_refusal_review_accept_and_the_caseworker_finds_it(brows
     assert browser.find_element(By.CSS_SELECTOR, ".dropzone-hint").is_displayed(), "drag and drop offered (JS)"
     browser.find_element(By.ID, "id_dateien").send_keys(f"{letter}\n{broken}")
     browser.find_element(By.ID, "id_akte").send_keys(AZ)
-    batch_url = "/scanstelle/stapel/1/"
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#hochladen button[type=submit]"), batch_url)
+    browser.find_element(By.CSS_SELECTOR, "#hochladen button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "stapel-inhalt"))
+    assert browser.current_url.endswith(f"/scanstelle/stapel/{IngestBatch.objects.get().pk}/")
     assert "wartet" in browser.find_element(By.ID, "stapel-inhalt").text
     browser.execute_script("window.ohneNeuladen = true;")
 
