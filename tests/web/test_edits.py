@@ -37,7 +37,9 @@ def messages_of(response) -> list[str]:
 
 
 def test_create_akte_assigns_the_aktenzeichen_and_redirects_with_a_message(client, org, aktenplan):
+    assert "Neue Akte anlegen" not in as_user(client, org.archiv).get("/akten/").content.decode()
     c = as_user(client, org.anna)
+    assert "Neue Akte anlegen" in c.get("/akten/").content.decode()
     page = c.get("/akten/neu/").content.decode()
     assert "Federführung" in page and "63 Bauordnungsamt" in page and "32 Ordnungsamt" not in page
     response = c.post(
