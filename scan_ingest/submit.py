@@ -169,8 +169,22 @@ def dispatch(batch_id: int) -> None:
         from .tasks import run_batch
 
         run_batch.delay(batch_id)
-    elif settings.DMS_INGEST_AUTOSTART:
+    elif settings.DMS_INGEST_AUTOSTART and not worker_running():
         worker_spawn()
+
+
+def worker_running() -> bool:
+    """A worker holds the worker lock (it picks new batches up itself: no process to start)."""
+    import fcntl
+
+    path = spool_root() / ".worker.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 def worker_spawn() -> subprocess.Popen:

@@ -166,3 +166,17 @@ def test_the_celery_task_runs_a_submitted_batch_and_skips_a_finished_one(aktenpl
     assert run_batch.apply(args=[batch.pk]).get() == "done"
     assert IngestBatch.objects.get(pk=batch.pk).state == IngestBatch.State.DONE
     assert run_batch.apply(args=[batch.pk]).get() == "nothing to do"
+
+
+def test_no_second_worker_is_started_while_one_holds_the_lock(settings):
+    import fcntl
+
+    from scan_ingest.submit import spool_root, worker_running
+
+    assert not worker_running()
+    spool_root().mkdir(parents=True, exist_ok=True)
+    with open(spool_root() / ".worker.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert worker_running()
+        worker_loop(until_idle=True, workers=1)  # returns at once: the other worker has the lock
+    assert not worker_running()
