@@ -496,3 +496,16 @@ def test_an_interrupted_removal_after_a_0506_is_resumed_from_the_page(client, or
     client.post(reverse("archive:run_execute", args=[run.pk]))
     run = _wait_done(run, states=("approved", "executing", "awaiting_import"))
     assert run.state == "done" and Akte.objects.get(pk=a1.pk).state == AkteState.ABGEGEBEN
+
+
+def test_an_admin_sees_the_run_but_its_steps_are_the_archives(client, org, due):
+    client.force_login(org.archiv)
+    run = _offer(client)
+    _upload(client, run, {due["v1"].uuid: "V"})
+    client.force_login(org.admin)
+    page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "Freigeben darf nur das Archiv" in page and "Aussonderung abbrechen" not in page
+    refused = client.post(reverse("archive:run_approve", args=[run.pk]))
+    assert refused.status_code == 409 and "hat nicht die Rolle Archiv" in refused.content.decode()
+    run.refresh_from_db()
+    assert run.state == "evaluated"

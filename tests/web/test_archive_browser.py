@@ -187,6 +187,12 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
     first.write_bytes(build_0506(prozess_id=str(run.uuid), created=timezone.now(), results=results))
     _upload(browser, first)
     assert "Formatvalidierung fehlgeschlagen" in _text(browser, "#import")
+    from akten.services import akte_close
+    from tests import factories
+
+    for az, title, year in [("63.10-1985/0031", "Turnhalle Nord", 1985), ("63-2003/0014", "Garage Eichenweg", 2003)]:
+        late = factories.akte(az, title, opened_on=date(year, 1, 5))  # due after the offer: the next run's
+        akte_close(akte=late, on=date(year, 3, 1))
     browser.get(f"{url}/aussonderung/")  # the dashboard while the run waits for the archive, with a hold in force
     assert "Löschsperren in Kraft: 1" in _text(browser, "#sperren")
     assert f"Aussonderung {run.pk}" in _text(browser, "#archiv-wartet")
