@@ -294,8 +294,13 @@ def test_review_queue_lists_flagged_documents_with_reasons_for_those_who_may_see
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     flagged = stored(result, "mit_leerseite.pdf")
     queue = list(review_queue(user=org.scan))
-    assert [entry.document for entry in queue] == [flagged], "the clean document is not in the queue"
-    assert any("Seite 2: sieht leer aus" in r for r in queue[0].review_reasons)
+    by_doc = {entry.document: entry for entry in queue}
+    clean = stored(result, "gut.png")
+    assert set(by_doc) == {flagged, clean}, "the clean document is listed only for its file-name title"
+    assert any("Seite 2: sieht leer aus" in r for r in by_doc[flagged].review_reasons)
+    assert by_doc[clean].review_reasons == [] and by_doc[clean].review_hints == [
+        "Titel ist nur der Dateiname: bitte einen Titel vergeben"
+    ]
     assert list(review_queue(user=org.anna)) == queue and list(review_queue(user=org.bernd)) == [], (
         "department 63's caseworker sees it, department 32's does not"
     )

@@ -361,11 +361,11 @@ def test_progress_reports_pages_done_up_to_the_total(aktenplan, org, scans):
 def test_failure_inside_the_document_transaction_leaves_no_rows_and_no_objects(aktenplan, org, scans, monkeypatch):
     """Fault injected after the objects are put (the outbox write fails): rows roll back, objects are removed,
     the document is reported as an error and the batch goes on with the next file."""
-    from scan_ingest import writer
+    from akten import documents
 
     page(1).save(scans / "a.png", dpi=(150, 150))
     page(2).save(scans / "b.png", dpi=(150, 150))
-    real = writer.outbox_enqueue
+    real = documents.outbox_enqueue
 
     def failing_once(**kwargs):
         if not getattr(failing_once, "failed", False):
@@ -373,7 +373,7 @@ def test_failure_inside_the_document_transaction_leaves_no_rows_and_no_objects(a
             raise RuntimeError("index outbox unavailable")
         return real(**kwargs)
 
-    monkeypatch.setattr(writer, "outbox_enqueue", failing_once)
+    monkeypatch.setattr(documents, "outbox_enqueue", failing_once)  # the document service's outbox write
     result = ingest_run(path=scans, akte=AZ, workers=1, user=org.scan)
     first, second = result["documents"]
     assert first["status"] == "error" and "Speichern fehlgeschlagen: index outbox unavailable" in first["reason"]
