@@ -42,15 +42,16 @@ def _how(item, run) -> str:
             "Objekte im Objektspeicher gelöscht, Einträge im Suchindex entfernt, Inhaltsdatensätze "
             "(Dokumente, Versionen, Seiten, Vorgänge) gelöscht; Grabstein (Metadaten, SHA-256) behalten"
         )
+    transfer_file = Path(item.transfer.file if item.transfer_id else run.transfer_file).name
     if item.state == S.TRANSFERRED:
         archive_id = f", Archivkennung {item.archive_id}" if item.archive_id else ""
         return (
-            f"mit xdomea 0503 an das Archiv abgegeben ({Path(item.transfer.file).name}), Import vom Archiv "
+            f"mit xdomea 0503 an das Archiv abgegeben ({transfer_file}), Import vom Archiv "
             f"bestätigt (0506{archive_id}), danach lokal gelöscht wie bei der Vernichtung; Grabstein behalten"
         )
     if item.state == S.AWAITING_IMPORT:
         return (
-            f"mit xdomea 0503 an das Archiv abgegeben ({Path(item.transfer.file).name}); wartet schreibgeschützt "
+            f"mit xdomea 0503 an das Archiv abgegeben ({transfer_file}); wartet schreibgeschützt "
             "auf die Importbestätigung des Archivs (0506), erst dann wird lokal gelöscht"
         )
     if item.state == S.IMPORT_FAILED:
