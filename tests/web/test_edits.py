@@ -178,16 +178,20 @@ def test_upload_runs_in_the_background_and_the_batch_page_links_the_new_document
     pdf = _small_pdf()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = c.post(
-        f"/akten/{bau.pk}/hochladen/", {"files": [SimpleUploadedFile("brief.pdf", pdf, "application/pdf")]}
-    )
-    assert response.status_code == 302 and "/stapel/" in response["Location"]
+    statik = Vorgang.objects.create(akte=bau, title="Statik")
+    upload = SimpleUploadedFile("brief.pdf", pdf, "application/pdf")
+    response = c.post(f"/akten/{bau.pk}/hochladen/", {"files": [upload], "vorgang": statik.pk})
+    assert response.status_code == 302 and response["Location"].endswith(f"?vorgang={statik.pk}")
     waiting = c.get(response["Location"]).content.decode()
-    assert "wartet" in waiting and 'hx-trigger="every 2s"' in waiting
+    assert "wartet" in waiting and 'hx-trigger="every 2s"' in waiting and f"vorgang={statik.pk}" in waiting
     assert run_pending(workers=1) == 1
-    done = c.get(response["Location"] + "?teil=1").content.decode()
+    done = c.get(response["Location"] + "&teil=1").content.decode()
     new = bau.documents.exclude(title="Bauantrag").get()
     assert "fertig" in done and f"/akten/{bau.pk}/dokumente/{new.pk}/" in done and "hx-trigger" not in done
+    assert "In Vorgang „Statik“ einordnen" in done
+    filed = c.post(response["Location"].split("?")[0] + "einordnen/", {"vorgang": statik.pk}, follow=True)
+    new.refresh_from_db()
+    assert new.vorgang == statik and any("1 Dokument(e) dem Vorgang „Statik“" in m for m in messages_of(filed))
     assert as_user(client, org.bernd).get(response["Location"]).status_code == 404
 
 

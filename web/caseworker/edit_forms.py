@@ -101,6 +101,20 @@ class UploadForm(forms.Form):
             "invalid": "Dateien: keine Datei übertragen (Formular ohne multipart/form-data?).",
         },
     )
+    vorgang = forms.ModelChoiceField(
+        label="Vorgang",
+        queryset=Vorgang.objects.none(),
+        required=False,
+        empty_label="– ohne Vorgang –",
+        help_text="Wenn die Erfassung fertig ist, ordnet ein Klick die neuen Dokumente diesem Vorgang zu.",
+        error_messages={"invalid_choice": "Vorgang: gehört nicht zu dieser Akte."},
+    )
+
+    def __init__(self, *args, akte: Akte, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vorgang"].queryset = akte.vorgaenge.order_by("created_at")
+        if not self.fields["vorgang"].queryset.exists():
+            del self.fields["vorgang"]
 
 
 class DocumentEditForm(forms.Form):

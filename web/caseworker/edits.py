@@ -9,14 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from akten import access
 from akten.casework import akte_open, akte_reopen, hold_request_create, vorgang_create
 from akten.documents import DocumentError, document_move, document_update
-from akten.models import Akte, AkteGroupObjectPermission, AkteUserObjectPermission
+from akten.models import Akte, AkteGroupObjectPermission, AkteUserObjectPermission, Vorgang
 from akten.selectors import akte_get_for, document_get_for
 from akten.services import AkteError, akte_close, akte_set_access
 from scan_ingest.models import IngestBatch
@@ -113,7 +113,7 @@ def upload(request, pk: int):
     akte = _akte(request, pk)
     if not access.akte_changeable(request.user, akte):
         return _not_changeable(request, akte, "keine Dokumente hochladen")
-    form = f.UploadForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = f.UploadForm(_posted(request), request.FILES if request.method == "POST" else None, akte=akte)
     if request.method == "POST" and form.is_valid():
         files = [(upload.name, upload) for upload in form.cleaned_data["files"]]
         try:
@@ -122,27 +122,71 @@ def upload(request, pk: int):
             form.add_error("files", str(exc))
         else:
             messages.success(request, f"{len(files)} Datei(en) übernommen; die Erfassung läuft im Hintergrund.")
-            return redirect("akten:batch", pk=akte.pk, batch_id=batch.pk)
+            target = reverse("akten:batch", kwargs={"pk": akte.pk, "batch_id": batch.pk})
+            vorgang = form.cleaned_data.get("vorgang")
+            return redirect(f"{target}?vorgang={vorgang.pk}" if vorgang else target)
     return _form_page(request, "upload.html", {"form": form, "akte": akte}, 400 if form.errors else 200)
+
+
+def _own_batch(request, akte: Akte, batch_id: int) -> IngestBatch:
+    found = IngestBatch.objects.filter(pk=batch_id, operator=request.user, akte=akte.aktenzeichen).first()
+    if found is None:
+        raise Http404("Stapel nicht gefunden")
+    return found
+
+
+def _chosen_vorgang(akte: Akte, value) -> Vorgang | None:
+    return akte.vorgaenge.filter(pk=value).first() if str(value or "").isdigit() else None
 
 
 @login_required
 def batch(request, pk: int, batch_id: int):
     """The state of an upload into this Akte (own batches only): progress while it runs, then the new documents
-    with links, and each refused file with its reason. `?teil=1` is the fragment htmx polls."""
+    with links, and each refused file with its reason; with `?vorgang=` one button files them into that Vorgang.
+    `?teil=1` is the fragment htmx polls."""
     akte = _akte(request, pk)
-    found = IngestBatch.objects.filter(pk=batch_id, operator=request.user, akte=akte.aktenzeichen).first()
-    if found is None:
-        raise Http404("Stapel nicht gefunden")
+    found = _own_batch(request, akte, batch_id)
     progress = batch_progress(found)
     result = None if progress["active"] else batch_result(found)
     visible = set()
     if result:
         ids = [d["id"] for d in result["documents"] if d["id"]]
-        visible = set(access.documents_visible(request.user).filter(pk__in=ids).values_list("pk", flat=True))
-    context = {"akte": akte, "batch": found, "progress": progress, "result": result, "visible": visible}
+        visible = set(access.documents_visible(request.user).filter(pk__in=ids, akte=akte).values_list("pk", flat=True))
+    context = {
+        "akte": akte,
+        "batch": found,
+        "progress": progress,
+        "result": result,
+        "visible": visible,
+        "vorgang": _chosen_vorgang(akte, request.GET.get("vorgang")),
+    }
     template = "batch_state.html" if request.GET.get("teil") else "batch.html"
     return _form_page(request, template, context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def batch_file(request, pk: int, batch_id: int):
+    """File the documents of a finished upload into a Vorgang of the Akte (each through `document_move`)."""
+    akte = _akte(request, pk)
+    found = _own_batch(request, akte, batch_id)
+    if not access.akte_changeable(request.user, akte):
+        return _not_changeable(request, akte, "keine Dokumente einordnen")
+    vorgang = _chosen_vorgang(akte, request.POST.get("vorgang"))
+    if vorgang is None:
+        messages.error(request, f"Vorgang: in Akte {akte.aktenzeichen} nicht gefunden.")
+        return redirect("akten:batch", pk=akte.pk, batch_id=found.pk)
+    ids = [d["id"] for d in batch_result(found)["documents"] if d["id"]]
+    moved = 0
+    for document in access.documents_visible(request.user).filter(pk__in=ids, akte=akte).exclude(vorgang=vorgang):
+        try:
+            document_move(document=document, by=request.user, akte=akte, vorgang=vorgang, reason="Upload")
+        except (DocumentError, AkteError) as exc:
+            messages.error(request, str(exc))
+            return redirect("akten:akte_detail", pk=akte.pk)
+        moved += 1
+    messages.success(request, f"{moved} Dokument(e) dem Vorgang „{vorgang.title}“ zugeordnet.")
+    return _to_akte(akte)
 
 
 @login_required
@@ -316,6 +360,7 @@ urlpatterns = [
     path("<int:pk>/vorgang/neu/", vorgang_new, name="vorgang_new"),
     path("<int:pk>/hochladen/", upload, name="upload"),
     path("<int:pk>/stapel/<int:batch_id>/", batch, name="batch"),
+    path("<int:pk>/stapel/<int:batch_id>/einordnen/", batch_file, name="batch_file"),
     path("<int:pk>/dokumente/<int:doc_id>/bearbeiten/", document_edit, name="document_edit"),
     path("<int:pk>/dokumente/<int:doc_id>/verschieben/", document_move_view, name="document_move"),
     path("<int:pk>/zda/", akte_close_view, name="akte_close"),
