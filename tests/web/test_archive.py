@@ -134,6 +134,10 @@ def test_holds_placed_with_reference_released_and_listed(client, org, due):
     assert [h.pk for h in listed.context["page"].object_list] == [hold.pk]
     client.post(reverse("archive:hold_place", args=[akte.pk]), {"grund": " "})
     assert Hold.objects.filter(akte=akte).count() == 1  # a blank reason is refused
+    ask = client.get(reverse("archive:hold_release", args=[akte.pk, hold.pk])).content.decode()
+    assert "Danach ist die Akte fällig" in ask  # asked once, saying what the release means
+    hold.refresh_from_db()
+    assert hold.active
     client.post(reverse("archive:hold_release", args=[akte.pk, hold.pk]))
     hold.refresh_from_db()
     assert hold.released_by == org.archiv

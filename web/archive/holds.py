@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from akten.models import Akte, Hold
+from akten.models import Akte, AkteState, Hold
 from akten.services import AkteError, hold_place, hold_release
 from dms.models import Department
 from web.filters import filter_chips
@@ -27,11 +28,14 @@ def hold_request_model():
         return None
 
 
+def _local(target: str) -> str:
+    """A return address inside the workspace, or nothing."""
+    return target if target.startswith("/aussonderung/") and "//" not in target and "\\" not in target else ""
+
+
 def _back(request, akte: Akte):
-    target = request.POST.get("next", "")
-    if target.startswith("/aussonderung/") and "//" not in target:
-        return redirect(target)
-    return redirect("archive:akte", akte.pk)
+    target = _local(request.POST.get("next", ""))
+    return redirect(target) if target else redirect("archive:akte", akte.pk)
 
 
 @archive_required
@@ -122,9 +126,19 @@ def _place(request, akte: Akte):
 
 
 @archive_required
-@require_POST
 def hold_release_view(request, pk, hold_id):
-    akte = get_object_or_404(Akte, pk=pk)
+    """GET: ask once, saying what the release means for this Akte; POST: release through `hold_release`."""
+    akte = get_object_or_404(Akte.objects.select_related("lead_department"), pk=pk)
+    if request.method != "POST":
+        hold = get_object_or_404(Hold.objects.select_related("created_by"), pk=hold_id, akte=akte)
+        others = akte.holds.filter(released_at__isnull=True).exclude(pk=hold.pk).count()
+        today = timezone.localdate()
+        due = akte.state == AkteState.ZDA and akte.aufbewahrungsende is not None and akte.aufbewahrungsende < today
+        return render(
+            request,
+            "archive/hold_release.html",
+            {"akte": akte, "hold": hold, "others": others, "due": due, "next": _local(request.GET.get("next", ""))},
+        )
     try:
         hold_release(akte=akte, hold_id=hold_id, by=request.user)
     except AkteError as exc:
