@@ -139,6 +139,9 @@ def test_hold_request(client, org, bau):
     )
     assert any("beim Archiv beantragt" in m for m in messages_of(response))
     assert HoldRequest.objects.get().requested_by == org.anna
+    assert "Löschsperre beantragt am" in c.get(f"/akten/{bau.pk}/").content.decode()
+    listed = c.get(f"/akten/{bau.pk}/loeschsperre-beantragen/").content.decode()
+    assert "Klage anhängig" in listed and "VG 1 K 2/26" in listed and "offen" in listed
 
 
 def test_edit_and_move_a_document(client, org, bau):

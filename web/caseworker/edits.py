@@ -352,7 +352,9 @@ def hold_request_view(request, pk: int):
                 request, f"Löschsperre für Akte {akte.aktenzeichen} beim Archiv beantragt; das Archiv entscheidet."
             )
             return _to_akte(akte)
-    return _form_page(request, "hold_request.html", {"form": form, "akte": akte}, 400 if form.errors else 200)
+    requests = akte.hold_requests.select_related("requested_by", "decided_by")[:20]
+    context = {"form": form, "akte": akte, "requests": requests}
+    return _form_page(request, "hold_request.html", context, 400 if form.errors else 200)
 
 
 urlpatterns = [

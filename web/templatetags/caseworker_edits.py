@@ -26,3 +26,11 @@ def edit_rights(user, akte) -> dict:
 @register.simple_tag
 def may_create_akte(user) -> bool:
     return access.departments_for_new_akte(user).exists()
+
+
+@register.simple_tag
+def open_hold_requests(akte) -> list:
+    """The Akte's hold requests the archive has not decided yet (shown beside the actions)."""
+    from akten.models import HoldRequestState
+
+    return list(akte.hold_requests.filter(state=HoldRequestState.OPEN).order_by("requested_at"))
