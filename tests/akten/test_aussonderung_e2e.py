@@ -385,6 +385,7 @@ def test_end_to_end_disposal(world, org, tmp_path, run_command, settings):
     assert entry["63.10.02-2000/0003"]["outcome"] == "Löschsperre"
     assert entry["63-2015/0002"]["outcome"] == "nicht bewertet"
     assert "63-2012/0001" in html and "archiv2" in html and run.protocol_sha256 in html
+    assert "Archivkennung StA 1990/17" in html and Path(resent["file"]).name in html and ">abgeschlossen<" in html
     assert run.protocol == proto
 
     # audit: every step recorded, the chain verifies after disposal

@@ -118,6 +118,8 @@ def test_transferred_akten_wait_read_only_and_nothing_is_deleted_before_the_0506
     run = run_complete(run=run, by=org.archiv)
     assert run.state == "awaiting_import" and Document.objects.filter(akte=a).count() == 1
     assert {x["outcome"] for x in run.protocol["akten"]} == {"abgegeben, Import ausstehend", "vernichtet"}
+    html = (tmp_path / "out" / f"{run.uuid}_Vernichtungsprotokoll.html").read_text()
+    assert "nicht abgeschlossen: 1 Akten warten auf die Importbestätigung des Archivs (0506)" in html
     with pytest.raises(DisposalError, match="kein Objekt mit fehlgeschlagenem Import"):
         run_resend(run=run, out_dir=tmp_path / "out", by=org.archiv)
     # the confirmation removes it, with tombstone; the run is done
