@@ -22,6 +22,7 @@ from .models import (
     DisposalTransfer,
     Document,
     Hold,
+    HoldRequest,
     Tombstone,
     Vorgang,
 )
@@ -362,3 +363,11 @@ class TombstoneAdmin(ReadOnlyAdmin):
     list_display = ["aktenzeichen", "title", "disposition", "decision", "run", "approved_by", "created_at"]
     list_filter = ["disposition"]
     search_fields = ["aktenzeichen", "title", "akte_uuid"]
+
+
+@admin.register(HoldRequest)
+class HoldRequestAdmin(ReadOnlyAdmin):
+    """Anträge auf Löschsperre: read-only here; the archive decides them in its workspace (hold_request_decide)."""
+
+    list_display = ["akte", "requested_by", "requested_at", "state", "decided_by", "decided_at"]
+    list_filter = ["state"]
