@@ -195,14 +195,19 @@ def batch_progress(batch: IngestBatch, *, now=None) -> dict:
 
 def batches_for(user, *, state: str = ""):
     """Batches the user may list, newest first: a scan operator their own (index ingest_batch_operator_id), an
-    admin every batch. `state` filters by the badge word's state (`failed` also finds finished ones with
-    errors is left to the page: the stored state decides)."""
+    admin every batch. `state` filters as the badge says: `failed` ("mit Fehlern") also finds finished batches
+    with refused files, `done` ("fertig") only those without."""
     from akten.access import may_administer
 
     batches = IngestBatch.objects.select_related("operator").order_by("-id")
     if not may_administer(user):
         batches = batches.filter(operator=user)
-    if state in IngestBatch.State.values:
+    failed = Q(state=IngestBatch.State.FAILED) | Q(state=IngestBatch.State.DONE, report__errors__gt=0)
+    if state == IngestBatch.State.FAILED:  # "mit Fehlern", as the badge says: also finished with refused files
+        batches = batches.filter(failed)
+    elif state == IngestBatch.State.DONE:
+        batches = batches.filter(state=state).exclude(failed)
+    elif state in IngestBatch.State.values:
         batches = batches.filter(state=state)
     return batches
 

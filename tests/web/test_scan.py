@@ -245,3 +245,20 @@ def test_split_before_a_page_makes_a_new_document_and_both_wait_for_review(clien
         assert version.original.sha256 == doc.versions.get(number=1).original.sha256
     assert {e.document_id for e in review_queue(user=org.scan)} == {doc.pk, new.pk}
     assert AuditEvent.objects.filter(action="document.split", object_id=str(new.pk), actor="scan").exists()
+
+
+def test_the_state_filter_follows_the_badge(client, org):
+    IngestBatch.objects.create(path="/a", fingerprint="a", operator=org.scan, state="done", report={"errors": 0})
+    IngestBatch.objects.create(path="/b", fingerprint="b", operator=org.scan, state="done", report={"errors": 2})
+    IngestBatch.objects.create(path="/c", fingerprint="c", operator=org.scan, state="failed", failure="weg")
+    IngestBatch.objects.create(path="/d", fingerprint="d", operator=org.scan, state="queued")
+    client.force_login(org.scan)
+
+    def listed(state):
+        return client.get(reverse("scan:start"), {"status": state}).context["rows"]
+
+    assert [r["batch"].path for r in listed("failed")] == ["/c", "/b"]
+    assert [r["batch"].path for r in listed("done")] == ["/a"]
+    assert [r["batch"].path for r in listed("queued")] == ["/d"]
+    page = client.get(reverse("scan:start"), {"status": "failed"}).content.decode()
+    assert "Stand: mit Fehlern" in page, "the active filter is a removable chip"
