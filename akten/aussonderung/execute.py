@@ -26,7 +26,7 @@ from . import DisposalError
 from .destroy import destroy_batch, hold_notes, skip_held
 from .protocol import protocol_build, protocol_digest, protocol_write
 from .selectors import akte_records
-from .services import assert_run_state, message_written, require_archivist
+from .services import assert_run_state, exchange_outbox_put, message_written, require_archivist
 from .transfer import transfer_remove_partial, transfer_write
 
 WAITING = (S.AWAITING_IMPORT, S.IMPORT_FAILED)  # the archive has not (successfully) imported them yet
@@ -136,6 +136,7 @@ def _transfer(
         on_file=lambda: fault_point("transfer_file"),
     )
     fault_point("transfer_written")
+    exchange_outbox_put(path)  # before the record: a crash in between copies the rewritten ZIP again
     with transaction.atomic():
         transfer.file, transfer.sha256 = str(path), sha
         transfer.akte_uuids = [str(i.akte_uuid) for i in items]
@@ -148,7 +149,14 @@ def _transfer(
         )
         Akte.objects.filter(pk__in=[i.akte_id for i in items]).update(state=AkteState.ABGABE_AUSSTEHEND)
         message_written(
-            run=run, kind="0503", path=path, sha256=sha, by=by, transfer=transfer, summary={"akten": len(items)}
+            run=run,
+            kind="0503",
+            path=path,
+            sha256=sha,
+            by=by,
+            transfer=transfer,
+            summary={"akten": len(items)},
+            copy=False,
         )
         audit_record(
             actor=by,

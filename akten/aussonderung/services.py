@@ -130,9 +130,13 @@ def exchange_outbox_put(path: Path) -> Path | None:
     return target
 
 
-def message_written(*, run: DisposalRun, kind: str, path: Path, sha256: str, by, transfer=None, summary=None):
-    """Record a message this system wrote (0501/0503/0505) and place it in the exchange outbox."""
-    exchange_outbox_put(path)
+def message_written(
+    *, run: DisposalRun, kind: str, path: Path, sha256: str, by, transfer=None, summary=None, copy: bool = True
+):
+    """Record a message this system wrote (0501/0503/0505) and place it in the exchange outbox (`copy=False`: the
+    caller did that already, outside the transaction, as for the large 0503 ZIP)."""
+    if copy:
+        exchange_outbox_put(path)
     return DisposalMessage.objects.create(
         run=run,
         transfer=transfer,
