@@ -30,7 +30,13 @@ class Command(JsonCommand):
         batches, settled = [], 0
         try:
             while True:
-                result = watch.once()
+                try:
+                    result = watch.once()
+                except Exception as exc:  # a database or disk hiccup: said, and the next look tries again
+                    if once:
+                        raise
+                    self.stderr.write(f"Eingangsordner: {type(exc).__name__}: {exc}")
+                    result = {"batches": [], "settled": 0}
                 batches += result["batches"]
                 settled += result["settled"]
                 if once:
