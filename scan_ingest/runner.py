@@ -101,7 +101,12 @@ def worker_loop(
                     return
                 _sleep(poll, stop)
                 continue
-            run_pending(workers=workers, stop=stop)
+            try:
+                run_pending(workers=workers, stop=stop)
+            except Exception:  # the database went away a moment: the next round tries again
+                if until_idle:
+                    raise
+                log.exception("ingest worker: looking for batches failed")
         # re-checked after the lock is released: a batch submitted while this worker finished is not left behind
         if until_idle and not pending_batches().exists():
             return
