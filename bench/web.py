@@ -2,12 +2,13 @@
 against a running gunicorn over a generated archive (bench/search.py's corpus: 20 departments, 1,000 Akten,
 `--docs` documents; the users' department gets real two-page PDF/A-like renditions with a text layer). Each user
 loops over Meine Akten, an Akte page, a document page (an audited read), its page image, a search and a search
-with filter and date sort. Reports p50/p95/max per page, errors and requests/s; first, in the process, the time to
-render a page image uncached and cached. Target: p95 <= 100 ms per page, no errors.
+with filter and date sort, without pause or (`--think S`) reading each page for 0-2*S seconds. Reports
+p50/p95/max per page, errors and requests/s; first, in the process, the time to render a page image uncached and
+cached. Target: p95 <= 100 ms per page, no errors.
 
     DMS_DATABASE_URL=postgres://eakte:eakte@127.0.0.1:5432/<empty db> \\
     .venv/bin/python bench/web.py [--docs 100000] [--users 20] [--seconds 60] [--workers 2] [--threads 8]
-                                  [--port 8101] [--keep DIR [--reuse]] [--json]
+                                  [--port 8101] [--think 0] [--keep DIR [--reuse]] [--json]
 
 Runs in a throwaway DMS_DATA_DIR (removed afterwards unless --keep; SQLite unless DMS_DATABASE_URL is set — use
 PostgreSQL: each document view writes an audit event, and SQLite serialises writers)."""
@@ -199,7 +200,7 @@ def login(base: str, username: str):
     return session
 
 
-def user_loop(base, session, data, seed, until, results, lock):
+def user_loop(base, session, data, seed, until, results, lock, think):
     rnd = random.Random(seed)
     local = {page: [] for page in PAGES}
     errors = {page: [] for page in PAGES}
@@ -229,6 +230,8 @@ def user_loop(base, session, data, seed, until, results, lock):
                 elapsed = time.perf_counter() - started
                 errors[page].append(f"{type(exc).__name__}: {exc}")
             local[page].append(elapsed)
+            if think:
+                time.sleep(rnd.uniform(0, 2 * think))  # reading the page
             if time.monotonic() >= until:
                 break
     with lock:
@@ -256,7 +259,7 @@ def run_load(args, data, env) -> dict:
         started = time.monotonic()
         until = started + args.seconds
         threads = [
-            threading.Thread(target=user_loop, args=(base, s, data, i, until, results, lock))
+            threading.Thread(target=user_loop, args=(base, s, data, i, until, results, lock, args.think))
             for i, s in enumerate(sessions)
         ]
         for t in threads:
@@ -281,6 +284,7 @@ def run_load(args, data, env) -> dict:
     total = sum(p["requests"] for p in pages.values())
     return {
         "users": args.users,
+        "think_s": args.think,
         "seconds": round(wall, 1),
         "requests": total,
         "requests_per_s": round(total / wall, 1),
@@ -299,6 +303,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     ap.add_argument("--threads", type=int, default=8, help="threads per worker")
     ap.add_argument("--port", type=int, default=8101)
+    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a user reads a page (0: none)")
     ap.add_argument("--keep", help="use this data dir and keep it")
     ap.add_argument("--reuse", action="store_true", help="with --keep: reuse its populated database and index")
     ap.add_argument("--json", action="store_true")
@@ -336,7 +341,8 @@ def main():
         f"160 px thumbnail uncached {r['miss_160']}; document view read (fetch + check) {r['open_for_view']}"
     )
     print(
-        f"{load['users']} users, {load['seconds']} s, {load['requests']:,} requests ({load['requests_per_s']}/s), "
+        f"{load['users']} users (think time {load['think_s']} s), {load['seconds']} s, "
+        f"{load['requests']:,} requests ({load['requests_per_s']}/s), "
         f"{load['errors']} errors, page images from cache {load['page_image_cache']}, "
         f"load average {', '.join(f'{x:.1f}' for x in load['load_average'])}"
     )

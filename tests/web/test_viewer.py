@@ -258,3 +258,40 @@ def test_a_stored_file_pdfium_cannot_open_shows_its_text_and_downloads(client, o
     assert "Seite 2 von 2" in html
     assert client.get(url(broken, "seiten/1/"), {"w": 160}).status_code == 404
     assert client.get(url(broken, "inhalt/")).status_code == 200
+
+
+def _ink_runs(pdf, page: int, top: float, bottom: float) -> list[tuple[float, float]]:
+    """Horizontal runs of dark pixels between top and bottom (percent of the page), in percent of the width."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(pdf))
+    image = doc[page - 1].render(scale=2).to_pil().convert("L")
+    band = image.crop((0, int(top / 100 * image.height), image.width, int(bottom / 100 * image.height)))
+    dark = [x for x in range(band.width) if min(band.getpixel((x, y)) for y in range(band.height)) < 100]
+    runs, start, prev = [], dark[0], dark[0]
+    for x in dark[1:]:
+        if x - prev > 8:
+            runs.append((start, prev))
+            start = x
+        prev = x
+    runs.append((start, prev))
+    return [(a / band.width * 100, (b + 1) / band.width * 100) for a, b in runs]
+
+
+@pytest.mark.slow
+def test_boxes_on_a_tesseract_text_layer_cover_the_printed_word(org, akten, tmp_path):
+    """Tesseract's invisible words are one letter short of the printed ones; the box covers the printed word, and
+    a compound part the printed part."""
+    from scan_ingest import synth
+    from scan_ingest.services import ingest_run
+
+    text = "Der Standsicherheitsnachweis für das Einfamilienhaus Gartenweg 12 wurde geprüft."
+    synth.save_pdf([synth.text_page(text, dpi=150, seed=3)], tmp_path / "s.pdf", 150)
+    result = ingest_run(path=tmp_path / "s.pdf", akte=akten[0].aktenzeichen, workers=1, user=org.scan)
+    scanned = Document.objects.get(pk=result["documents"][0]["id"])
+    pdf = render.open_for_view(document=scanned, user=org.anna, version=scanned.current_version)
+    [word] = render.term_boxes(pdf, 1, ["Standsicherheitsnachweis"])
+    [part] = render.term_boxes(pdf, 1, ["nachweis"])
+    [ink] = [r for r in _ink_runs(pdf, 1, word.top, word.top + word.height) if r[0] < word.left + 1 < r[1]]
+    assert abs(word.left - ink[0]) < 0.5 and abs(word.left + word.width - ink[1]) < 0.5
+    assert abs(part.left + part.width - ink[1]) < 0.5 and part.left > word.left + word.width / 2

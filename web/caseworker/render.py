@@ -8,6 +8,7 @@ never sees an old image and nothing needs invalidating. Files are written to a u
 into place, so concurrent requests for the same page at worst render it twice and never read half a file. PDFium
 is not thread-safe: all calls into it hold one lock per process."""
 
+import ctypes
 import hashlib
 import os
 import tempfile
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from django.conf import settings
 from PIL import ImageChops
 
@@ -223,6 +225,53 @@ def _to_view(rect, box, rotation: int) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+OCR_FONT = "GlyphLessFont"  # tesseract's invisible text layer
+
+
+def _font_name(textpage, index: int) -> str:
+    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, None, 0, None)
+    if size <= 0:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buffer, size, None)
+    return buffer.value.decode("latin-1")
+
+
+def _ocr_stretch(textpage, index: int):
+    """Tesseract's text layer stretches each word so that the word and one space fill the word's box on the
+    image: the n letters PDFium reports cover n/(n+1) of the printed word. For a match in such a word, a function
+    that stretches a rectangle by (n+1)/n from the word's start along its reading direction; else None."""
+    if OCR_FONT not in _font_name(textpage, index):
+        return None
+    total = textpage.count_chars()
+    start = end = index
+    while start > 0 and not textpage.get_text_range(start - 1, 1).isspace():
+        start -= 1
+    while end < total and not textpage.get_text_range(end, 1).isspace():
+        end += 1
+    n = end - start
+    if n < 1:
+        return None
+    factor = (n + 1) / n
+    first, last = textpage.get_charbox(start), textpage.get_charbox(end - 1)
+    dx = (last[0] + last[2]) / 2 - (first[0] + first[2]) / 2
+    dy = (last[1] + last[3]) / 2 - (first[1] + first[3]) / 2
+    if abs(dx) >= abs(dy):  # horizontal: from the left edge (or the right one, right to left)
+        axis, origin = 0, first[0] if dx >= 0 else first[2]
+    else:  # a turned text layer: along y
+        axis, origin = 1, first[1] if dy > 0 else first[3]
+
+    def stretch(rect):
+        out = list(rect)
+        for i in (axis, axis + 2):
+            out[i] = origin + (rect[i] - origin) * factor
+        if out[axis] > out[axis + 2]:
+            out[axis], out[axis + 2] = out[axis + 2], out[axis]
+        return tuple(out)
+
+    return stretch
+
+
 def term_boxes(pdf: Path, page: int, terms: list[str], *, limit: int = 200) -> list[Box]:
     """Where the terms occur on the page (case-insensitive, also inside longer words: the matched part of a
     compound is boxed, not the whole compound)."""
@@ -246,8 +295,10 @@ def term_boxes(pdf: Path, page: int, terms: list[str], *, limit: int = 200) -> l
                     if not found:
                         break
                     index, count = found
+                    stretch = _ocr_stretch(textpage, index)
                     for i in range(textpage.count_rects(index, count)):
-                        left, top, right, bottom = _to_view(textpage.get_rect(i), cropbox, rotation)
+                        rect = stretch(textpage.get_rect(i)) if stretch else textpage.get_rect(i)
+                        left, top, right, bottom = _to_view(rect, cropbox, rotation)
                         boxes.append(
                             Box(
                                 round(left * 100, 3),
