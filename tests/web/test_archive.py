@@ -16,6 +16,12 @@ from tests.akten.test_aussonderung_helpers import bewertung_0502
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    """The run's files, uploads and job status under this test's own data dir."""
+    settings.DATA_DIR = tmp_path / "data"
+
+
 def _closed(az, title, year, on=None, docs=1):
     akte = factories.akte(az, title, opened_on=date(year, 1, 10))
     for n in range(docs):
@@ -400,10 +406,10 @@ def test_one_execution_per_run_at_a_time(client, org, due):
     _upload(client, run, {due["v1"].uuid: "V", due["v2"].uuid: "V", due["a1"].uuid: "V"})
     client.force_login(org.archiv2)
     client.post(reverse("archive:run_approve", args=[run.pk]))
-    fd = os.open(jobs.lock_path(run.pk), os.O_RDWR | os.O_CREAT)
+    fd = os.open(jobs.lock_path(run), os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as a running worker does
     try:
-        jobs.status_write(run.pk, run=run.pk, state="läuft", mode="process", pid=os.getpid(), started="")
+        jobs.status_write(run, state="läuft", mode="process", pid=os.getpid(), started="")
         assert jobs.running(run)
         page = client.post(reverse("archive:run_execute", args=[run.pk]), follow=True).content.decode()
         assert "wird bereits durchgeführt" in page

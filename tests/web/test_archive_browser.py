@@ -23,6 +23,11 @@ pytestmark = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+
+
 @pytest.fixture
 def akten(transactional_db):
     from akten.services import akte_close

@@ -42,11 +42,10 @@ def out_dir() -> Path:
 def _status_path(run: DisposalRun) -> Path:
     path = out_dir() / "jobs"
     path.mkdir(parents=True, exist_ok=True)
-    return path / f"run-{run.pk}.json"
+    return path / f"run-{run.pk}-{run.uuid}.json"  # the ProzessID too: run numbers repeat across databases
 
 
-def status_write(run_pk: int, **fields) -> None:
-    run = DisposalRun(pk=run_pk)
+def status_write(run: DisposalRun, **fields) -> None:
     path = _status_path(run)
     current = status_read(run) or {}
     current.update(fields)
@@ -62,14 +61,14 @@ def status_read(run: DisposalRun) -> dict | None:
         return None
 
 
-def lock_path(run_pk: int) -> Path:
+def lock_path(run: DisposalRun) -> Path:
     """The file a worker holds an exclusive lock (flock) on while it executes the run: one worker per run, across
     server processes; the kernel releases it when the worker ends, however it ends."""
-    return _status_path(DisposalRun(pk=run_pk)).with_suffix(".lock")
+    return _status_path(run).with_suffix(".lock")
 
 
 def _locked(run: DisposalRun) -> bool:
-    fd = os.open(lock_path(run.pk), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path(run), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -153,10 +152,10 @@ def execute_start(run: DisposalRun, by) -> str:
         if _in_memory_database():
             from .worker import execute
 
-            status_write(run.pk, run=run.pk, state="läuft", mode="inline", pid=None, started=started, error="")
+            status_write(run, state="läuft", mode="inline", pid=None, started=started, error="")
             execute(run.pk, by.pk, target)
             return "inline"
-        status_write(run.pk, run=run.pk, state="läuft", mode="process", pid=None, started=started, error="")
+        status_write(run, state="läuft", mode="process", pid=None, started=started, error="")
         log = open(_status_path(run).with_suffix(".log"), "ab")  # noqa: SIM115 (handed to the child)
         try:
             child = subprocess.Popen(
@@ -170,6 +169,6 @@ def execute_start(run: DisposalRun, by) -> str:
             )
         finally:
             log.close()
-        status_write(run.pk, pid=child.pid)
+        status_write(run, pid=child.pid)
         threading.Thread(target=child.wait, daemon=True).start()  # reaps the child when it ends (no zombie)
         return "process"

@@ -18,20 +18,20 @@ def execute(run_pk: int, user_pk: int, out_dir: str) -> None:
 
     from .jobs import lock_path, status_write
 
-    lock = os.open(lock_path(run_pk), os.O_RDWR | os.O_CREAT, 0o644)
+    run = DisposalRun.objects.get(pk=run_pk)
+    lock = os.open(lock_path(run), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:  # another worker executes this run already; it records the outcome
         os.close(lock)
         return
     try:
-        run = DisposalRun.objects.get(pk=run_pk)
         user = get_user_model().objects.get(pk=user_pk)
         run_execute(run=run, out_dir=Path(out_dir), by=user)
-        status_write(run_pk, state="fertig", finished=timezone.now().isoformat())
+        status_write(run, state="fertig", finished=timezone.now().isoformat())
     except Exception as exc:
         traceback.print_exc()
-        status_write(run_pk, state="fehler", error=str(exc), finished=timezone.now().isoformat())
+        status_write(run, state="fehler", error=str(exc), finished=timezone.now().isoformat())
     finally:
         os.close(lock)  # releases the lock
 
@@ -41,10 +41,12 @@ def main(argv: list[str]) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from akten.models import DisposalRun
+
     from .jobs import status_write
 
     run_pk, user_pk, out_dir = int(argv[0]), int(argv[1]), argv[2]
-    status_write(run_pk, pid=os.getpid())
+    status_write(DisposalRun.objects.get(pk=run_pk), pid=os.getpid())
     execute(run_pk, user_pk, out_dir)
     return 0
 
