@@ -415,3 +415,14 @@ def test_evaluate_command_shows_differences_and_the_0505(two, org, tmp_path, run
     assert "Bewertung des Archivs weicht vom Vorschlag ab: 63-2010/0001" in out and "0502" not in err
     assert "weicht vom Vorschlag ab: 63-2010/0002" not in out
     assert f"0505 (Empfangsbestätigung): {Path(run.offer_file).parent}" in out
+
+
+def test_the_new_steps_only_in_their_states(two, org, tmp_path):
+    run = _offer(org, tmp_path)
+    with pytest.raises(DisposalError, match="Abschließen geht nur, wenn sie abgegeben, Importbestätigung aus"):
+        run_complete(run=run, by=org.archiv)
+    with pytest.raises(DisposalError, match="Erneut senden geht nur, wenn sie abgegeben, Importbestätigung aus"):
+        run_resend(run=run, out_dir=tmp_path / "out", by=org.archiv)
+    with pytest.raises(DisposalError, match="'anna' hat nicht die Rolle Archiv"):
+        run_complete(run=run, by=org.anna)
+    assert DisposalRun.objects.get(pk=run.pk).state == "offered" and not run.transfers.exists()
