@@ -232,6 +232,10 @@ def test_cancel_an_offered_run_returns_the_akten_to_due(client, org, due):
     client.post(reverse("archive:run_cancel", args=[run.pk]), {"grund": "Archiv bittet um neue Anbietung"})
     run.refresh_from_db()
     assert run.state == "cancelled"
+    listed = client.get(reverse("archive:runs"), {"status": "abgebrochen"})
+    assert [r.pk for r in listed.context["page"].object_list] == [run.pk]
+    assert listed.context["chips"][0]["label"] == "Status: abgebrochen"
+    assert not client.get(reverse("archive:runs"), {"status": "offen"}).context["page"].object_list
     assert Akte.objects.get(pk=due["v1"].pk).state == AkteState.ZDA
     assert client.get(reverse("archive:due")).context["counts"]["total"] == 3
 

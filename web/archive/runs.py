@@ -19,6 +19,7 @@ from akten.aussonderung.execute import run_resend
 from akten.aussonderung.messages import message_import
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.models import DisposalRun, Hold
+from web.filters import filter_chips
 
 from . import jobs, selectors
 from .base import PAGE_SIZE, archive_required
@@ -43,11 +44,24 @@ def _run(pk) -> DisposalRun:
     return get_object_or_404(DisposalRun.objects.select_related("proposed_by", "evaluated_by", "approved_by"), pk=pk)
 
 
+RUN_FILTER = {"offen": "in Arbeit", "abgeschlossen": "abgeschlossen", "abgebrochen": "abgebrochen"}
+
+
 @archive_required
 def runs(request):
     qs = DisposalRun.objects.select_related("proposed_by").annotate(n_items=Count("items")).order_by("-pk")
+    status = request.GET.get("status", "")
+    if status == "offen":
+        qs = qs.exclude(state__in=["done", "cancelled"])
+    elif status == "abgeschlossen":
+        qs = qs.filter(state="done")
+    elif status == "abgebrochen":
+        qs = qs.filter(state="cancelled")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "archive/runs.html", {"page": page})
+    chips = filter_chips(request.GET, {"status": "Status"}, {"status": RUN_FILTER})
+    return render(
+        request, "archive/runs.html", {"page": page, "status": status, "statuses": RUN_FILTER, "chips": chips}
+    )
 
 
 @archive_required
