@@ -12,7 +12,7 @@ from django.db.models.functions import ExtractYear
 
 from akten.access import user_roles
 from akten.aussonderung.selectors import due_akten, unit_rules
-from akten.models import Akte, AktenplanUnit, AkteState, Aussonderungsart, DisposalRun, DisposalRunState, Hold
+from akten.models import Akte, AktenplanUnit, Aussonderungsart, DisposalRun, DisposalRunState, Hold
 from dms.models import Department, Role
 
 ARCHIVE_ROLES = frozenset({Role.ARCHIVIST, Role.ADMIN})
@@ -153,7 +153,3 @@ def filter_choices() -> dict:
         "departments": list(Department.objects.order_by("code").values_list("code", "name")),
         "arts": list(Aussonderungsart.choices),
     }
-
-
-def akte_states_closed() -> list[str]:
-    return [AkteState.VERNICHTET, AkteState.ABGEGEBEN]
