@@ -31,6 +31,8 @@ def test_offer_upload_and_four_eyes(client, org, due):
     # the archive contradicts the proposal: keeps a V Akte (A) and discards the A Akte (V)
     response = _upload(client, run, {due["v1"].uuid: "A", due["v2"].uuid: "V", due["a1"].uuid: "V"})
     assert response.status_code == 302
+    note = client.get(reverse("archive:run", args=[run.pk])).content.decode()
+    assert "2 anders als vorgeschlagen" in note and "die 0505 ist geschrieben" in note
     run.refresh_from_db()
     assert run.state == "evaluated"
     page = client.get(reverse("archive:run", args=[run.pk]))

@@ -196,6 +196,10 @@ def run_upload(request, pk):
         if report.get("not_evaluated"):
             note += f", {len(report['not_evaluated'])} nicht bewertet (bleiben erhalten)"
         note += "."
+        if report.get("differs_from_proposal"):
+            note += f" {len(report['differs_from_proposal'])} anders als vorgeschlagen (siehe Tabelle)."
+        if report.get("receipt"):
+            note += " Das Archiv bat um eine Empfangsbestätigung: die 0505 ist geschrieben (unter „Dateien“)."
     elif kind == "0506":
         n = len(report.get("confirmed", []))
         note += f" {n} Akte{'' if n == 1 else 'n'} vom Archiv importiert und nun gelöscht"
