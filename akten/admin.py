@@ -6,6 +6,7 @@ created and changed, and grants set on the object-permission page, through the a
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
@@ -236,16 +237,33 @@ class VorgangAdmin(HoldGuardAdmin):
     raw_id_fields = ["akte"]
 
 
+class HoldActionForm(ActionForm):
+    """The release action asks for its reason next to the action menu (`hold_release` requires one)."""
+
+    grund = forms.CharField(label="Grund der Aufhebung", max_length=500, required=False)
+
+
 @admin.register(Hold)
 class HoldAdmin(admin.ModelAdmin):
     """Place a Löschsperre (add form) or release it (action); holds are never edited or deleted."""
 
-    list_display = ["pk", "akte", "reason", "created_by", "created_at", "released_by", "released_at"]
+    list_display = [
+        "pk",
+        "akte",
+        "reason",
+        "reference",
+        "created_by",
+        "created_at",
+        "released_by",
+        "released_at",
+        "release_reason",
+    ]
     list_filter = [("released_at", admin.EmptyFieldListFilter)]
-    search_fields = ["akte__aktenzeichen", "reason"]
+    search_fields = ["akte__aktenzeichen", "reason", "reference"]
     raw_id_fields = ["akte"]
-    fields = ["akte", "reason"]
+    fields = ["akte", "reason", "reference"]
     actions = ["release"]
+    action_form = HoldActionForm
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request)
@@ -277,14 +295,22 @@ class HoldAdmin(admin.ModelAdmin):
         return HoldForm
 
     def save_model(self, request, obj, form, change):
-        placed = hold_place(akte=obj.akte, reason=obj.reason, by=request.user)
+        placed = hold_place(akte=obj.akte, reason=obj.reason, reference=obj.reference, by=request.user)
         obj.pk, obj.created_by, obj.created_at = placed.pk, placed.created_by, placed.created_at
 
     @admin.action(description="Ausgewählte Löschsperren aufheben")
     def release(self, request, queryset):
+        reason = request.POST.get("grund", "").strip()
+        if not reason:
+            self.message_user(
+                request,
+                "Löschsperren aufheben: bitte im Feld „Grund der Aufhebung“ neben der Aktion angeben, warum.",
+                level=messages.ERROR,
+            )
+            return
         for hold in queryset.filter(released_at__isnull=True).select_related("akte"):
             try:
-                hold_release(akte=hold.akte, hold_id=hold.pk, by=request.user)
+                hold_release(akte=hold.akte, hold_id=hold.pk, reason=reason, by=request.user)
             except AkteError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:

@@ -161,7 +161,7 @@ def hold_request_create(*, akte: Akte, by, reason: str, reference: str = "") -> 
 @transaction.atomic
 def hold_request_decide(*, request: HoldRequest, by, place: bool, reason: str = "") -> HoldRequest:
     """The archive decides a hold request: place the Löschsperre (through `hold_place`; the request's reason and
-    reference become the hold's reason) or decline it with a reason. Only the archive role; once."""
+    reference become the hold's) or decline it with a reason. Only the archive role; once."""
     request = HoldRequest.objects.select_for_update().select_related("akte").get(pk=request.pk)
     akte = request.akte
     if Role.ARCHIVIST not in access.user_roles(by):
@@ -172,8 +172,7 @@ def hold_request_decide(*, request: HoldRequest, by, place: bool, reason: str = 
         reason, field="Begründung", what=f"Antrag #{request.pk} ablehnen", max_length=500, required=not place
     )
     if place:
-        hold_reason = f"{request.reason} (Bezug: {request.reference})" if request.reference else request.reason
-        request.hold = hold_place(akte=akte, reason=hold_reason[:500], by=by)
+        request.hold = hold_place(akte=akte, reason=request.reason, reference=request.reference, by=by)
         request.state = HoldRequestState.PLACED
     else:
         request.state = HoldRequestState.DECLINED

@@ -326,6 +326,12 @@ class Hold(models.Model):
 
     akte = models.ForeignKey(Akte, on_delete=models.CASCADE, related_name="holds", verbose_name="Akte")
     reason = models.CharField(max_length=500, verbose_name="Grund")
+    reference = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name="Bezug",
+        help_text="z. B. Az. des Gerichtsverfahrens (VG 2 K 123/24); ältere Sperren tragen ihn im Grund",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="gesetzt von"
     )
@@ -339,6 +345,7 @@ class Hold(models.Model):
         verbose_name="aufgehoben von",
     )
     released_at = models.DateTimeField(null=True, blank=True, verbose_name="aufgehoben am")
+    release_reason = models.CharField(max_length=500, blank=True, verbose_name="Grund der Aufhebung")
 
     class Meta:
         verbose_name = "Löschsperre"
@@ -352,6 +359,12 @@ class Hold(models.Model):
     @property
     def active(self) -> bool:
         return self.released_at is None
+
+    @property
+    def described(self) -> str:
+        """Reason with the reference, as protocols and messages name the hold. (Holds placed before the reference
+        field carry it in the reason already, as "(Bezug: …)".)"""
+        return f"{self.reason} (Bezug: {self.reference})" if self.reference else self.reason
 
 
 class HoldRequestState(models.TextChoices):

@@ -245,36 +245,61 @@ def _check_may_hold(user, akte: Akte, verb: str) -> None:
 
 
 @transaction.atomic
-def hold_place(*, akte: Akte, reason: str, by) -> Hold:
-    """Löschsperre: from now on nothing in the Akte can be deleted or disposed of until every hold is released."""
+def hold_place(*, akte: Akte, reason: str, by, reference: str = "") -> Hold:
+    """Löschsperre: from now on nothing in the Akte can be deleted or disposed of until every hold is released.
+    `reference` names what the hold is for (e.g. the court's case number "VG 2 K 123/24"); optional."""
     _check_may_hold(by, akte, "setzen")
     if not reason or not reason.strip():
-        raise AkteError(f"Akte {akte.aktenzeichen}: a Löschsperre needs a reason")
+        raise AkteError(f"Akte {akte.aktenzeichen}: eine Löschsperre braucht einen Grund")
+    reference = (reference or "").strip()
+    if len(reference) > HOLD_REFERENCE_MAX:
+        raise AkteError(
+            f"Akte {akte.aktenzeichen}: Bezug der Löschsperre hat {len(reference)} Zeichen, erlaubt sind höchstens "
+            f"{HOLD_REFERENCE_MAX}"
+        )
     if akte.state in (AkteState.VERNICHTET, AkteState.ABGEGEBEN):
-        raise AkteError(f"Akte {akte.aktenzeichen} is {akte.state}; there is nothing left to hold")
-    hold = Hold(akte=akte, reason=reason.strip(), created_by=by)
+        raise AkteError(f"Akte {akte.aktenzeichen} ist {akte.get_state_display()}; es gibt nichts mehr zu sperren")
+    hold = Hold(akte=akte, reason=reason.strip(), reference=reference, created_by=by)
     hold.full_clean()
     hold.save()
-    audit_record(actor=by, action="hold.place", obj=akte, after={"hold": hold.pk, "reason": hold.reason})
+    audit_record(
+        actor=by,
+        action="hold.place",
+        obj=akte,
+        after={"hold": hold.pk, "reason": hold.reason, "reference": hold.reference},
+    )
     return hold
 
 
+HOLD_REFERENCE_MAX = Hold._meta.get_field("reference").max_length
+HOLD_RELEASE_REASON_MAX = Hold._meta.get_field("release_reason").max_length
+
+
 @transaction.atomic
-def hold_release(*, akte: Akte, hold_id: int, by) -> Hold:
+def hold_release(*, akte: Akte, hold_id: int, by, reason: str) -> Hold:
+    """Release one Löschsperre, saying why (stored on the hold as `release_reason` and audited)."""
     _check_may_hold(by, akte, "aufheben")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AkteError(f"Löschsperre #{hold_id} auf {akte.aktenzeichen}: bitte einen Grund für die Aufhebung angeben")
+    if len(reason) > HOLD_RELEASE_REASON_MAX:
+        raise AkteError(
+            f"Löschsperre #{hold_id} auf {akte.aktenzeichen}: Grund der Aufhebung hat {len(reason)} Zeichen, "
+            f"erlaubt sind höchstens {HOLD_RELEASE_REASON_MAX}"
+        )
     hold = Hold.objects.select_for_update().filter(pk=hold_id, akte=akte).first()
     if hold is None:
-        raise AkteError(f"Akte {akte.aktenzeichen} has no Löschsperre #{hold_id}")
+        raise AkteError(f"Akte {akte.aktenzeichen} hat keine Löschsperre #{hold_id}")
     if hold.released_at is not None:
-        raise AkteError(f"Löschsperre #{hold_id} on {akte.aktenzeichen} was already released")
-    hold.released_at, hold.released_by = timezone.now(), by
-    hold.save(update_fields=["released_at", "released_by"])
+        raise AkteError(f"Löschsperre #{hold_id} auf {akte.aktenzeichen} ist bereits aufgehoben")
+    hold.released_at, hold.released_by, hold.release_reason = timezone.now(), by, reason
+    hold.save(update_fields=["released_at", "released_by", "release_reason"])
     audit_record(
         actor=by,
         action="hold.release",
         obj=akte,
-        before={"hold": hold.pk, "reason": hold.reason},
-        after={"released": True},
+        before={"hold": hold.pk, "reason": hold.reason, "reference": hold.reference},
+        after={"released": True, "reason": reason},
     )
     return hold
 

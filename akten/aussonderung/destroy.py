@@ -43,7 +43,7 @@ STORAGE_THREADS = 8  # deletes are I/O bound (unlink + journal, or an HTTP round
 def hold_notes(akte_ids) -> dict[int, str]:
     notes: dict[int, list[str]] = {}
     for h in Hold.objects.filter(akte_id__in=list(akte_ids), released_at__isnull=True).order_by("pk"):
-        notes.setdefault(h.akte_id, []).append(f"Löschsperre #{h.pk}: {h.reason}")
+        notes.setdefault(h.akte_id, []).append(f"Löschsperre #{h.pk}: {h.described}")
     return {akte_id: "; ".join(parts) for akte_id, parts in notes.items()}
 
 

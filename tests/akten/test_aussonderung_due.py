@@ -130,9 +130,9 @@ def test_holds_stack_and_win(org, aktenplan):
     h1 = hold_place(akte=akte, reason="Klage", by=org.archiv)
     h2 = hold_place(akte=akte, reason="Prüfung Rechnungshof", by=org.archiv)
     assert not _is_due(akte, as_of)
-    hold_release(akte=akte, hold_id=h1.pk, by=org.archiv)
+    hold_release(akte=akte, hold_id=h1.pk, by=org.archiv, reason="erledigt")
     assert not _is_due(akte, as_of)
-    hold_release(akte=akte, hold_id=h2.pk, by=org.archiv)
+    hold_release(akte=akte, hold_id=h2.pk, by=org.archiv, reason="erledigt")
     assert _is_due(akte, as_of)
 
 

@@ -180,7 +180,7 @@ def test_hold_after_offer_wins_and_release_resurrects_nothing(two, org, tmp_path
     assert "Akteneinsicht Gericht" in entry["63-2010/0002"]["how"]
     assert _state(b) == AkteState.ZDA and Document.objects.filter(akte=b).count() == 1
     assert {h["document_id"] for h in search_documents(user=org.anna, query="Gneis").hits}
-    hold_release(akte=b, hold_id=hold.pk, by=org.archiv)
+    hold_release(akte=b, hold_id=hold.pk, by=org.archiv, reason="erledigt")
     run_execute(run=run, out_dir=tmp_path / "out", by=org.archiv)  # a finished run does nothing more
     assert Document.objects.filter(akte=b).count() == 1 and _state(b) == AkteState.ZDA
     assert not Document.objects.filter(akte=a).exists() and _state(a) == AkteState.VERNICHTET

@@ -150,7 +150,7 @@ def test_hold_request_placed_by_the_archive(org, aktenplan):
         hold_request_decide(request=request, by=org.anna, place=True)
     request = hold_request_decide(request=request, by=org.archiv, place=True)
     assert request.state == HoldRequestState.PLACED and request.decided_by == org.archiv
-    assert request.hold.reason == "Klage anhängig (Bezug: VG 3 K 12/26)" and request.hold.active
+    assert (request.hold.reason, request.hold.reference) == ("Klage anhängig", "VG 3 K 12/26") and request.hold.active
     with pytest.raises(AkteError, match="bereits Löschsperre gesetzt"):
         hold_request_decide(request=request, by=org.archiv2, place=False, reason="doppelt")
     assert actions(akte)[-3:] == ["hold.request", "hold.place", "hold.request.decide"]

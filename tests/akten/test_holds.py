@@ -97,10 +97,10 @@ def test_deleting_department_unit_user_or_stored_object_is_refused(held, org, ak
 def test_holds_stack_and_release_of_all_allows_deletion(held, org):
     akte, first = held
     second = hold_place(akte=akte, reason="Prüfung Rechnungsprüfungsamt", by=org.archiv2)
-    hold_release(akte=akte, hold_id=first.pk, by=org.archiv)
+    hold_release(akte=akte, hold_id=first.pk, by=org.archiv, reason="erledigt")
     message = refused(lambda: akte_delete(akte=akte, by=org.admin))
     assert f"#{second.pk}: Prüfung" in message and f"#{first.pk}" not in message
-    hold_release(akte=akte, hold_id=second.pk, by=org.archiv)
+    hold_release(akte=akte, hold_id=second.pk, by=org.archiv, reason="erledigt")
     with transaction.atomic():  # as the Aussonderung deletes (model layer); no service deletes content
         Akte.objects.filter(pk=akte.pk).delete()
     assert counts(akte) == (0, 0, 0, 0, 0)
@@ -141,21 +141,47 @@ def test_active_hold_row_cannot_be_deleted(held):
 
 def test_release_is_recorded_and_cannot_happen_twice(held, org):
     akte, hold = held
-    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2)
+    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2, reason="Verfahren rechtskräftig abgeschlossen")
     hold.refresh_from_db()
     assert hold.released_by == org.archiv2 and hold.released_at is not None
-    with pytest.raises(AkteError, match="already released"):
-        hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2)
-    with pytest.raises(AkteError, match="has no Löschsperre #999999"):
-        hold_release(akte=akte, hold_id=999999, by=org.archiv2)
-    assert list(
-        AuditEvent.objects.filter(object_id=str(akte.pk), action__startswith="hold.").values_list("action", flat=True)
-    ) == ["hold.place", "hold.release"]
+    assert hold.release_reason == "Verfahren rechtskräftig abgeschlossen"
+    with pytest.raises(AkteError, match="bereits aufgehoben"):
+        hold_release(akte=akte, hold_id=hold.pk, by=org.archiv2, reason="erledigt")
+    with pytest.raises(AkteError, match="hat keine Löschsperre #999999"):
+        hold_release(akte=akte, hold_id=999999, by=org.archiv2, reason="erledigt")
+    events = AuditEvent.objects.filter(object_id=str(akte.pk), action__startswith="hold.").order_by("seq")
+    assert [e.action for e in events] == ["hold.place", "hold.release"]
+    assert events[1].after == {"released": True, "reason": "Verfahren rechtskräftig abgeschlossen"}
+
+
+def test_release_needs_a_reason(held, org):
+    """Nobody releases a Löschsperre without saying why; the hold stays in force and nothing is audited."""
+    akte, hold = held
+    for empty in ("", "   ", None):
+        with pytest.raises(AkteError, match=f"Löschsperre #{hold.pk} auf {akte.aktenzeichen}: bitte einen Grund"):
+            hold_release(akte=akte, hold_id=hold.pk, by=org.archiv, reason=empty)
+    with pytest.raises(AkteError, match="Grund der Aufhebung hat 501 Zeichen"):
+        hold_release(akte=akte, hold_id=hold.pk, by=org.archiv, reason="x" * 501)
+    hold.refresh_from_db()
+    assert hold.active and hold.release_reason == ""
+    assert not AuditEvent.objects.filter(object_id=str(akte.pk), action="hold.release").exists()
+
+
+def test_hold_reference_is_stored_and_audited(org, aktenplan):
+    akte = factories.akte("63-2000/1")
+    hold = hold_place(akte=akte, reason="Klage anhängig", reference="  VG 2 K 123/24 ", by=org.archiv)
+    hold.refresh_from_db()
+    assert (hold.reason, hold.reference) == ("Klage anhängig", "VG 2 K 123/24")
+    event = AuditEvent.objects.get(object_id=str(akte.pk), action="hold.place")
+    assert event.after == {"hold": hold.pk, "reason": "Klage anhängig", "reference": "VG 2 K 123/24"}
+    assert hold_place(akte=akte, reason="ohne Bezug", by=org.archiv).reference == ""  # optional
+    with pytest.raises(AkteError, match="Bezug der Löschsperre hat 201 Zeichen"):
+        hold_place(akte=akte, reason="zu lang", reference="x" * 201, by=org.archiv)
 
 
 def test_hold_needs_a_reason(org, aktenplan):
     akte = factories.akte("63-2000/1")
-    with pytest.raises(AkteError, match="needs a reason"):
+    with pytest.raises(AkteError, match="braucht einen Grund"):
         hold_place(akte=akte, reason="  ", by=org.archiv)
 
 
@@ -223,13 +249,21 @@ def test_admin_places_and_releases_holds_through_the_services(admin_client_, org
 
     user_upsert(username="admin", roles=["admin", "archivist"])
     akte = factories.akte("63.20-2001/1")
-    response = admin_client_.post("/admin/akten/hold/add/", {"akte": akte.pk, "reason": "Akteneinsicht"})
+    response = admin_client_.post(
+        "/admin/akten/hold/add/", {"akte": akte.pk, "reason": "Akteneinsicht", "reference": "VG 1 K 7/26"}
+    )
     assert response.status_code == 302
     hold = Hold.objects.get(akte=akte)
-    assert hold.created_by == org.admin and hold.active
-    admin_client_.post("/admin/akten/hold/", {"action": "release", "_selected_action": [hold.pk]})
+    assert hold.created_by == org.admin and hold.active and hold.reference == "VG 1 K 7/26"
+    refused = admin_client_.post(
+        "/admin/akten/hold/", {"action": "release", "_selected_action": [hold.pk], "grund": " "}, follow=True
+    )
+    assert "bitte im Feld „Grund der Aufhebung“" in refused.content.decode()
     hold.refresh_from_db()
-    assert hold.released_by == org.admin
+    assert hold.active  # no reason, no release
+    admin_client_.post("/admin/akten/hold/", {"action": "release", "_selected_action": [hold.pk], "grund": "erledigt"})
+    hold.refresh_from_db()
+    assert hold.released_by == org.admin and hold.release_reason == "erledigt"
     assert AuditEvent.objects.filter(object_id=str(akte.pk), action="hold.release", actor="admin").exists()
 
 
@@ -238,7 +272,7 @@ def test_admin_deletes_an_akte_whose_holds_were_all_released(admin_client_, org,
     akte = factories.akte("63.20-2001/1")
     Vorgang.objects.create(akte=akte, title="leer")
     hold = hold_place(akte=akte, reason="vorsorglich", by=org.archiv)
-    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv)
+    hold_release(akte=akte, hold_id=hold.pk, by=org.archiv, reason="erledigt")
     page = admin_client_.get(f"/admin/akten/akte/{akte.pk}/delete/")
     assert 'name="post" value="yes"' in page.content.decode()  # the confirmation form, not "cannot delete"
     response = admin_client_.post(f"/admin/akten/akte/{akte.pk}/delete/", {"post": "yes"})
@@ -257,7 +291,7 @@ def test_a_failed_delete_leaves_no_memo_that_skips_a_later_check(org, aktenplan)
     docs = Document.objects.filter(akte__in=[free, held])
     assert "63.20-2001/2" in refused(lambda: docs.delete())
     hold_place(akte=free, reason="neu", by=org.archiv)
-    hold_release(akte=held, hold_id=hold.pk, by=org.archiv)
+    hold_release(akte=held, hold_id=hold.pk, by=org.archiv, reason="erledigt")
     assert "Akte 63.20-2001/1 is under Löschsperre" in refused(lambda: docs.delete())
     assert Document.objects.filter(akte=free).count() == 1
 
@@ -275,3 +309,17 @@ def test_guard_cost_does_not_grow_with_pages(org, aktenplan):
         return len(ctx.captured_queries)
 
     assert delete_cost(200) <= delete_cost(2) + 3  # batching may add a query; a check per page would add 200
+
+
+def test_disposal_notes_name_the_hold_with_its_reference(org, aktenplan):
+    """A run that skips a held Akte records the hold with its reference (protocol, audit); old holds carry the
+    reference inside their reason and read as before."""
+    from akten.aussonderung.destroy import hold_notes
+
+    akte = factories.akte("63-2000/1")
+    new = hold_place(akte=akte, reason="Klage anhängig", reference="VG 2 K 55/26", by=org.archiv)
+    old = Hold.objects.create(akte=akte, reason="Prüfung (Bezug: RPA 1/20)", created_by=org.archiv)
+    assert hold_notes([akte.pk]) == {
+        akte.pk: f"Löschsperre #{new.pk}: Klage anhängig (Bezug: VG 2 K 55/26); "
+        f"Löschsperre #{old.pk}: Prüfung (Bezug: RPA 1/20)"
+    }

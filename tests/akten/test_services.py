@@ -125,15 +125,20 @@ def test_akte_close_command(org, aktenplan, run_command):
 
 def test_akte_hold_and_release_commands(org, aktenplan, run_command):
     factories.akte("63.20-2001/1")
-    code, out, _ = run_command("akte", "hold", "63.20-2001/1", "--reason", "Prüfung", "--user", "archiv", "--json")
+    code, out, _ = run_command(
+        "akte", "hold", "63.20-2001/1", "--reason", "Prüfung", "--reference", "RPA 4/26", "--user", "archiv", "--json"
+    )
     hold_id = json.loads(out)["hold"]
     assert code == 0 and Hold.objects.get(pk=hold_id).created_by == org.archiv
+    assert Hold.objects.get(pk=hold_id).reference == "RPA 4/26"
     run_command("akte", "hold", "63.20-2001/1", "--reason", "Zweite", "--user", "archiv2")
-    code, out, _ = run_command("akte", "--json", "release", "63.20-2001/1", "--hold", str(hold_id), "--user", "archiv2")
+    release = ["release", "63.20-2001/1", "--hold", str(hold_id), "--user", "archiv2", "--reason", "geprüft"]
+    code, out, _ = run_command("akte", "--json", *release)
     result = json.loads(out)
     assert code == 0 and [h["reason"] for h in result["active_holds"]] == ["Zweite"]
-    code, _, err = run_command("akte", "release", "63.20-2001/1", "--hold", str(hold_id), "--user", "archiv2")
-    assert code == 1 and "already released" in err
+    assert Hold.objects.get(pk=hold_id).release_reason == "geprüft"
+    code, _, err = run_command("akte", *release)
+    assert code == 1 and "bereits aufgehoben" in err
 
 
 @pytest.mark.parametrize(
@@ -142,9 +147,11 @@ def test_akte_hold_and_release_commands(org, aktenplan, run_command):
         (["close", "63.99-1/1"], "no Akte '63.99-1/1'"),
         (["close", "63.20-2001/1", "--date", "2002-13-01"], "invalid date '2002-13-01'"),
         (["hold", "63.20-2001/1", "--reason", "x", "--user", "niemand"], "unknown user 'niemand'"),
-        (["hold", "63.20-2001/1", "--reason", " ", "--user", "archiv"], "needs a reason"),
+        (["hold", "63.20-2001/1", "--reason", " ", "--user", "archiv"], "braucht einen Grund"),
         (["hold", "63.20-2001/1", "--user", "archiv"], "--reason"),
-        (["release", "63.20-2001/1", "--hold", "12345", "--user", "archiv"], "has no Löschsperre #12345"),
+        (["release", "63.20-2001/1", "--hold", "12345", "--reason", "x", "--user", "archiv"], "#12345"),
+        (["release", "63.20-2001/1", "--hold", "12345", "--user", "archiv"], "--reason"),
+        (["release", "63.20-2001/1", "--hold", "1", "--reason", " ", "--user", "archiv"], "bitte einen Grund"),
     ],
 )
 def test_akte_command_errors_are_clear(org, aktenplan, run_command, args, message):

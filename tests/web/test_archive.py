@@ -135,22 +135,32 @@ def test_holds_placed_with_reference_released_and_listed(client, org, due):
     )
     assert response.status_code == 302
     hold = Hold.objects.get(akte=akte)
-    assert hold.reason == "Klage anhängig (Bezug: VG 2 K 123/24)" and hold.created_by == org.archiv
-    listed = client.get(reverse("archive:holds"), {"q": "VG 2 K"})
+    assert (hold.reason, hold.reference, hold.created_by) == ("Klage anhängig", "VG 2 K 123/24", org.archiv)
+    listed = client.get(reverse("archive:holds"), {"q": "VG 2 K"})  # found by its reference
     assert [h.pk for h in listed.context["page"].object_list] == [hold.pk]
+    row = listed.content.decode()
+    assert "<td>Klage anhängig</td><td>VG 2 K 123/24</td>" in row  # reason and reference in their own columns
     client.post(reverse("archive:hold_place", args=[akte.pk]), {"grund": " "})
     assert Hold.objects.filter(akte=akte).count() == 1  # a blank reason is refused
     ask = client.get(reverse("archive:hold_release", args=[akte.pk, hold.pk])).content.decode()
     assert "Danach ist die Akte fällig" in ask  # asked once, saying what the release means
+    assert 'name="grund" required' in ask and "Grund der Aufhebung" in ask  # the reason is asked for
     hold.refresh_from_db()
     assert hold.active
-    client.post(reverse("archive:hold_release", args=[akte.pk, hold.pk]))
+    no_reason = client.post(reverse("archive:hold_release", args=[akte.pk, hold.pk]), {"grund": "  "})
+    assert no_reason.status_code == 400
+    assert "Grund der Aufhebung: bitte angeben, warum die Löschsperre aufgehoben wird" in no_reason.content.decode()
     hold.refresh_from_db()
-    assert hold.released_by == org.archiv
+    assert hold.active  # no reason, no release
+    client.post(reverse("archive:hold_release", args=[akte.pk, hold.pk]), {"grund": "Klage zurückgenommen"})
+    hold.refresh_from_db()
+    assert hold.released_by == org.archiv and hold.release_reason == "Klage zurückgenommen"
     released = client.get(reverse("archive:holds"), {"status": "aufgehoben"})
     assert hold.pk in [h.pk for h in released.context["page"].object_list]
+    assert "Klage zurückgenommen" in released.content.decode()
     history = client.get(reverse("archive:akte", args=[akte.pk])).content.decode()
     assert "Löschsperre gesetzt" in history and "Löschsperre aufgehoben" in history
+    assert "VG 2 K 123/24" in history and "Grund: Klage zurückgenommen" in history
     by_az = client.post(reverse("archive:hold_place_az"), {"aktenzeichen": "63-9999/9999", "grund": "x"}, follow=True)
     assert "gibt es nicht" in by_az.content.decode()
 
@@ -220,7 +230,8 @@ def test_hold_requests_of_caseworkers_are_listed_and_decided(client, org, due):
     page = client.get(reverse("archive:holds")).content.decode()
     assert "Anträge der Sachbearbeitung (2 offen)" in page and "W 12/26" in page
     client.post(reverse("archive:hold_request_decide", args=[wanted.pk]), {"entscheidung": "setzen"})
-    assert Hold.objects.get(akte=due["v1"], released_at=None).reason == "Widerspruch (Bezug: W 12/26)"
+    placed = Hold.objects.get(akte=due["v1"], released_at=None)
+    assert (placed.reason, placed.reference) == ("Widerspruch", "W 12/26")
     refused = client.post(reverse("archive:hold_request_decide", args=[other.pk]), {"entscheidung": "ablehnen"})
     assert refused.status_code == 302
     other.refresh_from_db()

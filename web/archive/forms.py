@@ -56,14 +56,16 @@ class EvaluationUploadForm(forms.Form):
 class HoldForm(forms.Form):
     grund = forms.CharField(label="Grund", max_length=300, widget=forms.TextInput(attrs={"size": 50}))
     referenz = forms.CharField(
-        label="Referenz",
-        max_length=150,
+        label="Bezug",
+        max_length=200,
         required=False,
         help_text="z. B. gerichtliches Aktenzeichen (VG 2 K 123/24) oder Schreiben, das die Sperre verlangt",
     )
 
-    def reason(self) -> str:
-        """The hold's reason as stored: the reason and, when given, the reference as "(Bezug: …)" (as a decided
-        hold request writes it, akten/casework.py)."""
-        grund, ref = self.cleaned_data["grund"].strip(), self.cleaned_data["referenz"].strip()
-        return f"{grund} (Bezug: {ref})" if ref else grund
+
+class HoldReleaseForm(forms.Form):
+    grund = forms.CharField(
+        label="Grund der Aufhebung",
+        max_length=500,
+        error_messages={"required": "bitte angeben, warum die Löschsperre aufgehoben wird"},
+    )

@@ -16,7 +16,7 @@ from dms.models import Department
 from web.filters import filter_chips
 
 from .base import PAGE_SIZE, archive_required
-from .forms import HoldForm
+from .forms import HoldForm, HoldReleaseForm
 
 STATUS = {"aktiv": "in Kraft", "aufgehoben": "aufgehoben", "alle": "alle"}
 
@@ -50,7 +50,7 @@ def holds(request):
     elif status == "aufgehoben":
         qs = qs.filter(released_at__isnull=False)
     if q:
-        qs = qs.filter(Q(akte__aktenzeichen__icontains=q) | Q(reason__icontains=q))
+        qs = qs.filter(Q(akte__aktenzeichen__icontains=q) | Q(reason__icontains=q) | Q(reference__icontains=q))
     if oe:
         qs = qs.filter(akte__lead_department__code=oe)
     page = Paginator(qs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -117,11 +117,17 @@ def _place(request, akte: Akte):
                 messages.error(request, f"Löschsperre für {akte.aktenzeichen}: {form.fields[field].label}: {e}")
         return _back(request, akte)
     try:
-        hold = hold_place(akte=akte, reason=form.reason(), by=request.user)
+        hold = hold_place(
+            akte=akte,
+            reason=form.cleaned_data["grund"],
+            reference=form.cleaned_data["referenz"],
+            by=request.user,
+        )
     except AkteError as exc:
         messages.error(request, f"Löschsperre für {akte.aktenzeichen} nicht gesetzt: {exc}")
         return _back(request, akte)
-    messages.success(request, f"Löschsperre #{hold.pk} auf {akte.aktenzeichen} gesetzt: {hold.reason}")
+    ref = f" (Bezug: {hold.reference})" if hold.reference else ""
+    messages.success(request, f"Löschsperre #{hold.pk} auf {akte.aktenzeichen} gesetzt: {hold.reason}{ref}")
     return _back(request, akte)
 
 
@@ -130,22 +136,30 @@ def hold_release_view(request, pk, hold_id):
     """GET: ask once, saying what the release means for this Akte; POST: release through `hold_release`."""
     akte = get_object_or_404(Akte.objects.select_related("lead_department"), pk=pk)
     if request.method != "POST":
-        hold = get_object_or_404(Hold.objects.select_related("created_by"), pk=hold_id, akte=akte)
-        others = akte.holds.filter(released_at__isnull=True).exclude(pk=hold.pk).count()
-        today = timezone.localdate()
-        due = akte.state == AkteState.ZDA and akte.aufbewahrungsende is not None and akte.aufbewahrungsende < today
-        return render(
-            request,
-            "archive/hold_release.html",
-            {"akte": akte, "hold": hold, "others": others, "due": due, "next": _local(request.GET.get("next", ""))},
-        )
+        return _release_page(request, akte, hold_id, HoldReleaseForm(), _local(request.GET.get("next", "")))
+    form = HoldReleaseForm(request.POST)
+    if not form.is_valid():  # asked again, with the error beside the field
+        return _release_page(request, akte, hold_id, form, _local(request.POST.get("next", "")), status=400)
     try:
-        hold_release(akte=akte, hold_id=hold_id, by=request.user)
+        hold_release(akte=akte, hold_id=hold_id, reason=form.cleaned_data["grund"], by=request.user)
     except AkteError as exc:
         messages.error(request, f"Löschsperre #{hold_id} auf {akte.aktenzeichen} nicht aufgehoben: {exc}")
         return _back(request, akte)
     messages.success(request, f"Löschsperre #{hold_id} auf {akte.aktenzeichen} aufgehoben.")
     return _back(request, akte)
+
+
+def _release_page(request, akte: Akte, hold_id: int, form, next_url: str, status: int = 200):
+    hold = get_object_or_404(Hold.objects.select_related("created_by"), pk=hold_id, akte=akte)
+    others = akte.holds.filter(released_at__isnull=True).exclude(pk=hold.pk).count()
+    today = timezone.localdate()
+    due = akte.state == AkteState.ZDA and akte.aufbewahrungsende is not None and akte.aufbewahrungsende < today
+    return render(
+        request,
+        "archive/hold_release.html",
+        {"akte": akte, "hold": hold, "others": others, "due": due, "next": next_url, "form": form},
+        status=status,
+    )
 
 
 @archive_required

@@ -1,4 +1,5 @@
-"""`akte close AZ [--date D]`, `akte hold AZ --reason R --user NAME`, `akte release AZ --hold ID --user NAME`."""
+"""`akte close AZ [--date D]`, `akte hold AZ --reason R [--reference REF] --user NAME`,
+`akte release AZ --hold ID --reason R --user NAME`."""
 
 from django.core.management.base import CommandError
 
@@ -19,9 +20,11 @@ class Command(JsonCommand):
         close.add_argument("--user", help="who closes it (recorded in the audit trail)")
         hold = sub.add_parser("hold", help="place a Löschsperre")
         hold.add_argument("--reason", required=True)
+        hold.add_argument("--reference", default="", help="Bezug, e.g. the court's case number (VG 2 K 123/24)")
         hold.add_argument("--user", required=True)
         release = sub.add_parser("release", help="release one Löschsperre")
         release.add_argument("--hold", required=True, type=int, dest="hold_id", help="hold id")
+        release.add_argument("--reason", required=True, help="why the hold is released (recorded)")
         release.add_argument("--user", required=True)
         for p in (close, hold, release):
             p.add_argument("aktenzeichen", metavar="AZ")
@@ -43,10 +46,17 @@ class Command(JsonCommand):
                 akte = akte_close(akte=akte, by=user, on=on)
                 result = {"action": "close"}
             elif action == "hold":
-                hold = hold_place(akte=akte, reason=options["reason"], by=self.user(options["user"]))
+                hold = hold_place(
+                    akte=akte,
+                    reason=options["reason"],
+                    reference=options.get("reference") or "",
+                    by=self.user(options["user"]),
+                )
                 result = {"action": "hold", "hold": hold.pk}
             else:
-                hold = hold_release(akte=akte, hold_id=options["hold_id"], by=self.user(options["user"]))
+                hold = hold_release(
+                    akte=akte, hold_id=options["hold_id"], reason=options["reason"], by=self.user(options["user"])
+                )
                 result = {"action": "release", "hold": hold.pk}
         except AkteError as exc:
             raise CommandError(str(exc)) from None
@@ -58,7 +68,13 @@ class Command(JsonCommand):
                 "zda_date": akte.zda_date,
                 "aufbewahrungsende": akte.aufbewahrungsende,
                 "active_holds": [
-                    {"id": h.pk, "reason": h.reason, "by": h.created_by.get_username(), "at": h.created_at}
+                    {
+                        "id": h.pk,
+                        "reason": h.reason,
+                        "reference": h.reference,
+                        "by": h.created_by.get_username(),
+                        "at": h.created_at,
+                    }
                     for h in active_holds(akte=akte).select_related("created_by")
                 ],
             }
