@@ -68,7 +68,11 @@ class AuditEvent(models.Model):
         verbose_name = "Audit-Ereignis"
         verbose_name_plural = "Audit-Ereignisse"
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # a user's latest events of one kind (recently opened documents on the start page), newest first
+            models.Index(fields=["actor", "action", "seq"], name="audit_actor_action_seq"),
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.object_type} {self.object_id}".rstrip()

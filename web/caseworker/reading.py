@@ -197,14 +197,17 @@ RECENT_SHOWN = 10
 RECENT_SCAN = 300  # latest read events of the user looked at
 
 
+def recent_reads(*, user):
+    """The user's reads of documents, newest first (index audit_actor_action_seq)."""
+    return AuditEvent.objects.filter(
+        action="document.read", actor=actor_name(user), object_type__in=DOCUMENT_LABELS
+    ).order_by("-seq")
+
+
 def recent_documents(*, user) -> list:
     """The documents the user opened last (from the audit of their reads), newest first, each once, and only
     those the access rule still lets them see; `last_read` is the time of the latest read."""
-    events = (
-        AuditEvent.objects.filter(action="document.read", actor=actor_name(user), object_type__in=DOCUMENT_LABELS)
-        .order_by("-seq")
-        .values_list("object_id", "at")[:RECENT_SCAN]
-    )
+    events = recent_reads(user=user).values_list("object_id", "at")[:RECENT_SCAN]
     last: dict[int, object] = {}
     for object_id, at in events:
         if object_id.isdigit() and int(object_id) not in last:
