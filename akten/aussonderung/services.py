@@ -11,7 +11,9 @@ applied) for an unknown ProzessID, an object not in the run (or not awaiting imp
 read is kept as a `DisposalMessage` (kind, SHA-256), and the same message twice is refused with the reason.
 
 Services (module: function):
-- services: run_offer(*, as_of, out_dir, by) -> DisposalRun          propose the due Akten, write the 0501
+- services: run_offer(*, as_of, out_dir, by, akte_ids=None) -> DisposalRun   propose the due Akten (or only the
+            due ones among `akte_ids`; an id not due, held or already in a run is refused by its Aktenzeichen),
+            write the 0501
 - services: run_evaluate(*, path, by, data=None, name=None) -> (run, report)   read the 0502 (+ write the 0505
             next to the 0501 when the 0502 asks for it); report: A, V, not_evaluated, differs_from_proposal,
             receipt (path of the 0505 or None)
@@ -76,6 +78,7 @@ from ..models import (
     DisposalMessage,
     DisposalRun,
     DisposalRunState,
+    Hold,
 )
 from . import DisposalError
 from .selectors import akte_records, due_list
@@ -158,14 +161,29 @@ def assert_run_state(run: DisposalRun, *allowed: str, action: str) -> None:
 
 
 @transaction.atomic
-def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
-    """Propose every due Akte and write the 0501 Anbieteverzeichnis; the Akten become `angeboten` (read-only)."""
+def run_offer(*, as_of: date, out_dir: Path, by, akte_ids=None) -> DisposalRun:
+    """Propose every due Akte (or, with `akte_ids`, only those, each of which must be due) and write the 0501
+    Anbieteverzeichnis; the Akten become `angeboten` (read-only)."""
     require_archivist(by, "Anbieten")
+    wanted = None
+    if akte_ids is not None:
+        wanted = {int(pk) for pk in akte_ids}
+        if not wanted:
+            raise DisposalError("Anbieten: keine Akte ausgewählt")
     due = due_list(as_of=as_of)
+    if wanted is not None:
+        due = [row for row in due if row["id"] in wanted]
+        refused = _not_offerable(wanted - {row["id"] for row in due}, as_of)
+        if refused:
+            more = f" (und {len(refused) - 10} weitere)" if len(refused) > 10 else ""
+            raise DisposalError(f"Anbieten nicht möglich: {'; '.join(refused[:10])}{more}; nichts wurde angeboten")
     if not due:
         raise DisposalError(f"zum {as_of.isoformat()} ist keine Akte zur Aussonderung fällig")
     ids = [row["id"] for row in due]
     locked = dict(Akte.objects.select_for_update().filter(pk__in=ids, state=AkteState.ZDA).values_list("pk", "uuid"))
+    if wanted is not None and len(locked) < len(ids):  # taken by a run offered meanwhile
+        refused = _not_offerable(set(ids) - locked.keys(), as_of)
+        raise DisposalError(f"Anbieten nicht möglich: {'; '.join(refused[:10])}; nichts wurde angeboten")
     due = [row for row in due if row["id"] in locked]
     run = DisposalRun.objects.create(as_of=as_of, proposed_by=by)
     DisposalItem.objects.bulk_create(
@@ -186,7 +204,12 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
         actor=by,
         action="aussonderung.propose",
         obj=run,
-        after={"as_of": as_of, "akten": len(due), "proposal": dict(Counter(r["aussonderungsart"] for r in due))},
+        after={
+            "as_of": as_of,
+            "akten": len(due),
+            "proposal": dict(Counter(r["aussonderungsart"] for r in due)),
+            "selection": wanted is not None,
+        },
     )
     data = build_0501(
         prozess_id=str(run.uuid),
@@ -206,6 +229,35 @@ def run_offer(*, as_of: date, out_dir: Path, by) -> DisposalRun:
         after={"state": run.state, "file": path.name, "sha256": run.offer_sha256},
     )
     return run
+
+
+def _not_offerable(ids: set[int], as_of: date) -> list[str]:
+    """Why each of these selected Akten cannot be offered, naming its Aktenzeichen (sorted by it)."""
+    if not ids:
+        return []
+    akten = {a.pk: a for a in Akte.objects.filter(pk__in=ids)}
+    held = set(Hold.objects.filter(akte_id__in=ids, released_at__isnull=True).values_list("akte_id", flat=True))
+    open_runs = dict(
+        DisposalItem.objects.filter(akte_id__in=ids)
+        .exclude(run__state__in=[DisposalRunState.DONE, DisposalRunState.CANCELLED])
+        .values_list("akte_id", "run_id")
+    )
+    reasons = [f"eine Akte Nr. {pk} gibt es nicht" for pk in sorted(ids - akten.keys())]
+    for akte in sorted(akten.values(), key=lambda a: a.aktenzeichen):
+        az, state = akte.aktenzeichen, akte.get_state_display()
+        if akte.state in (AkteState.VERNICHTET, AkteState.ABGEGEBEN):
+            reasons.append(f"{az} ist bereits {state}")
+        elif akte.in_disposal:
+            where = f"Aussonderung {open_runs[akte.pk]}" if akte.pk in open_runs else "einer Aussonderung"
+            reasons.append(f"{az} ist bereits in {where} ({state})")
+        elif akte.pk in held:
+            reasons.append(f"{az} trägt eine Löschsperre")
+        elif akte.state != AkteState.ZDA:
+            reasons.append(f"{az} ist nicht fällig: nicht z.d.A. verfügt ({state})")
+        else:
+            end = f"Aufbewahrung bis {akte.aufbewahrungsende:%d.%m.%Y}" if akte.aufbewahrungsende else "dauernd"
+            reasons.append(f"{az} ist zum {as_of:%d.%m.%Y} nicht fällig ({end})")
+    return reasons
 
 
 def read_message(path: Path) -> bytes:

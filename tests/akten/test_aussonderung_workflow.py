@@ -78,6 +78,30 @@ def test_nothing_due_is_an_error_and_offered_akten_are_not_offered_twice(two, or
         _offer(org, tmp_path)
 
 
+def test_offer_a_selection_of_the_due_akten(two, org, tmp_path):
+    """Only the chosen due Akten go into the run; ids that are not due, held or already in a run are refused whole,
+    each named by its Aktenzeichen, and nothing is offered."""
+    a, b = two
+    later = _closed("63-2025/0003", zda=date(2025, 5, 1))  # ends 2035: not due in 2031
+    held = _closed("63-2010/0004")
+    hold_place(akte=held, reason="Klage", by=org.archiv)
+    for ids, message in (
+        ([a.pk, later.pk], r"63-2025/0003 ist zum 01\.01\.2031 nicht fällig \(Aufbewahrung bis 31\.12\.2035\)"),
+        ([held.pk], "63-2010/0004 trägt eine Löschsperre"),
+        ([a.pk, 999999], "eine Akte Nr. 999999 gibt es nicht"),
+        ([], "keine Akte ausgewählt"),
+    ):
+        with pytest.raises(DisposalError, match=message):
+            run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.archiv, akte_ids=ids)
+    assert not DisposalRun.objects.exists() and _state(a) == AkteState.ZDA
+    run = run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.archiv, akte_ids=[a.pk])
+    assert [i.akte_id for i in run.items.all()] == [a.pk] and (_state(a), _state(b)) == (AkteState.ANGEBOTEN, "zdA")
+    assert AuditEvent.objects.get(action="aussonderung.propose").after["selection"] is True
+    with pytest.raises(DisposalError, match=f"63-2010/0001 ist bereits in Aussonderung {run.pk} \\(angeboten\\)"):
+        run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.archiv, akte_ids=[a.pk, b.pk])
+    assert run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.archiv).items.get().akte_id == b.pk  # all due: the rest
+
+
 def test_steps_only_in_order(two, org, tmp_path):
     """proposed → offered → evaluated → approved → executing → done: no step can be skipped or repeated."""
     run = _offer(org, tmp_path)

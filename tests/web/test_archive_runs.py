@@ -54,6 +54,34 @@ def test_offer_upload_and_four_eyes(client, org, due):
     assert run.state == "approved" and run.approved_by == org.archiv2
 
 
+def test_offer_a_selection_from_the_due_list(client, org, due):
+    """The due list ticks Akten into the offer form (plain form, no script); "Auswahl anbieten" offers only those,
+    "Alle fälligen anbieten" the rest; a ticked Akte that is not due is refused by its Aktenzeichen."""
+    from akten.models import DisposalRun
+
+    client.force_login(org.archiv)
+    page = client.get(reverse("archive:due"), {"stichtag": "01.01.2026"}).content.decode()
+    assert f'name="akten" value="{due["v1"].pk}" form="anbieten"' in page
+    assert ">Auswahl anbieten</button>" in page and ">Alle fälligen anbieten</button>" in page
+    back = reverse("archive:due") + "?stichtag=01.01.2026&oe=63"
+    post = {"stichtag": "01.01.2026", "next": back}
+    none = client.post(reverse("archive:offer"), {**post, "umfang": "auswahl"}, follow=True)
+    assert "bitte mindestens eine Akte in der Liste ankreuzen" in none.content.decode()
+    assert none.redirect_chain[-1][0] == back  # back to the list as it was
+    held = client.post(
+        reverse("archive:offer"), {**post, "umfang": "auswahl", "akten": [due["v1"].pk, due["held"].pk]}, follow=True
+    )
+    assert "63-1999/0004 trägt eine Löschsperre" in held.content.decode() and not DisposalRun.objects.exists()
+    response = client.post(reverse("archive:offer"), {**post, "umfang": "auswahl", "akten": [due["v1"].pk]})
+    run = DisposalRun.objects.get()
+    assert response.status_code == 302 and [i.akte_id for i in run.items.all()] == [due["v1"].pk]
+    again = client.post(reverse("archive:offer"), {**post, "umfang": "auswahl", "akten": [due["v1"].pk]}, follow=True)
+    assert f"63-2000/0001 ist bereits in Aussonderung {run.pk}" in again.content.decode()
+    client.post(reverse("archive:offer"), {**post, "umfang": "alle"})
+    rest = DisposalRun.objects.latest("pk")
+    assert rest != run and {i.akte_id for i in rest.items.all()} == {due["v2"].pk, due["a1"].pk}
+
+
 def test_a_bad_0502_is_refused_in_german_naming_the_file(client, org, due):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

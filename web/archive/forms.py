@@ -25,14 +25,26 @@ class DueFilterForm(forms.Form):
 
 
 class OfferForm(forms.Form):
-    """Anbieten: every due Akte as of a date, or the ones ticked in the due list."""
+    """Anbieten: every due Akte as of a date ("alle"), or the ones ticked in the due list ("auswahl")."""
 
     stichtag = forms.DateField(label="Fällig zum", input_formats=DATE_FORMATS)
-    akten = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    umfang = forms.ChoiceField(choices=[("alle", "alle"), ("auswahl", "Auswahl")], required=False)
+    akten = forms.TypedMultipleChoiceField(coerce=int, required=False)
 
-    def __init__(self, *args, due_ids=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["akten"].choices = [(pk, pk) for pk in due_ids]
+        ticked = self.data.getlist("akten") if hasattr(self.data, "getlist") else []
+        self.fields["akten"].choices = [(v, v) for v in ticked if str(v).isdigit()]  # the service checks each
+
+    def clean(self):
+        data = super().clean()
+        if data.get("umfang") == "auswahl" and not data.get("akten") and "akten" not in self.errors:
+            raise forms.ValidationError("Auswahl anbieten: bitte mindestens eine Akte in der Liste ankreuzen.")
+        return data
+
+    def akte_ids(self) -> list[int] | None:
+        """The ticked Akten for "Auswahl anbieten", else None (all due)."""
+        return self.cleaned_data["akten"] if self.cleaned_data.get("umfang") == "auswahl" else None
 
 
 class EvaluationUploadForm(forms.Form):

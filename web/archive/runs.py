@@ -69,18 +69,36 @@ def runs(request):
 def offer(request):
     form = OfferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Anbieten nicht möglich: Fällig zum: bitte ein Datum TT.MM.JJJJ angeben.")
-        return redirect("archive:due")
+        for field, errors in form.errors.items():
+            for e in errors:
+                if field == "stichtag":
+                    e = "Fällig zum: bitte ein Datum TT.MM.JJJJ angeben."
+                elif field == "akten":
+                    e = "Auswahl: nur Akten aus der Liste der fälligen Akten ankreuzen."
+                messages.error(request, f"Anbieten nicht möglich: {e}")
+        return _back_to_due(request)
     try:
-        run = aus.run_offer(as_of=form.cleaned_data["stichtag"], out_dir=jobs.out_dir(), by=request.user)
+        run = aus.run_offer(
+            as_of=form.cleaned_data["stichtag"],
+            out_dir=jobs.out_dir(),
+            by=request.user,
+            akte_ids=form.akte_ids(),
+        )
     except DisposalError as exc:
         _refused(request, exc, "Anbieten")
-        return redirect("archive:due")
+        return _back_to_due(request)
     messages.success(
         request,
         f"Aussonderung {run.pk}: {run.items.count()} Akten angeboten; das Anbieteverzeichnis (0501) ist bereit.",
     )
     return redirect("archive:run", run.pk)
+
+
+def _back_to_due(request):
+    """Back to the due list as it was (its filters), never elsewhere."""
+    target = request.POST.get("next", "")
+    ok = target.startswith("/aussonderung/faellig/") and "//" not in target and "\\" not in target
+    return redirect(target if ok else "archive:due")
 
 
 def _items(run: DisposalRun):
