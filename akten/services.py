@@ -15,7 +15,16 @@ from dms.outbox import outbox_enqueue
 
 from . import access
 from .aktenzeichen import Aktenzeichen, validate_kennzeichen
-from .models import DISPOSAL_STATES, Akte, AktenplanUnit, AkteState, Document, Hold
+from .models import (
+    DISPOSAL_STATES,
+    Akte,
+    AkteGroupObjectPermission,
+    AktenplanUnit,
+    AkteState,
+    AkteUserObjectPermission,
+    Document,
+    Hold,
+)
 from .retention import FristBeginn, retention_end, retention_start
 from .selectors import aktenplan_unit_for
 from .signals import HeldError, assert_not_held
@@ -333,10 +342,14 @@ ACCESS_LEVELS = ("none", "view", "change")
 
 
 def akte_access_level(*, akte: Akte, grantee) -> str:
-    """The grant a user or group holds on the Akte: none, view, or change (which includes view)."""
-    from guardian.shortcuts import get_group_perms, get_user_perms
-
-    perms = set(get_group_perms(grantee, akte) if isinstance(grantee, Group) else get_user_perms(grantee, akte))
+    """The grant a user or group holds on the Akte: none, view, or change (which includes view). Read from the grant
+    rows themselves (guardian's get_user_perms reports nothing for a deactivated user, whose grant must still be
+    revocable)."""
+    if isinstance(grantee, Group):
+        rows = AkteGroupObjectPermission.objects.filter(content_object=akte, group=grantee)
+    else:
+        rows = AkteUserObjectPermission.objects.filter(content_object=akte, user=grantee)
+    perms = set(rows.values_list("permission__codename", flat=True))
     return "change" if access.CHANGE in perms else "view" if access.VIEW in perms else "none"
 
 

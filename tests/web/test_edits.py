@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from akten.models import Akte, AkteState, HoldRequest, Vorgang
+from akten import access
+from akten.models import Akte, AkteState, AkteUserObjectPermission, HoldRequest, Vorgang
 from akten.services import akte_close
 from dms.models import AuditEvent
 from dms.services import user_upsert
@@ -125,6 +126,13 @@ def test_grant_and_revoke_only_for_the_lead(client, org, bau, lead):
     c = as_user(client, lead)
     c.post(f"/akten/{bau.pk}/zugriff/", {"department": org.d32.pk, "level": "none"})
     assert as_user(client, org.bernd).get(f"/akten/{bau.pk}/").status_code == 404
+    c = as_user(client, lead)
+    c.post(f"/akten/{bau.pk}/zugriff/", {"username": "bernd", "level": "change"})
+    assert access.akte_changeable(org.bernd, bau)
+    type(org.bernd).objects.filter(pk=org.bernd.pk).update(is_active=False)
+    assert "bernd" in c.get(f"/akten/{bau.pk}/zugriff/").content.decode()
+    c.post(f"/akten/{bau.pk}/zugriff/", {"username": "bernd", "level": "none"})  # a deactivated user's grant too
+    assert not AkteUserObjectPermission.objects.filter(content_object=bau).exists()
     both = as_user(client, lead).post(f"/akten/{bau.pk}/zugriff/", {"level": "view"})
     assert both.status_code == 400 and "entweder eine Organisationseinheit oder eine Person" in both.content.decode()
 

@@ -228,7 +228,10 @@ class AccessForm(forms.Form):
         if bool(department) == bool(username):
             raise forms.ValidationError("Bitte entweder eine Organisationseinheit oder eine Person angeben.")
         if username:
-            user = get_user_model().objects.filter(username=username, is_active=True).first()
+            users = get_user_model().objects.filter(username=username)
+            if data.get("level") != "none":  # a grant goes to an active user; a revoke also to a deactivated one
+                users = users.filter(is_active=True)
+            user = users.first()
             if user is None:
                 self.add_error("username", f"Person: keinen aktiven Benutzer {username!r} gefunden.")
             data["user"] = user
