@@ -22,10 +22,14 @@ from .xdomea import TITLES, XdomeaError, clip, parse_message
 log = logging.getLogger(__name__)
 
 
-def message_import(*, path: Path, by, data: bytes | None = None, name: str | None = None) -> tuple[DisposalRun, dict]:
+def message_import(
+    *, path: Path, by, data: bytes | None = None, name: str | None = None, complete: bool = True
+) -> tuple[DisposalRun, dict]:
     """Read one message from the archive (XML or xdomea ZIP at `path`, or its bytes in `data` with the file `name`
     for uploads) and apply it. Returns the run and a report: {"kind", "run", "prozess_id", "state", ...}. After a
-    0506, the confirmed Akten are removed at once (`run_complete`)."""
+    0506, the confirmed Akten are removed at once (`run_complete`); with `complete=False` they are left confirmed
+    (item state import_confirmed, report["complete_pending"] their number) for the caller to remove later with
+    `run_complete` (the archive workspace does it in its background worker: a big run takes a while)."""
     require_archivist(by, "Nachricht des Archivs einlesen")
     path = Path(path)
     source = name or str(path)
@@ -42,7 +46,9 @@ def message_import(*, path: Path, by, data: bytes | None = None, name: str | Non
     if message.kind == "0507":
         return _receipt_0507(message, data=data, path=path, source=source, by=by)
     run, report = _import_0506(message, data=data, path=path, source=source, by=by)
-    if report["confirmed"]:
+    if report["confirmed"] and not complete:
+        report["complete_pending"] = len(report["confirmed"])
+    elif report["confirmed"]:
         try:
             run = run_complete(run=run, by=by)
         except Exception as exc:  # the 0506 is recorded; the removal resumes with `aussonderung complete`

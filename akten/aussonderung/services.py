@@ -17,10 +17,12 @@ Services (module: function):
 - services: run_evaluate(*, path, by, data=None, name=None) -> (run, report)   read the 0502 (+ write the 0505
             next to the 0501 when the 0502 asks for it); report: A, V, not_evaluated, differs_from_proposal,
             receipt (path of the 0505 or None)
-- messages: message_import(*, path, by, data=None, name=None) -> (run, report)   read any archive message
-            (0502/0504/0506/0507, recognised by its root element; XML or xdomea ZIP; `data`+`name` for an upload).
-            report["kind"] is the message number; 0506: confirmed, failed [{aktenzeichen, reason}],
-            still_awaiting, and complete_error if removing the confirmed Akten was interrupted
+- messages: message_import(*, path, by, data=None, name=None, complete=True) -> (run, report)   read any archive
+            message (0502/0504/0506/0507, recognised by its root element; XML or xdomea ZIP; `data`+`name` for an
+            upload). report["kind"] is the message number; 0506: confirmed, failed [{aktenzeichen, reason}],
+            still_awaiting, and complete_error if removing the confirmed Akten was interrupted; with
+            complete=False the confirmed Akten are not removed yet (complete_pending: how many; the caller runs
+            run_complete, e.g. in the background)
 - services: run_approve(*, run, by) -> DisposalRun                     four eyes: not the proposer
 - services: run_cancel(*, run, by, reason) -> DisposalRun              offered/evaluated/approved runs only; the
             Akten go back to z.d.A. (due again)

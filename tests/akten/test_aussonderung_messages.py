@@ -361,6 +361,22 @@ def test_removal_interrupted_after_the_0506_is_reported_and_resumes(two, org, tm
     assert run.state == "done" and not Document.objects.filter(akte=a).exists()
 
 
+def test_0506_without_complete_leaves_the_removal_to_the_caller(two, org, tmp_path):
+    """`complete=False` (the archive workspace's upload, which removes in its background worker): the 0506 is
+    taken over, the confirmed Akte waits whole as import_confirmed, and `run_complete` removes it."""
+    a, b = two
+    run = _executed(org, tmp_path, {a: "A", b: "V"})
+    path = tmp_path / "import.0506.xml"
+    path.write_bytes(_0506(run.uuid, {a: True}))
+    run, report = message_import(path=path, by=org.archiv, complete=False)
+    assert report["confirmed"] == ["63-2010/0001"] and report["complete_pending"] == 1
+    assert run.state == "awaiting_import" and _items(run)["63-2010/0001"] == "import_confirmed"
+    assert _state(a) == AkteState.ABGABE_AUSSTEHEND and Document.objects.filter(akte=a).count() == 1
+    run = run_complete(run=run, by=org.archiv)
+    assert run.state == "done" and _items(run)["63-2010/0001"] == "transferred"
+    assert not Document.objects.filter(akte=a).exists()
+
+
 def test_an_interrupted_resend_is_rewritten_not_duplicated(two, org, tmp_path, monkeypatch):
     from akten.aussonderung import execute
 

@@ -74,7 +74,7 @@ def test_due_list_filters_counts_and_chips(client, org, due):
     ]
     html = page.content.decode()
     assert "Rathausanbau" in html and "1980" in html and "30 Jahre" in html
-    assert "Alle <strong>3</strong> zum" in html  # the offer form names how many Akten it offers
+    assert "alle <strong>3</strong> zum" in html  # the offer form names how many Akten it offers
     only_v = client.get(reverse("archive:due"), {"art": "V"})
     assert {a.aktenzeichen for a in only_v.context["page"].object_list} == {"63-2000/0001", "63-2001/0002"}
     assert only_v.context["counts"]["total"] == 2

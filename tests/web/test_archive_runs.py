@@ -160,6 +160,7 @@ def test_partial_0506_with_a_failed_object_and_its_resend(client, org, aktenplan
     from django.utils import timezone
 
     from akten.aussonderung.xdomea import ImportResult, build_0506
+    from web.archive import jobs
 
     a1 = _closed("63.10-1980/0001", "Rathausanbau", 1980)
     a2 = _closed("63.10-1981/0002", "Schulneubau", 1981)
@@ -183,6 +184,10 @@ def test_partial_0506_with_a_failed_object_and_its_resend(client, org, aktenplan
     failed = ImportResult(ok=False, errors=("Primärdatei nicht lesbar",))
     result = upload_0506(run.uuid, {str(a1.uuid): True, str(a2.uuid): failed}, "import.0506.xml")
     assert "Import fehlgeschlagen: 63.10-1981/0002 (Primärdatei nicht lesbar)" in result.content.decode()
+    assert "sie werden im Hintergrund gelöscht" in result.content.decode()
+    # the confirmed Akte is removed by the workspace's background worker (run_complete), not in the request
+    assert (jobs.status_read(run) or {}).get("work") == "complete"
+    run = _wait_done(run, states=())
     assert Akte.objects.get(pk=a1.pk).state == AkteState.ABGEGEBEN
     assert Akte.objects.get(pk=a2.pk).state == AkteState.ABGABE_AUSSTEHEND  # kept until confirmed
     page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
@@ -194,7 +199,7 @@ def test_partial_0506_with_a_failed_object_and_its_resend(client, org, aktenplan
     assert resend.akte_uuids == [str(a2.uuid)]
     assert client.get(reverse("archive:run_file", args=[run.pk, "0503-2"])).status_code == 200
     upload_0506(resend.prozess_id, {str(a2.uuid): True}, "import2.0506.xml")
-    run.refresh_from_db()
+    run = _wait_done(run, states=("awaiting_import",))
     assert run.state == "done"
     page = client.get(reverse("archive:run", args=[run.pk])).content.decode()
     assert "Erneute Abgabe Nr. 2 (0503)" in page and "Importbestätigung des Archivs (0506)" in page

@@ -1,5 +1,6 @@
 """Execution of an approved run in the background, never in the request: the page starts it and polls its
-progress (htmx). The work is the existing, resumable `run_execute`; here is only how it is started and watched.
+progress (htmx). The work is the existing, resumable `run_execute`, or `run_complete` (removing the Akten the
+archive's 0506 confirmed, after an upload); here is only how it is started and watched.
 
 A process (`python -m web.archive.worker`) in its own session, with the server's database, object store and index
 settings in its environment, so it keeps running when the request (or the server) ends and a reload of the page
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from akten.aussonderung.execute import UNFINISHED
 from akten.models import DisposalRun
 
 _lock = threading.Lock()
@@ -141,25 +143,33 @@ def _child_env() -> dict:
     return env
 
 
-def execute_start(run: DisposalRun, by) -> str:
-    """Start the execution of `run` in the background as `by`; returns "process" or "inline". Refused while an
-    execution of this run is still running."""
+WORKS = ("execute", "complete")  # run_execute; run_complete (remove what a 0506 confirmed)
+
+
+def execute_start(run: DisposalRun, by, work: str = "execute") -> str:
+    """Start the execution of `run` (`work="complete"`: only the removal of the Akten the archive confirmed) in
+    the background as `by`; returns "process" or "inline". Refused while work on this run is still running."""
+    if work not in WORKS:
+        raise ValueError(f"unknown work {work!r}")
     with _lock:
         if running(run):
             raise JobError(f"Aussonderung {run.pk} wird bereits durchgeführt; bitte warten.")
         started = timezone.now().isoformat()
         target = str(out_dir())
+        # what is left to do when it starts: the progress of a removal after a 0506 counts from here
+        todo = run.items.filter(state__in=UNFINISHED).count()
+        fields = {"started": started, "error": "", "work": work, "todo": todo, "finished": ""}
         if _in_memory_database():
             from .worker import execute
 
-            status_write(run, state="läuft", mode="inline", pid=None, started=started, error="")
-            execute(run.pk, by.pk, target)
+            status_write(run, state="läuft", mode="inline", pid=None, **fields)
+            execute(run.pk, by.pk, target, work)
             return "inline"
-        status_write(run, state="läuft", mode="process", pid=None, started=started, error="")
+        status_write(run, state="läuft", mode="process", pid=None, **fields)
         log = open(_status_path(run).with_suffix(".log"), "ab")  # noqa: SIM115 (handed to the child)
         try:
             child = subprocess.Popen(
-                [sys.executable, "-m", "web.archive.worker", str(run.pk), str(by.pk), target],
+                [sys.executable, "-m", "web.archive.worker", str(run.pk), str(by.pk), target, work],
                 cwd=settings.BASE_DIR,
                 env=_child_env(),
                 stdin=subprocess.DEVNULL,

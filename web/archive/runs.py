@@ -3,6 +3,7 @@ execution in the background with live progress, cancel, and the files (0501, 050
 Every step is the service of `akten.aussonderung`; these views parse, call and render."""
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from django.contrib import messages
@@ -125,15 +126,24 @@ def _summary(run: DisposalRun) -> dict:
 
 
 def progress_of(run: DisposalRun) -> dict:
-    total = run.items.count()
-    open_ = run.items.filter(state__in=UNSETTLED).count()
-    done = total - open_
-    left = None
-    if run.executing_at and 0 < done < total:
-        elapsed = (timezone.now() - run.executing_at).total_seconds()
-        left = max(1, round(elapsed / done * (total - done)))
+    """Items finished / items of the run; for the removal after a 0506 (work "complete"), the Akten removed of
+    those that were left when it started."""
     status = jobs.status_read(run) or {}
+    open_ = run.items.filter(state__in=UNSETTLED).count()
+    removal = status.get("work") == "complete"
+    if removal:
+        total = status.get("todo") or open_
+        done, since = max(0, total - open_), status.get("started")
+        since = datetime.fromisoformat(since) if since else None
+    else:
+        total = run.items.count()
+        done, since = total - open_, run.executing_at
+    left = None
+    if since and 0 < done < total:
+        elapsed = (timezone.now() - since).total_seconds()
+        left = max(1, round(elapsed / done * (total - done)))
     return {
+        "removal": removal,
         "total": total,
         "done": done,
         "percent": round(100 * done / total) if total else 100,
@@ -182,7 +192,8 @@ def _safe_name(name: str) -> str:
 def run_upload(request, pk):
     """A message of the archive (0502 Bewertungsverzeichnis, 0504/0507 receipts, 0506 import confirmation): stored
     as uploaded, then read by `message_import`, which validates it against the schema and refuses it whole with a
-    reason (unknown ProzessID, objects not in the run, a repeat)."""
+    reason (unknown ProzessID, objects not in the run, a repeat). After a 0506 the confirmed Akten are removed in the
+    background (`run_complete` in the workspace's worker, progress on the run's page), not in this request."""
     run = _run(pk)
     form = EvaluationUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -197,7 +208,7 @@ def run_upload(request, pk):
         for chunk in upload.chunks():
             out.write(chunk)
     try:
-        target, report = message_import(path=path, by=request.user, name=upload.name)
+        target, report = message_import(path=path, by=request.user, name=upload.name, complete=False)
     except DisposalError as exc:
         messages.error(request, f"Die Datei {upload.name} wurde nicht übernommen: {exc}")
         return redirect("archive:run", run.pk)
@@ -220,7 +231,8 @@ def run_upload(request, pk):
             note += " Das Archiv bat um eine Empfangsbestätigung: die 0505 ist geschrieben (unter „Dateien“)."
     elif kind == "0506":
         n = len(report.get("confirmed", []))
-        note += f" {n} Akte{'' if n == 1 else 'n'} vom Archiv importiert und nun gelöscht"
+        note += f" {n} Akte{'' if n == 1 else 'n'} vom Archiv importiert"
+        note += "; sie werden im Hintergrund gelöscht (Fortschritt auf dieser Seite)" if n else ""
         if report.get("failed"):
             failed = ", ".join(f"{f['aktenzeichen']} ({f['reason']})" for f in report["failed"])
             note += f"; Import fehlgeschlagen: {failed}. Diese Akten bleiben erhalten und können erneut gesendet werden"
@@ -228,8 +240,21 @@ def run_upload(request, pk):
     if target.pk != run.pk:
         note += f" Die Datei gehört zu Aussonderung {target.pk}."
     messages.success(request, note)
-    if report.get("complete_error"):
-        messages.error(request, f"{report['complete_error']}. Auf dieser Seite: „Löschen fortsetzen“.")
+    if report.get("complete_pending"):
+        try:
+            jobs.execute_start(target, request.user, work="complete")
+        except jobs.JobError as exc:
+            messages.error(
+                request, f"Löschen der bestätigten Akten nicht gestartet: {exc} Danach: „Löschen fortsetzen“."
+            )
+        else:
+            status = jobs.status_read(target) or {}
+            if status.get("state") == "fehler":
+                messages.error(
+                    request,
+                    f"Das Löschen der bestätigten Akten wurde unterbrochen ({status.get('error')}); "
+                    "auf dieser Seite: „Löschen fortsetzen“.",
+                )
     return redirect("archive:run", target.pk)
 
 
@@ -273,7 +298,8 @@ def run_execute(request, pk):
         try:
             if run.state not in ("approved", "executing", "awaiting_import"):
                 raise DisposalError(f"Aussonderung {run.pk} ist „{run.get_state_display()}“, nicht freigegeben")
-            jobs.execute_start(run, request.user)
+            # awaiting the archive: only the removal of what its 0506 confirmed is left ("Löschen fortsetzen")
+            jobs.execute_start(run, request.user, work="complete" if run.state == "awaiting_import" else "execute")
         except (DisposalError, jobs.JobError) as exc:
             _refused(request, exc, "Durchführen")
         return redirect("archive:run", run.pk)
