@@ -100,9 +100,7 @@ def test_search_open_at_the_hit_page_through_and_download(browser, live_server, 
     assert "63 Bauordnungsamt" in browser.find_element(By.CSS_SELECTOR, "aside.facets").text
     browser.save_screenshot(str(SCREENSHOTS / "caseworker-suche.png"))
 
-    click_and_wait(
-        browser, browser.find_element(By.LINK_TEXT, "Bauantrag mit Prüfbericht"), f"/dokumente/{doc.pk}/"
-    )
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Bauantrag mit Prüfbericht"), f"/dokumente/{doc.pk}/")
     assert "seite=2" in browser.current_url
     assert browser.find_element(By.ID, "seitenzahl").text == "Seite 2 von 2"
     image = browser.find_element(By.ID, "seitenbild")
