@@ -187,6 +187,32 @@ def worker_running() -> bool:
     return False
 
 
+def _database_url() -> str:
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db.get("USER") else ""
+    return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _child_env() -> dict:
+    """The worker sees what this process sees: its database, data dir, object store, index, spool."""
+    return {
+        **os.environ,
+        "DMS_DATABASE_URL": _database_url(),
+        "DMS_DATA_DIR": str(settings.DATA_DIR),
+        "DMS_STORAGE_URL": settings.DMS_STORAGE_URL,
+        "DMS_SEARCH_URL": settings.DMS_SEARCH_URL,
+        "DMS_INGEST_DIR": str(settings.DMS_INGEST_DIR),
+        "DMS_SPOOL_DIR": str(settings.DMS_SPOOL_DIR),
+        "OMP_THREAD_LIMIT": "1",
+    }
+
+
 def worker_spawn() -> subprocess.Popen:
     """Start `manage.py ingest_worker --until-idle` detached from the web process (own session: it survives the
     request and a restart of the web server). A second worker exits at once while one holds the worker lock;
@@ -201,7 +227,7 @@ def worker_spawn() -> subprocess.Popen:
             stdout=log,
             stderr=log,
             start_new_session=True,
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            env=_child_env(),
             close_fds=True,
         )
     finally:

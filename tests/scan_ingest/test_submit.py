@@ -3,6 +3,7 @@ page work in the caller; the ingest worker (scan_ingest/runner.py) runs it with 
 whose worker died, and refusals carry their reason in German."""
 
 import io
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -180,3 +181,22 @@ def test_no_second_worker_is_started_while_one_holds_the_lock(settings):
         assert worker_running()
         worker_loop(until_idle=True, workers=1)  # returns at once: the other worker has the lock
     assert not worker_running()
+
+
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DMS_DATABASE_URL", ""),
+    reason="the worker process needs a database it can open (PostgreSQL; the SQLite test database is in memory)",
+)
+def test_the_worker_process_started_by_the_upload_runs_the_batch_on_its_own(aktenplan, org, settings):
+    import time
+
+    settings.DMS_INGEST_AUTOSTART = True
+    batch = batch_submit(files=[("a.png", png(1))], by=org.scan, akte=AZ)  # commits: the worker is started
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.state == IngestBatch.State.DONE:
+            break
+        time.sleep(0.5)
+    assert batch.state == IngestBatch.State.DONE and Document.objects.filter(akte__aktenzeichen=AZ).count() == 1
+    assert not Path(batch.spool).exists()
