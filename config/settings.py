@@ -198,6 +198,7 @@ DMS_INGEST_TASK_TIMEOUT = int(os.environ.get("DMS_INGEST_TASK_TIMEOUT", 3600))
 # Background ingest (scan_ingest.submit): uploads are spooled here and run by the ingest worker, a process
 # `batch_submit` starts when none runs (DMS_INGEST_AUTOSTART=0: only a worker started by hand or `make run`).
 DMS_SPOOL_DIR = Path(os.environ.get("DMS_SPOOL_DIR", DATA_DIR / "spool"))
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000  # the Scanstelle uploads whole boxes of scans at once (Django's default: 100)
 DMS_INGEST_AUTOSTART = os.environ.get("DMS_INGEST_AUTOSTART", "1") == "1"
 # Consume folder (Eingangsordner): files a scanner drops here are ingested by `consume_watch` (empty: none).
 DMS_CONSUME_DIR = os.environ.get("DMS_CONSUME_DIR", "")

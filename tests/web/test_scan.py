@@ -6,6 +6,7 @@ and corrects metadata with suggestions shown, never applied; a scan operator see
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -262,3 +263,11 @@ def test_the_state_filter_follows_the_badge(client, org):
     assert [r["batch"].path for r in listed("queued")] == ["/d"]
     page = client.get(reverse("scan:start"), {"status": "failed"}).content.decode()
     assert "Stand: mit Fehlern" in page, "the active filter is a removable chip"
+
+
+def test_an_upload_of_more_than_a_hundred_files_is_taken(client, org, aktenplan):
+    client.force_login(org.scan)
+    response = upload(client, *[(f"seite-{n:03}.png", b"x") for n in range(150)], akte=AZ)
+    assert response.status_code == 302
+    batch = IngestBatch.objects.get()
+    assert len(list((Path(batch.spool) / "files").iterdir())) == 150
