@@ -164,7 +164,12 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
     _login(browser, url, "archiv2")
     browser.get(f"{url}/aussonderung/laeufe/{run.pk}/")
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#freigabe button"), f"/laeufe/{run.pk}/")
-    assert "freigegeben" in _text(browser, "h1")
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    # the POST returns to the same address: wait for the new page, not the old one still being torn down
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "freigegeben" in d.find_element(By.TAG_NAME, "h1").text
+    )
 
     # execution: asked once, naming what happens to how many Akten; then progress without a reload
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Durchführen"), f"/laeufe/{run.pk}/durchfuehren/")
@@ -192,6 +197,9 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
     first.write_bytes(build_0506(prozess_id=str(run.uuid), created=timezone.now(), results=results))
     _upload(browser, first)
     assert "Formatvalidierung fehlgeschlagen" in _text(browser, "#import")
+    # the confirmed Akte is removed in the background; the htmx poll reloads the page when that ends
+    WebDriverWait(browser, 60).until(lambda d: not d.find_elements(By.ID, "fortschritt"))
+    assert Akte.objects.get(pk=a["v1"].pk).state == "abgegeben"
     from akten.services import akte_close
     from tests import factories
 
@@ -212,8 +220,9 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
         build_0506(prozess_id=str(resend.prozess_id), created=timezone.now(), results={str(a["a2"].uuid): True})
     )
     _upload(browser, second)
+    WebDriverWait(browser, 60).until(lambda d: "abgeschlossen" in d.find_element(By.TAG_NAME, "h1").text)
     run.refresh_from_db()
-    assert run.state == "done" and "abgeschlossen" in _text(browser, "h1")
+    assert run.state == "done"
     files = _text(browser, "#dateien")
     for label in ("Anbieteverzeichnis", "Erneute Abgabe Nr. 2", "Importbestätigung des Archivs (0506)", "PDF"):
         assert label in files
@@ -228,3 +237,51 @@ def test_two_archivists_run_a_whole_aussonderung(browser, live_server, akten, tm
         browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Vernichtungsprotokoll (HTML)"), "protokoll.html"
     )
     assert "Vernichtungs- und Abgabeprotokoll" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_keyboard_offers_a_selection_and_releases_a_hold_with_its_reason(browser, live_server, akten):
+    """Keyboard only: tick one due Akte (Tab, Space) and press "Auswahl anbieten"; then place a Löschsperre with
+    its Bezug and release it, the confirmation asking for the reason."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from akten.models import DisposalRun, Hold
+
+    _org, a = akten
+    url = live_server.url
+    _login(browser, url, "archiv")
+    browser.get(f"{url}/aussonderung/faellig/")
+
+    def tab_to(script, what):
+        for _ in range(80):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            if browser.execute_script(script):
+                return
+        pytest.fail(f"{what} cannot be reached with the Tab key")
+
+    tab_to(f"return document.activeElement.id === 'auswahl-{a['a2'].pk}';", "the checkbox")
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    assert browser.find_element(By.ID, f"auswahl-{a['a2'].pk}").is_selected()
+    tab_to("const e = document.activeElement; return e.name === 'umfang' && e.value === 'auswahl';", "Auswahl")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    WebDriverWait(browser, 15).until(lambda d: "/aussonderung/laeufe/" in d.current_url)
+    assert "1 Akte angeboten" in _text(browser, ".messages")
+    assert [i.akte_id for i in DisposalRun.objects.get().items.all()] == [a["a2"].pk]
+
+    browser.get(f"{url}/aussonderung/akten/{a['v1'].pk}/")
+    browser.find_element(By.ID, "sperre-grund").send_keys("Klage anhängig")
+    browser.find_element(By.ID, "sperre-referenz").send_keys("VG 2 K 123/24")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#sperre-setzen button"), f"/{a['v1'].pk}/")
+    assert "VG 2 K 123/24" in _text(browser, "#loeschsperren")
+    hold = Hold.objects.get(akte=a["v1"])
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Aufheben"), "/aufheben/")
+    assert "VG 2 K 123/24" in _text(browser, "#aufheben")
+    field = browser.find_element(By.ID, "aufheben-grund")
+    assert field.get_attribute("required") is not None  # the browser asks before the server does
+    field.send_keys("Klage zurückgenommen")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#aufheben button.danger"), f"/{a['v1'].pk}/")
+    hold.refresh_from_db()
+    assert hold.release_reason == "Klage zurückgenommen" and not hold.active
+    assert "Grund: Klage zurückgenommen" in _text(browser, "#loeschsperren")

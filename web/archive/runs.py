@@ -88,9 +88,10 @@ def offer(request):
     except DisposalError as exc:
         _refused(request, exc, "Anbieten")
         return _back_to_due(request)
+    n = run.items.count()
     messages.success(
         request,
-        f"Aussonderung {run.pk}: {run.items.count()} Akten angeboten; das Anbieteverzeichnis (0501) ist bereit.",
+        f"Aussonderung {run.pk}: {n} Akte{'' if n == 1 else 'n'} angeboten; das Anbieteverzeichnis (0501) ist bereit.",
     )
     return redirect("archive:run", run.pk)
 
