@@ -14,7 +14,9 @@ class AktenzeichenError(ValueError):
 def validate_kennzeichen(value: str) -> str:
     value = (value or "").strip()
     if not KENNZEICHEN_RE.match(value):
-        raise AktenzeichenError(f"invalid Kennzeichen {value!r}: expected numbers separated by dots, e.g. '63.10.02'")
+        raise AktenzeichenError(
+            f"ungültiges Kennzeichen {value!r}: erwartet werden Zahlen mit Punkten getrennt, z. B. '63.10.02'"
+        )
     return value
 
 
@@ -29,16 +31,17 @@ class Aktenzeichen:
         kennzeichen, sep, laufend = raw.partition("-")
         if not sep:
             raise AktenzeichenError(
-                f"invalid Aktenzeichen {raw!r}: expected '<Kennzeichen>-<running part>', e.g. '63.10.02-1998/0042'"
+                f"ungültiges Aktenzeichen {raw!r}: erwartet wird '<Kennzeichen>-<laufende Nummer>', "
+                "z. B. '63.10.02-1998/0042'"
             )
         try:
             validate_kennzeichen(kennzeichen)
         except AktenzeichenError as exc:
-            raise AktenzeichenError(f"invalid Aktenzeichen {raw!r}: {exc}") from None
+            raise AktenzeichenError(f"ungültiges Aktenzeichen {raw!r}: {exc}") from None
         if not LAUFEND_RE.match(laufend):
             raise AktenzeichenError(
-                f"invalid Aktenzeichen {raw!r}: running part {laufend!r} must be letters/digits "
-                "separated by '/', e.g. '1998/0042'"
+                f"ungültiges Aktenzeichen {raw!r}: die laufende Nummer {laufend!r} darf nur aus Buchstaben und "
+                "Ziffern bestehen, getrennt durch '/', z. B. '1998/0042'"
             )
         return cls(kennzeichen=kennzeichen, laufend=laufend)
 

@@ -40,15 +40,15 @@ def test_example_from_the_design():
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("???", "expected '<Kennzeichen>-<running part>'"),
-        ("63.10/", "expected '<Kennzeichen>-<running part>'"),
-        ("63.10.02-", "running part '' must be letters/digits"),
-        ("63..10-1", "invalid Kennzeichen '63..10'"),
-        ("63.10.-1", "invalid Kennzeichen '63.10.'"),
-        ("-1998/1", "invalid Kennzeichen ''"),
-        ("63.10-1998//1", "running part '1998//1'"),
-        ("63.10-1998/ 1", "running part '1998/ 1'"),
-        ("", "expected '<Kennzeichen>-<running part>'"),
+        ("???", "erwartet wird '<Kennzeichen>-<laufende Nummer>'"),
+        ("63.10/", "erwartet wird '<Kennzeichen>-<laufende Nummer>'"),
+        ("63.10.02-", "die laufende Nummer '' darf nur aus Buchstaben"),
+        ("63..10-1", "ungültiges Kennzeichen '63..10'"),
+        ("63.10.-1", "ungültiges Kennzeichen '63.10.'"),
+        ("-1998/1", "ungültiges Kennzeichen ''"),
+        ("63.10-1998//1", "die laufende Nummer '1998//1'"),
+        ("63.10-1998/ 1", "die laufende Nummer '1998/ 1'"),
+        ("", "erwartet wird '<Kennzeichen>-<laufende Nummer>'"),
     ],
 )
 def test_bad_aktenzeichen_error_names_the_value_and_the_reason(value, reason):
@@ -76,5 +76,5 @@ def test_valid_kennzeichen(value):
 
 @pytest.mark.parametrize("value", ["", "63.", ".63", "63-10", "A.1", "12345", "\u0666\u0663", "63.\uff11"])
 def test_invalid_kennzeichen_names_the_value(value):
-    with pytest.raises(AktenzeichenError, match="invalid Kennzeichen"):
+    with pytest.raises(AktenzeichenError, match="ungültiges Kennzeichen"):
         validate_kennzeichen(value)

@@ -92,7 +92,7 @@ def test_bad_rows_are_named_by_line_and_good_rows_still_import(org, tmp_path, ru
     lines = {e["line"]: e["reason"] for e in result["errors"]}
     assert sorted(lines) == [3, 5, 6, 7, 8, 9, 10]
     assert "Aufbewahrung 'zehn' must be a number of years or 'dauernd'" in lines[3]
-    assert "invalid Kennzeichen '63.x'" in lines[5]
+    assert "ungültiges Kennzeichen '63.x'" in lines[5]
     assert "Aussonderungsart 'Z' must be A, B or V" in lines[6]
     assert "unknown Organisationseinheit '99'" in lines[7]
     assert "already on line 2" in lines[8]

@@ -220,7 +220,7 @@ def test_manifest_sets_akte_metadata_and_reports_bad_rows(aktenplan, org, scans)
     assert a.akte.lead_department == org.d32, "manifest department (by name) leads the new Akte"
     assert docs["c.png", None]["department"] == "32"
     reasons = {e["source"]: e["reason"] for e in result["errors"]}
-    assert reasons["b.pdf"].startswith("Manifest Zeile 3:") and "invalid Aktenzeichen" in reasons["b.pdf"]
+    assert reasons["b.pdf"].startswith("Manifest Zeile 3:") and "ungültiges Aktenzeichen" in reasons["b.pdf"]
     assert reasons["fehlt.pdf"].startswith("Manifest Zeile 4:") and "nicht gefunden" in reasons["fehlt.pdf"]
     assert ("b.pdf", None) not in docs, "a file whose manifest row was refused is not ingested without it"
 
@@ -307,7 +307,7 @@ def test_run_level_errors_are_refused_before_anything_is_written(aktenplan, org,
         ingest_run(path=scans / "nope", workers=1)
     with pytest.raises(IngestRunError, match="unbekannte Organisationseinheit"):
         ingest_run(path=scans, department="77", workers=1)
-    with pytest.raises(IngestRunError, match="--akte: invalid Aktenzeichen"):
+    with pytest.raises(IngestRunError, match="--akte: ungültiges Aktenzeichen"):
         ingest_run(path=scans, akte="kein-AZ", workers=1)
     assert IngestBatch.objects.count() == 0
 

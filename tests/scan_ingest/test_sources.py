@@ -142,7 +142,7 @@ def test_manifest_bad_rows_are_reported_with_line_numbers_and_the_rest_goes_on(t
     plan = collect_sources(tmp_path, tmp_path / "m.csv", tmp_path / "area", LIMITS)
     reasons = [r for _, r in plan.errors]
     assert any(r.startswith("Manifest Zeile 3:") and "nicht gefunden" in r for r in reasons)
-    assert any(r.startswith("Manifest Zeile 4:") and "invalid Aktenzeichen" in r for r in reasons)
+    assert any(r.startswith("Manifest Zeile 4:") and "ungültiges Aktenzeichen" in r for r in reasons)
     assert any(r.startswith("Manifest Zeile 5:") and "unmögliches Datum" in r for r in reasons)
     assert [(f.source, f.row.line if f.row else None) for f in plan.files] == [("a.pdf", 2)]
 
