@@ -102,6 +102,18 @@ def test_offer_a_selection_of_the_due_akten(two, org, tmp_path):
     assert run_offer(as_of=AS_OF, out_dir=tmp_path, by=org.archiv).items.get().akte_id == b.pk  # all due: the rest
 
 
+def test_offer_command_takes_a_selection_by_aktenzeichen(two, org, tmp_path, run_command):
+    a, b = two
+    base = ["aussonderung", "offer", "--as-of", "01.01.2031", "--out", str(tmp_path), "--user", "archiv"]
+    code, _, err = run_command(*base, "--akte", "63-2010/0001", "--akte", "63-9999/1")
+    assert code == 1 and "keine Akte mit dem Aktenzeichen 63-9999/1" in err and not DisposalRun.objects.exists()
+    code, out, err = run_command(*base, "--akte", "63-2010/0001", "--json")
+    assert code == 0, err
+    assert json.loads(out)["akten"] == 1 and (_state(a), _state(b)) == (AkteState.ANGEBOTEN, AkteState.ZDA)
+    code, _, err = run_command(*base, "--akte", "63-2010/0001")
+    assert code == 1 and "63-2010/0001 ist bereits in Aussonderung" in err
+
+
 def test_steps_only_in_order(two, org, tmp_path):
     """proposed → offered → evaluated → approved → executing → done: no step can be skipped or repeated."""
     run = _offer(org, tmp_path)

@@ -14,6 +14,7 @@ from akten.aussonderung.messages import message_import
 from akten.aussonderung.protocol import FILE_HTML, FILE_JSON
 from akten.aussonderung.selectors import due_list, run_get
 from akten.aussonderung.services import run_approve, run_cancel, run_evaluate, run_offer
+from akten.models import Akte
 from dms.management.base import JsonCommand, parse_date
 
 
@@ -32,6 +33,12 @@ class Command(JsonCommand):
         offer.add_argument("--as-of", help="date (default: today)")
         offer.add_argument("--out", required=True, help="directory for the 0501 message")
         offer.add_argument("--user", required=True)
+        offer.add_argument(
+            "--akte",
+            action="append",
+            metavar="AZ",
+            help="offer only this due Akte (repeatable); an Akte not due, held or in a run is refused",
+        )
         evaluate = sub.add_parser("evaluate", help="import the archive's xdomea 0502 Bewertungsverzeichnis")
         evaluate.add_argument("file", help="the 0502 XML (or its xdomea ZIP)")
         evaluate.add_argument("--user", required=True)
@@ -81,7 +88,17 @@ class Command(JsonCommand):
         return {"as_of": as_of, "total": len(rows), "akten": rows}
 
     def _offer(self, **options) -> dict:
-        run = run_offer(as_of=self._as_of(options), out_dir=Path(options["out"]), by=self.user(options["user"]))
+        ids = None
+        if options.get("akte"):
+            wanted = [az.strip() for az in options["akte"]]
+            found = dict(Akte.objects.filter(aktenzeichen__in=wanted).values_list("aktenzeichen", "pk"))
+            missing = [az for az in wanted if az not in found]
+            if missing:
+                raise CommandError(f"Anbieten: keine Akte mit dem Aktenzeichen {', '.join(missing)}")
+            ids = list(found.values())
+        run = run_offer(
+            as_of=self._as_of(options), out_dir=Path(options["out"]), by=self.user(options["user"]), akte_ids=ids
+        )
         items = run.items.values_list("proposal", flat=True)
         return {
             "run": run.pk,
