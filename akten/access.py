@@ -12,7 +12,8 @@ The rule (docs/architecture.md, "Permissions"), deny by default:
   no one else anything: a caseworker who uploaded a document reads it only through its Akte.
 - Change: a caseworker of the lead department, or a `change_akte` grant, on an Akte the user sees that is not in
   a disposal run or gone (`DISPOSAL_STATES`: angeboten, bewertet, abgegeben/Import ausstehend, abgegeben,
-  vernichtet): such an Akte is read-only for everyone.
+  vernichtet): such an Akte is read-only for everyone. The scan role corrects title, date and type of the
+  documents it ingested (its quality check, `document_correctable`), nothing else.
 - Löschsperre (place and release): an archivist, or a caseworker or the department lead (Amtsleitung) of the
   Akte's lead department; a pure scan account never.
 - Grant and revoke access to other departments or persons: the department lead (Amtsleitung) of the Akte's lead
@@ -135,6 +136,20 @@ def akten_changeable(user) -> QuerySet[Akte]:
 
 def akte_changeable(user, akte: Akte) -> bool:
     return akten_changeable(user).filter(pk=akte.pk).exists()
+
+
+def document_correctable(user, document: Document) -> bool:
+    """Correct a document's title, date or type: whoever may change its Akte, and the scan role for the documents
+    it ingested (the quality check of the Scanstelle, TR-RESISCAN "Prüfung"), while the Akte is not in the
+    Aussonderung."""
+    if akte_changeable(user, document.akte):
+        return True
+    return (
+        _is_user(user)
+        and Role.SCAN in user_roles(user)
+        and document.created_by_id == user.pk
+        and document.akte.state not in DISPOSAL_STATES
+    )
 
 
 def _in_lead_department(user, akte: Akte) -> bool:

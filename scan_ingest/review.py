@@ -167,29 +167,16 @@ def page_rotate(*, entry: IngestDocument, by, page: int, degrees: int) -> None:
 
 
 def metadata_correct(*, entry: IngestDocument, by, reason: str = "Prüfung", **changes):
-    """Titel, Datum, Dokumentart corrected through the document service; what changed is audited there and, with
-    the reviewer's name, here (`scan.review_correct`)."""
+    """Titel, Datum, Dokumentart corrected through the document service (the scan role corrects what it ingested,
+    `akten.access.document_correctable`); what changed is audited there with the reviewer as actor."""
     _check(by, entry)
     document = entry.document
     before = {f: getattr(document, f) for f in changes}
     try:
         with transaction.atomic():
-            # the scan role corrects what it ingested; the service's change right is the caseworker's
-            updated = document_update(
-                document=document, by=None, reason=f"Prüfung durch {by.get_username()}", **changes
-            )
-            after = {f: getattr(updated, f) for f in changes}
-            changed = {f: after[f] for f in changes if after[f] != before[f]}
-            if changed:
-                audit_record(
-                    actor=by,
-                    action="scan.review_correct",
-                    obj=document,
-                    before={f: str(before[f]) if before[f] is not None else None for f in changed},
-                    after={f: str(v) if v is not None else None for f, v in changed.items()},
-                )
-                if "title" in changed:
-                    IngestDocument.objects.filter(pk=entry.pk).update(title=changed["title"][:500])
+            updated = document_update(document=document, by=by, reason=reason, **changes)
+            if "title" in changes and updated.title != before["title"]:
+                IngestDocument.objects.filter(pk=entry.pk).update(title=updated.title[:500])
     except DocumentError as exc:
         raise ReviewError(str(exc)) from None
     return updated

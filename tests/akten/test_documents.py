@@ -228,6 +228,25 @@ def test_update_needs_the_change_right(org, bau):
     assert document_update(document=doc, by=org.admin, title="vom Admin").title == "vom Admin"
 
 
+def test_the_scan_role_corrects_only_what_it_ingested_and_moves_nothing(org, bau, ordnung):
+    """The Scanstelle's quality check: title, date and type of its own documents, in any Akte; not another's
+    document, not a move, not while the Akte is in the Aussonderung."""
+    own = create(bau, org.scan)
+    other = create(bau, org.anna)
+    assert document_update(document=own, by=org.scan, title="Bauantrag Gartenweg", reason="Prüfung").title == (
+        "Bauantrag Gartenweg"
+    )
+    event = AuditEvent.objects.filter(action="document.update", object_id=str(own.pk)).get()
+    assert event.actor == "scan" and event.after == {"title": "Bauantrag Gartenweg", "reason": "Prüfung"}
+    with pytest.raises(DocumentAccessDenied, match="scan darf die Dokumente dieser Akte nicht ändern"):
+        document_update(document=other, by=org.scan, title="fremd")
+    with pytest.raises(DocumentAccessDenied):
+        document_move(document=own, by=org.scan, akte=ordnung)
+    type(bau).objects.filter(pk=bau.pk).update(state=AkteState.ANGEBOTEN)
+    with pytest.raises(DocumentError):
+        document_update(document=own, by=org.scan, title="zu spät")
+
+
 def test_update_in_a_closed_akte_but_not_in_the_aussonderung(org, bau):
     doc = create(bau, org.anna)
     akte_close(akte=bau, on=date(2021, 1, 1), by=org.anna)

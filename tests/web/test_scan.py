@@ -171,8 +171,9 @@ def test_metadata_correction_applies_only_what_was_sent_and_is_audited_with_the_
     )
     doc.refresh_from_db()
     assert (doc.title, doc.date, doc.document_type) == ("Bauantrag Gartenweg 12", date(1998, 3, 12), "Antrag")
-    event = AuditEvent.objects.get(action="scan.review_correct", object_id=str(doc.pk))
+    event = AuditEvent.objects.get(action="document.update", object_id=str(doc.pk))
     assert event.actor == "scan" and event.after["title"] == "Bauantrag Gartenweg 12"
+    assert event.before["title"] != "Bauantrag Gartenweg 12" and event.after["reason"] == "Prüfung"
 
 
 def test_the_batches_page_stays_fast_with_10000_batches(client, org, django_assert_max_num_queries):
