@@ -7,7 +7,7 @@ export OMP_THREAD_LIMIT := 1
 PG_URL ?= postgres://eakte:eakte@127.0.0.1:5432/eakte
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu poppler-utils chromium chromium-driver
 
-.PHONY: run run-cluster test lint test-fast test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
+.PHONY: run run-cluster test lint screenshots test-fast test-sqlite test-postgres test-elasticsearch sysdeps services esdeps venv demo clean bench
 
 sysdeps:
 	@missing=""; \
@@ -63,6 +63,10 @@ run: demo
 # The production-like run on one machine: PostgreSQL, Elasticsearch, S3 (moto), Celery on Redis, gunicorn.
 run-cluster: sysdeps venv services esdeps
 	tools/cluster.sh
+
+# The browser tests, saving the screenshots of the main pages into docs/screenshots/ (they go to /tmp otherwise).
+screenshots: sysdeps venv
+	DMS_SCREENSHOTS=1 env -u DMS_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider -m browser
 
 # The inner loop: SQLite only, without the OCR-heavy, crash, browser and Elasticsearch tests.
 test-fast: sysdeps venv lint

@@ -2,7 +2,8 @@
 0501; the archive's 0502 contradicts the proposal; a Löschsperre placed after the offer; the proposer may not
 approve (button disabled, the POST refused), the second archivist approves; execution in the background with its
 progress; a partial 0506 (one object failed), the resend in a new 0503 and its 0506; the protocol (HTML, PDF).
-Saves docs/screenshots/archiv-dashboard.png and archiv-lauf.png."""
+Saves docs/screenshots/archiv-dashboard.png and archiv-lauf.png.
+(Into docs/screenshots/ only with DMS_SCREENSHOTS=1, `make screenshots`; see tests/screenshots.py.)"""
 
 import os
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.screenshots import SCREENSHOTS
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser, click_and_wait  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -19,8 +21,6 @@ pytestmark = [
         reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed",
     ),
 ]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,14 @@
 under the Aktenplan, adds a Vorgang, uploads a PDF and watches the background batch finish without reloading,
 opens the new document, corrects its title and date, moves it into the Vorgang, closes the Akte (z.d.A.), reopens
 it with a reason, and grants the Ordnungsamt read access. Saves docs/screenshots/caseworker-akte-anlegen.png and
-caseworker-bearbeiten.png."""
+caseworker-bearbeiten.png.
+(Into docs/screenshots/ only with DMS_SCREENSHOTS=1, `make screenshots`; see tests/screenshots.py.)"""
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.screenshots import SCREENSHOTS
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser, click_and_wait  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -18,8 +19,6 @@ pytestmark = [
         reason=f"{CHROMIUM} / {CHROMEDRIVER} not installed",
     ),
 ]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
 """The Scanstelle in a real headless Chromium: the scan operator uploads a letter and a broken file, watches the
 batch go from "wartet" to its result without reloading the page, reads the refusal in German, opens the document
 from the review queue, takes the suggested title, accepts the review, and a caseworker then finds the document by
-search. Saves docs/screenshots/scan-stapel.png and scan-pruefung.png."""
+search. Saves docs/screenshots/scan-stapel.png and scan-pruefung.png.
+(Into docs/screenshots/ only with DMS_SCREENSHOTS=1, `make screenshots`; see tests/screenshots.py.)"""
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.screenshots import SCREENSHOTS
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser, click_and_wait  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -18,7 +19,6 @@ pytestmark = [
     ),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 AZ = "63.10.02-1998/0042"
 LETTER = (
     "Bauantrag Gartenweg 12\n"

@@ -2,14 +2,15 @@
 marked on the page image (an ingested scan whose blank second page was left out, so the hit is on rendition page
 2 of 2), page with the keyboard and the thumbnails, download rendition and original with real names, the Akte
 page with its Vorgang tree. Saves docs/screenshots/caseworker-suche.png, caseworker-dokument.png and
-caseworker-akte.png."""
+caseworker-akte.png.
+(Into docs/screenshots/ only with DMS_SCREENSHOTS=1, `make screenshots`; see tests/screenshots.py.)"""
 
 import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from tests.screenshots import SCREENSHOTS
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser, click_and_wait  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -21,7 +22,6 @@ pytestmark = [
     ),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 AZ = "63.10.02-1998/0042"
 LETTER = (
     "Bauantrag Gartenweg 12\n"
