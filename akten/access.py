@@ -13,7 +13,8 @@ The rule (docs/architecture.md, "Permissions"), deny by default:
 - Change: a caseworker of the lead department, or a `change_akte` grant, on an Akte the user sees that is not in
   a disposal run or gone (`DISPOSAL_STATES`: angeboten, bewertet, abgegeben/Import ausstehend, abgegeben,
   vernichtet): such an Akte is read-only for everyone. The scan role corrects title, date and type of the
-  documents it ingested (its quality check, `document_correctable`), nothing else.
+  documents it ingested (its quality check, `document_correctable`) and merges two of them in one Akte
+  (`documents_mergeable`), nothing else.
 - Löschsperre (place and release): an archivist, or a caseworker or the department lead (Amtsleitung) of the
   Akte's lead department; a pure scan account never.
 - Grant and revoke access to other departments or persons: the department lead (Amtsleitung) of the Akte's lead
@@ -148,6 +149,23 @@ def document_correctable(user, document: Document) -> bool:
         _is_user(user)
         and Role.SCAN in user_roles(user)
         and document.created_by_id == user.pk
+        and document.akte.state not in DISPOSAL_STATES
+    )
+
+
+def documents_mergeable(user, document: Document, other: Document) -> bool:
+    """Merge two documents of one Akte (`akten.documents.document_merge`): whoever may change the Akte, and the scan
+    operator who ingested both (the review of a batch scan split in the wrong place), while the Akte is not in the
+    Aussonderung."""
+    if document.akte_id != other.akte_id:
+        return False
+    if akte_changeable(user, document.akte):
+        return True
+    return (
+        _is_user(user)
+        and Role.SCAN in user_roles(user)
+        and document.created_by_id == user.pk
+        and other.created_by_id == user.pk
         and document.akte.state not in DISPOSAL_STATES
     )
 

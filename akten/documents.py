@@ -11,15 +11,18 @@ The rules on the Akte (checked with its row locked, so a concurrent z.d.A., hold
 - A move neither leaves nor enters a closed Akte, and neither leaves nor enters an Akte under a Löschsperre (the
   hold keeps the Akte as it is: nothing taken out, nothing added that the hold's reason did not cover).
 - Changing or moving a document needs the change right on its Akte (and on the target Akte), or the admin role
-  (`akten.access`); creating one is the caller's authority (ingest, upload views check before they call)."""
+  (`akten.access`); creating one is the caller's authority (ingest, upload views check before they call).
+- A merge (`document_merge`) appends one document's pages to another of the same Akte as a new version and marks
+  the first `merged_into` the second: it stays in the Akte for the record but takes no further change."""
 
 from datetime import date as Date
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from dms.audit import audit_record
-from dms.models import StoredObject
+from dms.models import OutboxEntry, StoredObject
 from dms.outbox import outbox_enqueue
 
 from . import access
@@ -88,6 +91,14 @@ def _refuse_held(akte: Akte, what: str) -> None:
     if holds:
         reasons = "; ".join(f"#{hid}: {reason}" for hid, reason in holds)
         raise DocumentError(f"Akte {akte.aktenzeichen} steht unter Löschsperre ({reasons}); {what}")
+
+
+def _refuse_merged(document: Document, what: str) -> None:
+    if document.merged_into_id is not None:
+        raise DocumentError(
+            f"Dokument „{document.title}“ ({document.pk}) ist in Dokument {document.merged_into_id} zusammengeführt; "
+            f"{what}"
+        )
 
 
 def _check_may_change(by, akte: Akte) -> None:
@@ -259,6 +270,7 @@ def document_version_add(
     pages = _clean_pages(pages)
     akte = _locked(document.akte)
     what = "es können keine neuen Fassungen hinzugefügt werden"
+    _refuse_merged(Document.objects.get(pk=document.pk), what)
     _refuse_in_disposal(akte, what)
     if not into_closed:
         _refuse_closed(akte, what)
@@ -316,6 +328,7 @@ def document_update(*, document: Document, by, reason: str = "", **changes) -> D
         _check_may_change(by, akte)  # refused, with the reason
     _refuse_in_disposal(akte, "ihre Dokumente lassen sich nicht ändern")
     document = Document.objects.select_for_update().get(pk=document.pk)
+    _refuse_merged(document, "es lässt sich nicht mehr ändern")
     before = {f: getattr(document, f) for f, v in cleaned.items() if getattr(document, f) != v}
     if not before:
         return document
@@ -363,6 +376,7 @@ def document_move(*, document: Document, by, akte: Akte, vorgang: Vorgang | None
     department; the index follows (principals and Aktenzeichen come from the new Akte). Refused for Akten in the
     Aussonderung, closed (z.d.A.) Akten and Akten under a Löschsperre, on either side."""
     document = Document.objects.select_related("akte").get(pk=document.pk)
+    _refuse_merged(document, "es lässt sich nicht verschieben")
     if not isinstance(akte, Akte) or akte.pk is None:
         raise DocumentError("Akte: Zielakte fehlt")
     source_pk, target_pk = document.akte_id, akte.pk
@@ -403,12 +417,132 @@ def document_move(*, document: Document, by, akte: Akte, vorgang: Vorgang | None
     return document
 
 
+def _pages_of(version: DocumentVersion | None) -> list[dict]:
+    if version is None:
+        return []
+    return [
+        {"number": p.number, "text": p.text, "confidence": p.confidence, "blank": p.blank}
+        for p in version.pages.order_by("number")
+    ]
+
+
+def _merge_refusal(document: Document, other: Document, by) -> DocumentError | None:
+    """Why `other` cannot be merged into `document` (German, naming both), or None."""
+    names = f"„{document.title}“ ({document.pk}) und „{other.title}“ ({other.pk})"
+    if document.pk == other.pk:
+        return DocumentError(
+            f"Zusammenführen: Dokument „{document.title}“ ({document.pk}) lässt sich nicht mit sich selbst "
+            "zusammenführen"
+        )
+    if document.akte_id != other.akte_id:
+        return DocumentError(
+            f"Zusammenführen: {names} liegen in verschiedenen Akten ({document.akte.aktenzeichen}, "
+            f"{other.akte.aktenzeichen}); nur Dokumente einer Akte lassen sich zusammenführen"
+        )
+    for doc in (other, document):
+        if doc.merged_into_id is not None:
+            return DocumentError(
+                f"Zusammenführen von {names}: „{doc.title}“ ({doc.pk}) ist schon in Dokument {doc.merged_into_id} "
+                "zusammengeführt"
+            )
+    if not (by is None or access.may_administer(by) or access.documents_mergeable(by, document, other)):
+        return DocumentAccessDenied(
+            f"Zusammenführen von {names}: {by.get_username()} darf diese Dokumente nicht zusammenführen (nur wer "
+            "beide erfasst hat, die Sachbearbeitung mit Änderungsrecht an der Akte oder die Administration)"
+        )
+    return None
+
+
+@transaction.atomic
+def document_merge(
+    *,
+    document: Document,
+    other: Document,
+    by,
+    rendition: StoredObject | None = None,
+    scan_record: StoredObject | None = None,
+    reason: str = "",
+) -> DocumentVersion:
+    """Merge `other` into `document` (a batch scan split one paper document in two): a new version of `document`
+    with its current pages followed by `other`'s (the caller passes the concatenated rendition, e.g. the PDF/A the
+    Scanstelle built, and a scan record naming both); the original stays `document`'s, `other`'s original hash
+    is audited. `other` is marked `merged_into` and leaves lists, search and the review queue, but keeps its rows,
+    objects and audit. Both in one Akte, not closed, not held, not in the Aussonderung; audited on both documents."""
+    for label, obj in (("Lesefassung", rendition), ("Scanprotokoll", scan_record)):
+        if obj is not None and (not isinstance(obj, StoredObject) or obj.pk is None):
+            raise DocumentError(f"{label}: ist kein gespeichertes Objekt")
+    akte = _locked(document.akte)  # then the two rows, in id order: a concurrent merge waits and is seen
+    rows = Document.objects.select_for_update().filter(pk__in={document.pk, other.pk}).order_by("pk")
+    locked = {d.pk: d for d in rows.select_related("akte")}
+    document, other = locked[document.pk], locked[other.pk]
+    document.akte = akte
+    refusal = _merge_refusal(document, other, by)
+    if refusal:
+        raise refusal
+    what = f"„{document.title}“ ({document.pk}) und „{other.title}“ ({other.pk}) lassen sich nicht zusammenführen"
+    _refuse_in_disposal(akte, what)
+    _refuse_closed(akte, what)
+    _refuse_held(akte, what)
+    mine, theirs = document.current_version, other.current_version
+    if mine is None or theirs is None:
+        raise DocumentError(f"Zusammenführen: {what} (eines hat keinen Inhalt)")
+    if rendition is None and (mine.rendition_id or theirs.rendition_id):
+        raise DocumentError(f"Lesefassung: die zusammengeführte Lesefassung fehlt; {what}")
+    head, tail = _pages_of(mine), _pages_of(theirs)
+    pages = head + [{**p, "number": len(head) + i} for i, p in enumerate(tail, start=1)]
+    number = (DocumentVersion.objects.filter(document=document).aggregate(m=Max("number"))["m"] or 0) + 1
+    version = DocumentVersion.objects.create(
+        document=document, number=number, original=mine.original, rendition=rendition, scan_record=scan_record
+    )
+    _pages_create(version, pages)
+    other.merged_into, other.merged_at = document, timezone.now()
+    other.save(update_fields=["merged_into", "merged_at"])
+    if other.date:
+        _retention_refresh(akte)
+    reason = (reason or "").strip()
+    audit_record(
+        actor=by,
+        action="document.merge",
+        obj=document,
+        after={
+            "version": number,
+            "merged_document": other.pk,
+            "merged_title": other.title,
+            "merged_version": theirs.number,
+            "merged_original": theirs.original.sha256,
+            "merged_rendition": theirs.rendition.sha256 if theirs.rendition_id else None,
+            "original": mine.original.sha256,
+            "rendition": rendition.sha256 if rendition else None,
+            "scan_record": scan_record.sha256 if scan_record else None,
+            "pages": len(pages),
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    audit_record(
+        actor=by,
+        action="document.merged_into",
+        obj=other,
+        before={"merged_into": None},
+        after={
+            "merged_into": document.pk,
+            "into_title": document.title,
+            "into_version": number,
+            "original": theirs.original.sha256,
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    outbox_enqueue(document_ids=[document.pk])
+    outbox_enqueue(document_ids=[other.pk], op=OutboxEntry.Op.DELETE)
+    return version
+
+
 __all__ = [
     "DOCUMENT_EDITABLE",
     "DocumentAccessDenied",
     "DocumentError",
     "document_create",
     "document_delete",
+    "document_merge",
     "document_move",
     "document_update",
     "document_update_check",

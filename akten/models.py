@@ -244,6 +244,18 @@ class Document(models.Model):
         verbose_name="erfasst von",
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="erfasst am")
+    # Set by `akten.documents.document_merge`: the pages live on in that document's newer version; this one stays
+    # in its Akte for the record (rows, objects, audit) but leaves lists, search and the review queue. Both lie in
+    # one Akte, so they go together when the Aussonderung removes it.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name="zusammengeführt in",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, verbose_name="zusammengeführt am")
 
     class Meta:
         verbose_name = "Dokument"

@@ -144,7 +144,9 @@ def review_queue(*, user):
 
     return (
         IngestDocument.objects.filter(
-            review_open=True, status=IngestDocument.Status.STORED, document__in=documents_visible(user)
+            review_open=True,
+            status=IngestDocument.Status.STORED,
+            document__in=documents_visible(user).filter(merged_into__isnull=True),
         )
         .select_related("item__batch", "document__akte")
         .order_by("-pk")

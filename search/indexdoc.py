@@ -98,8 +98,10 @@ def _index_docs_between(first: int, last: int) -> list[IndexDoc]:
 
 
 def _index_docs(doc_q: Q, version_q: Q, page_q: Q) -> list[IndexDoc]:
+    # A document merged into another (`akten.documents.document_merge`) is not indexed: its pages are found in the
+    # one it was merged into; an upsert of it removes its entry.
     docs = list(
-        Document.objects.filter(doc_q)
+        Document.objects.filter(doc_q, merged_into__isnull=True)
         .order_by("pk")
         .values_list(
             "pk",

@@ -149,7 +149,7 @@ def akte_tree(*, user, akte) -> tuple[list[Branch], int]:
     come from the access rule's queryset."""
     documents = list(
         document_list_for(user=user)
-        .filter(akte=akte)
+        .filter(akte=akte, merged_into__isnull=True)  # a merged-away document lives on in the one it went into
         .select_related("vorgang")
         .annotate(version_number=Max("versions__number"))
         .order_by("date", "id")
