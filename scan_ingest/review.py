@@ -342,3 +342,120 @@ def document_split(*, entry: IngestDocument, by, page: int):
         )
         IngestDocument.objects.filter(pk=entry.pk).update(review_open=True, pages=len(head))
     return new
+
+
+def _order_key(entry: IngestDocument) -> tuple:
+    head = (entry.source_pages or "0").split("-", 1)[0]
+    return (entry.item.seq, int(head) if head.isdigit() else 0, entry.pk)
+
+
+def merge_next(entry: IngestDocument) -> IngestDocument | None:
+    """The document after this one in its ingest batch (file order, then page order), when it is stored in the
+    same Akte and not merged away: the candidate for "Mit nächstem Dokument zusammenführen"."""
+    document = entry.document
+    if document is None or document.merged_into_id is not None:
+        return None
+    rows = (
+        IngestDocument.objects.filter(item__batch_id=entry.item.batch_id, status=IngestDocument.Status.STORED)
+        .exclude(document=None)
+        .select_related("item", "document")
+    )
+    later = sorted((r for r in rows if _order_key(r) > _order_key(entry)), key=_order_key)
+    for row in later:
+        if row.document_id == document.pk:
+            continue
+        if row.document.akte_id != document.akte_id or row.document.merged_into_id is not None:
+            return None
+        return row
+    return None
+
+
+def _mergeable(entry: IngestDocument, other: IngestDocument) -> bool:
+    """The next document of the same batch, or another document of the same Akte that the same operator ingested
+    and that still waits in the review queue."""
+    nxt = merge_next(entry)
+    if nxt is not None and nxt.pk == other.pk:
+        return True
+    mine, theirs = entry.document, other.document
+    return (
+        theirs is not None
+        and theirs.akte_id == mine.akte_id
+        and theirs.created_by_id is not None
+        and theirs.created_by_id == mine.created_by_id
+        and other.review_open
+        and other.status == IngestDocument.Status.STORED
+    )
+
+
+def document_merge_with(*, entry: IngestDocument, by, other: IngestDocument):
+    """Merge the document of `other` into the entry's document (a missed or an extra separator sheet split one
+    paper document in two): the renditions are concatenated (the first one's PDF/A metadata and output intent
+    stay), the scan record names the merged document's original, rendition and scan record, and the document
+    service (`akten.documents.document_merge`) writes the new version and marks the other one merged. The result
+    waits in the review queue; the other leaves it. Returns the new version."""
+    import pikepdf
+
+    from akten.documents import document_merge
+
+    _check(by, entry)
+    _check(by, other)
+    document, merged = entry.document, other.document
+    if merged.pk == document.pk:
+        raise ReviewError(f"Zusammenführen: „{document.title}“ lässt sich nicht mit sich selbst zusammenführen")
+    if not _mergeable(entry, other):
+        raise ReviewError(
+            f"Zusammenführen: „{merged.title}“ ({merged.pk}) ist weder das nächste Dokument des Stapels von "
+            f"„{document.title}“ ({document.pk}) noch ein noch zu prüfendes Dokument derselben Akte und Erfassung"
+        )
+    mine, theirs = document.current_version, merged.current_version
+    if mine.rendition_id is None or theirs.rendition_id is None:
+        raise ReviewError(
+            f"Zusammenführen: „{document.title}“ und „{merged.title}“ brauchen beide eine Lesefassung (PDF/A)"
+        )
+    storage = get_storage()
+    head_pdf, tail_pdf = storage.read(mine.rendition.key), storage.read(theirs.rendition.key)
+    with pikepdf.open(io.BytesIO(head_pdf)) as pdf, pikepdf.open(io.BytesIO(tail_pdf)) as tail:
+        first_count, tail_count = len(pdf.pages), len(tail.pages)
+        pdf.pages.extend(tail.pages)
+        out = io.BytesIO()
+        pdf.save(out)
+    merged_pdf = out.getvalue()
+    rendition_sha = hashlib.sha256(merged_pdf).hexdigest()
+    what = f"mit Dokument {merged.pk} („{merged.title}“) zusammengeführt: Seiten {first_count + 1} bis " + str(
+        first_count + tail_count
+    )
+    record = _step(
+        _record_of(mine),
+        by,
+        what,
+        merged_document=merged.pk,
+        merged_original_sha256=theirs.original.sha256,
+        merged_rendition_sha256=theirs.rendition.sha256,
+        merged_scan_record_sha256=theirs.scan_record.sha256 if theirs.scan_record_id else None,
+    )
+    record["rendition"] = {**(record.get("rendition") or {}), "sha256": rendition_sha}
+    record["merged"] = [
+        *(record.get("merged") or []),
+        {"document": merged.pk, "title": merged.title, "original_sha256": theirs.original.sha256},
+    ]
+    data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    pending = [rendition_sha, hashlib.sha256(data).hexdigest()]
+    try:
+        with transaction.atomic():
+            rendition = stored_object_put(data=merged_pdf, media_type="application/pdf")
+            scan = stored_object_put(data=data, media_type="application/json")
+            version = document_merge(
+                document=document, other=merged, by=by, rendition=rendition, scan_record=scan, reason=what
+            )
+            hint = f"mit Dokument {merged.pk} zusammengeführt (Seiten {first_count + 1}–{first_count + tail_count}): "
+            hint += "Reihenfolge und Titel prüfen"
+            IngestDocument.objects.filter(pk=entry.pk).update(
+                review_open=True, pages=version.pages.count(), review_hints=[*entry.review_hints, hint]
+            )
+    except DocumentError as exc:
+        objects_discard(pending)
+        raise ReviewError(str(exc)) from None
+    except Exception:
+        objects_discard(pending)
+        raise
+    return version

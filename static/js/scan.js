@@ -1,5 +1,6 @@
 // Scanstelle: drag and drop onto the upload form (the plain file input works without this), and
-// "übernehmen" buttons that copy a suggestion into its form field (nothing is saved until the form is sent).
+// "übernehmen" buttons that copy a suggestion into its form field (nothing is saved until the form is sent), and
+// a question asked once before forms marked data-confirm (merging two documents).
 (function () {
   "use strict";
   function ready(fn) {
@@ -36,6 +37,12 @@
       });
       input.addEventListener("change", show);
     }
+    // Forms that change a document's make-up (merging two documents) ask once, naming both documents.
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
     document.querySelectorAll("button[data-fill]").forEach(function (button) {
       button.addEventListener("click", function () {
         var field = document.getElementById(button.getAttribute("data-fill"));

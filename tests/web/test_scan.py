@@ -272,3 +272,62 @@ def test_an_upload_of_more_than_a_hundred_files_is_taken(client, org, aktenplan)
     assert response.status_code == 302
     batch = IngestBatch.objects.get()
     assert len(list((Path(batch.spool) / "files").iterdir())) == 150
+
+
+def test_merge_with_the_next_document_of_the_batch(client, org, aktenplan):
+    """Two files of one batch that are one paper document: merged from the first one's review page (asked once,
+    naming both with their page counts); one PDF/A with both pages, the second kept for the record but gone from
+    the queue, the Akte page and the search."""
+    import pikepdf
+
+    from scan_ingest.pdfa_check import document_problems
+    from search.services import outbox_drain, search_documents
+
+    client.force_login(org.scan)
+    upload(
+        client, ("1-brief.png", png(LETTER, seed=3)), ("2-plan.png", png("Lageplan Gartenweg Maßstab", seed=4)), akte=AZ
+    )
+    run_pending(workers=1)
+    first, second = Document.objects.order_by("pk")
+    page = client.get(reverse("scan:review", args=[first.pk])).content.decode()
+    assert "Mit nächstem Dokument zusammenführen" in page
+    assert "„1-brief“ (1 Seite) und „2-plan“ (1 Seite) zu einem Dokument mit 2 Seiten" in page
+    refused = client.post(reverse("scan:review_merge", args=[first.pk]), {"mit": first.pk}, follow=True)
+    assert "lässt sich nicht mit sich selbst zusammenführen" in refused.content.decode()
+    response = client.post(reverse("scan:review_merge", args=[first.pk]), {"mit": second.pk})
+    assert response["Location"] == reverse("scan:review", args=[first.pk])
+    version = Document.objects.get(pk=first.pk).current_version
+    assert version.number == 2 and version.original == first.versions.get(number=1).original
+    assert [
+        ("Gartenweg" in t, "Lageplan" in t) for t in version.pages.order_by("number").values_list("text", flat=True)
+    ] == [
+        (True, False),
+        (True, True),
+    ]
+    with pikepdf.open(io.BytesIO(get_storage().read(version.rendition.key))) as pdf:
+        assert len(pdf.pages) == 2 and document_problems(pdf) == [], "still PDF/A-2b"
+    step = json.loads(get_storage().read(version.scan_record.key))["review_steps"][-1]
+    assert step["merged_document"] == second.pk and step["by"] == "scan"
+    assert step["merged_original_sha256"] == second.current_version.original.sha256
+    second.refresh_from_db()
+    assert second.merged_into_id == first.pk
+    assert [e.document_id for e in review_queue(user=org.scan)] == [first.pk]
+    merged_page = client.get(reverse("scan:review", args=[second.pk])).content.decode()
+    assert "Zusammengeführt in" in merged_page and "Mit nächstem Dokument" not in merged_page
+    outbox_drain()
+    assert [h["document_id"] for h in search_documents(user=org.anna, query="Lageplan").hits] == [first.pk]
+    client.force_login(org.anna)
+    akte_page = client.get(reverse("akten:akte_detail", args=[first.akte_id])).content.decode()
+    assert "1-brief" in akte_page and "2-plan" not in akte_page
+    viewer = client.get(reverse("akten:document", args=[first.akte_id, second.pk])).content.decode()
+    assert "Zusammengeführt in" in viewer and "1-brief" in viewer
+
+
+def test_another_operator_cannot_merge(client, org, aktenplan):
+    client.force_login(org.scan)
+    upload(client, ("1-a.png", png("Erste Seite", seed=5)), ("2-b.png", png("Zweite Seite", seed=6)), akte=AZ)
+    run_pending(workers=1)
+    first, second = Document.objects.order_by("pk")
+    client.force_login(user_upsert(username="scan2", password="pw", roles=["scan"]))
+    assert client.post(reverse("scan:review_merge", args=[first.pk]), {"mit": second.pk}).status_code == 404
+    assert Document.objects.get(pk=second.pk).merged_into_id is None

@@ -19,4 +19,5 @@ urlpatterns = [
     path("pruefung/<int:doc_id>/ersetzen/", views.review_replace_view, name="review_replace"),
     path("pruefung/<int:doc_id>/metadaten/", views.review_metadata_view, name="review_metadata"),
     path("pruefung/<int:doc_id>/teilen/", views.review_split_view, name="review_split"),
+    path("pruefung/<int:doc_id>/zusammenfuehren/", views.review_merge_view, name="review_merge"),
 ]

@@ -20,7 +20,9 @@ from scan_ingest.models import IngestBatch
 from scan_ingest.redo import RedoRefused, document_reocr
 from scan_ingest.review import (
     ReviewError,
+    document_merge_with,
     document_split,
+    merge_next,
     metadata_correct,
     page_replace,
     page_rotate,
@@ -191,6 +193,7 @@ def review_page(request, doc_id: int):
     current = _page_number(request.GET.get("seite"), total)
     texts = {p.number: p for p in plan.pages}
     first_text = "\n".join(p.text for p in plan.pages[:2])
+    merge = _merge_offer(entry, total)
     date_hint, title_hint = suggest_date(first_text), suggest_title(first_text)
 
     def page_url(number: int) -> str:
@@ -221,6 +224,8 @@ def review_page(request, doc_id: int):
             ),
             "replace_form": f.ReplaceForm(initial={"seite": current}),
             "rotations": [90, 180, 270],
+            "merge": merge,
+            "merged_into": document.merged_into if document.merged_into_id else None,
         },
     )
 
@@ -356,3 +361,51 @@ def review_split_view(request, doc_id: int):
         return _back(doc_id, page)
     messages.success(request, f"Vor Seite {page} geteilt: die Seiten ab {page} sind jetzt „{new.title}“.")
     return redirect("scan:review", doc_id=new.pk)
+
+
+def _shown_pages(version) -> int:
+    """Pages as the viewer counts them (blank pages left out of the rendition are not shown)."""
+    return version.pages.filter(blank=False).count() or version.pages.count()
+
+
+def _merge_offer(entry, total: int) -> dict | None:
+    """The next document of the batch to merge with, and the question asked once before (both titles and page
+    counts); None when there is none or the document itself was merged away."""
+    other = merge_next(entry)
+    if other is None:
+        return None
+    mine, theirs = entry.document, other.document
+    pages_theirs = _shown_pages(theirs.current_version)
+    question = (
+        f"„{mine.title}“ ({total} Seite{'n' if total != 1 else ''}) und „{theirs.title}“ ({pages_theirs} "
+        f"Seite{'n' if pages_theirs != 1 else ''}) zu einem Dokument mit {total + pages_theirs} Seiten "
+        f"zusammenführen? „{theirs.title}“ bleibt für die Akte erhalten, erscheint aber in keiner Liste und "
+        "keiner Suche mehr."
+    )
+    return {"entry": other, "document": theirs, "pages": pages_theirs, "question": question}
+
+
+@scan_required
+@require_POST
+def review_merge_view(request, doc_id: int):
+    """Mit nächstem (oder einem anderen noch zu prüfenden) Dokument zusammenführen; the result is the merged
+    document's review page."""
+    entry = _entry(request, doc_id)
+    try:
+        other_id = int(request.POST.get("mit", ""))
+    except ValueError:
+        messages.error(request, "Zusammenführen: das Dokument angeben, das angehängt werden soll.")
+        return _back(doc_id)
+    other = _entry(request, other_id)
+    title = other.document.title
+    try:
+        version = document_merge_with(entry=entry, by=request.user, other=other)
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return _back(doc_id)
+    messages.success(
+        request,
+        f"„{title}“ an „{entry.document.title}“ angehängt: jetzt {_shown_pages(version)} Seiten (Version "
+        f"{version.number}).",
+    )
+    return redirect("scan:review", doc_id=entry.document_id)
