@@ -36,6 +36,7 @@ CHECKS = {
     "trennung": "Trennung des Stapels geprüft",
 }
 ROTATIONS = (90, 180, 270)
+MERGE_LOOKAHEAD = 500  # documents after the reviewed one looked at to find the next (merged-away ones skipped)
 
 
 class ReviewError(Exception):
@@ -355,18 +356,19 @@ def merge_next(entry: IngestDocument) -> IngestDocument | None:
     document = entry.document
     if document is None or document.merged_into_id is not None:
         return None
-    rows = (
-        IngestDocument.objects.filter(item__batch_id=entry.item.batch_id, status=IngestDocument.Status.STORED)
+    rows = (  # from this file on (a batch may hold thousands of documents)
+        IngestDocument.objects.filter(
+            item__batch_id=entry.item.batch_id, item__seq__gte=entry.item.seq, status=IngestDocument.Status.STORED
+        )
         .exclude(document=None)
         .select_related("item", "document")
+        .order_by("item__seq", "pk")[:MERGE_LOOKAHEAD]
     )
     later = sorted((r for r in rows if _order_key(r) > _order_key(entry)), key=_order_key)
     for row in later:
-        if row.document_id == document.pk:
-            continue
-        if row.document.akte_id != document.akte_id or row.document.merged_into_id is not None:
-            return None
-        return row
+        if row.document_id == document.pk or row.document.merged_into_id is not None:
+            continue  # merged away: the one after it is next
+        return row if row.document.akte_id == document.akte_id else None
     return None
 
 

@@ -35,6 +35,8 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
                 .order_by("number")
             )
             qs = qs.select_related("vorgang").prefetch_related(Prefetch("versions", queryset=versions))
+        if self.action == "list":  # a merged-away document (`document_merge`) is listed no more, still retrievable
+            qs = qs.filter(merged_into__isnull=True)
         akte = self.request.query_params.get("akte")
         return qs.filter(akte__aktenzeichen=akte) if akte and self.action == "list" else qs
 

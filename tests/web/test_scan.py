@@ -331,3 +331,28 @@ def test_another_operator_cannot_merge(client, org, aktenplan):
     client.force_login(user_upsert(username="scan2", password="pw", roles=["scan"]))
     assert client.post(reverse("scan:review_merge", args=[first.pk]), {"mit": second.pk}).status_code == 404
     assert Document.objects.get(pk=second.pk).merged_into_id is None
+
+
+def test_merge_takes_only_the_next_document_or_one_still_waiting_for_review(client, org, aktenplan):
+    from scan_ingest.review import ReviewError, document_merge_with, merge_next
+
+    client.force_login(org.scan)
+    files = [(f"{n}-teil.png", png(f"Teil {n} des Antrags", seed=10 + n)) for n in (1, 2, 3)]
+    upload(client, *files, akte=AZ)
+    run_pending(workers=1)
+    one, two, three = (IngestDocument.objects.get(document=d) for d in Document.objects.order_by("pk"))
+    assert merge_next(one).pk == two.pk and merge_next(two).pk == three.pk and merge_next(three) is None
+    client.post(reverse("scan:review_accept", args=[three.document_id]), {"pruefpunkte": ["seiten"]})
+    three.refresh_from_db()
+    with pytest.raises(ReviewError, match="weder das nächste Dokument des Stapels"):
+        document_merge_with(entry=one, by=org.scan, other=three)
+    document_merge_with(entry=one, by=org.scan, other=two)
+    assert merge_next(one).pk == three.pk, "after a merge the one after the merged document is next"
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(org.anna)
+    listed = api.get("/api/documents/").json()
+    ids = {d["id"] for d in listed.get("results", listed)}
+    assert one.document_id in ids and two.document_id not in ids
+    assert api.get(f"/api/documents/{two.document_id}/").status_code == 200, "kept for the record"
