@@ -265,10 +265,13 @@ def batch_files(batch: IngestBatch, *, user) -> list[dict]:
                 "documents": entries,
             }
         )
-    visible = set(documents_visible(user).filter(pk__in=doc_ids).values_list("pk", flat=True)) if doc_ids else set()
+    visible = (
+        dict(documents_visible(user).filter(pk__in=doc_ids).values_list("pk", "merged_into_id")) if doc_ids else {}
+    )
     for row in rows:
         for entry in row["documents"]:
             entry["visible"] = entry["id"] in visible
+            entry["merged_into"] = visible.get(entry["id"])  # merged into that document in the review
     return rows
 
 

@@ -312,6 +312,8 @@ def test_merge_with_the_next_document_of_the_batch(client, org, aktenplan):
     second.refresh_from_db()
     assert second.merged_into_id == first.pk
     assert [e.document_id for e in review_queue(user=org.scan)] == [first.pk]
+    batch = client.get(reverse("scan:batch", args=[IngestBatch.objects.get().pk])).content.decode()
+    assert f'zusammengeführt in <a href="{reverse("scan:review", args=[first.pk])}">Dokument {first.pk}</a>' in batch
     merged_page = client.get(reverse("scan:review", args=[second.pk])).content.decode()
     assert "Zusammengeführt in" in merged_page and "Mit nächstem Dokument" not in merged_page
     outbox_drain()
