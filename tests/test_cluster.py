@@ -100,6 +100,7 @@ def get(cluster, path, user=None):
 
 def test_ingest_search_and_disposal_on_the_production_like_cluster(cluster, tmp_path):
     from scan_ingest import synth
+    from tests.akten.test_aussonderung_e2e import archive_0506
     from tests.akten.test_aussonderung_helpers import bewertung_0502
 
     # served by gunicorn, DEBUG off: static files through whitenoise, a German 404 without internals
@@ -147,7 +148,14 @@ def test_ingest_search_and_disposal_on_the_production_like_cluster(cluster, tmp_
     assert manage(cluster, "aussonderung", "approve", str(offer["run"]), "--user", "archiv2")["state"] == "approved"
     executed = manage(cluster, "aussonderung", "execute", str(offer["run"]), "--out", out, "--user", "archiv2")
     summary = executed["summary"]
-    assert summary["vernichtet"] + summary["abgegeben"] == len(ids)
+    transferred = [akte_id for akte_id, decision in decisions.items() if decision == "A"]
+    # V destroyed at once; A handed over, kept read-only until the archive's 0506 confirms the import
+    assert summary["vernichtet"] == len(ids) - len(transferred)
+    assert summary["import_ausstehend"] == len(transferred) and summary["abgegeben"] == 0
     assert Path(executed["transfer"]).name.endswith("_Aussonderung.Aussonderung.0503.zip")
     assert Path(executed["protocol"]["html"]).exists()
+    path_0506 = tmp_path / f"{offer['prozess_id']}_Aussonderung.AussonderungImportBestaetigen.0506.xml"
+    path_0506.write_bytes(archive_0506(offer["prozess_id"], {u: (True, f"StA {i}") for i, u in enumerate(transferred)}))
+    imported = manage(cluster, "aussonderung", "import", path_0506, "--user", "archiv")
+    assert imported["state"] == "done" and len(imported["confirmed"]) == len(transferred)
     assert manage(cluster, "audit_verify")["ok"] is True
