@@ -7,9 +7,7 @@ DMS_BROKER_URL is set. The web request never waits for page work; progress is on
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +16,7 @@ from django.db import transaction
 
 from akten.aktenzeichen import Aktenzeichen, AktenzeichenError
 from dms.audit import audit_record
+from dms.background import spawn_detached
 
 from .models import IngestBatch
 from .scan_record import machine
@@ -187,48 +186,9 @@ def worker_running() -> bool:
     return False
 
 
-def _database_url() -> str:
-    from urllib.parse import quote
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db.get("USER") else ""
-    return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _child_env() -> dict:
-    """The worker sees what this process sees: its database, data dir, object store, index, spool."""
-    return {
-        **os.environ,
-        "DMS_DATABASE_URL": _database_url(),
-        "DMS_DATA_DIR": str(settings.DATA_DIR),
-        "DMS_STORAGE_URL": settings.DMS_STORAGE_URL,
-        "DMS_SEARCH_URL": settings.DMS_SEARCH_URL,
-        "DMS_INGEST_DIR": str(settings.DMS_INGEST_DIR),
-        "DMS_SPOOL_DIR": str(settings.DMS_SPOOL_DIR),
-        "OMP_THREAD_LIMIT": "1",
-    }
-
-
 def worker_spawn() -> subprocess.Popen:
     """Start `manage.py ingest_worker --until-idle` detached from the web process (own session: it survives the
     request and a restart of the web server). A second worker exits at once while one holds the worker lock;
     the running one picks the new batch up."""
-    root = spool_root()
-    root.mkdir(parents=True, exist_ok=True)
-    log = open(root / "worker.log", "ab")  # noqa: SIM115 (handed to the child)
-    try:
-        return subprocess.Popen(
-            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "ingest_worker", "--until-idle"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            env=_child_env(),
-            close_fds=True,
-        )
-    finally:
-        log.close()
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    return spawn_detached([manage, "ingest_worker", "--until-idle"], log=spool_root() / "worker.log")

@@ -14,18 +14,16 @@ real background process."""
 import fcntl
 import json
 import os
-import subprocess
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from akten.aussonderung.execute import UNFINISHED
 from akten.models import DisposalRun
+from dms.background import in_memory_database, spawn_detached
 
 _lock = threading.Lock()
 
@@ -113,36 +111,6 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def _in_memory_database() -> bool:
-    name = str(connection.settings_dict.get("NAME", ""))
-    return connection.vendor == "sqlite" and ("memory" in name or name in ("", ":memory:"))
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    from urllib.parse import quote
-
-    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db.get("USER") else ""
-    return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _child_env() -> dict:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
-            "DMS_DATABASE_URL": _database_url(),
-            "DMS_DATA_DIR": str(settings.DATA_DIR),
-            "DMS_STORAGE_URL": settings.DMS_STORAGE_URL,
-            "DMS_SEARCH_URL": settings.DMS_SEARCH_URL,
-            "OMP_THREAD_LIMIT": "1",
-        }
-    )
-    return env
-
-
 WORKS = ("execute", "complete")  # run_execute; run_complete (remove what a 0506 confirmed)
 
 
@@ -159,26 +127,17 @@ def execute_start(run: DisposalRun, by, work: str = "execute") -> str:
         # what is left to do when it starts: the progress of a removal after a 0506 counts from here
         todo = run.items.filter(state__in=UNFINISHED).count()
         fields = {"started": started, "error": "", "work": work, "todo": todo, "finished": ""}
-        if _in_memory_database():
+        if in_memory_database():
             from .worker import execute
 
             status_write(run, state="läuft", mode="inline", pid=None, **fields)
             execute(run.pk, by.pk, target, work)
             return "inline"
         status_write(run, state="läuft", mode="process", pid=None, **fields)
-        log = open(_status_path(run).with_suffix(".log"), "ab")  # noqa: SIM115 (handed to the child)
-        try:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "web.archive.worker", str(run.pk), str(by.pk), target, work],
-                cwd=settings.BASE_DIR,
-                env=_child_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
+        child = spawn_detached(
+            ["-m", "web.archive.worker", str(run.pk), str(by.pk), target, work],
+            log=_status_path(run).with_suffix(".log"),
+        )
         status_write(run, pid=child.pid)
         threading.Thread(target=child.wait, daemon=True).start()  # reaps the child when it ends (no zombie)
         return "process"
