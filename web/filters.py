@@ -18,3 +18,12 @@ def filter_chips(params: QueryDict, labels: dict[str, str], values: dict[str, di
             shown = (values or {}).get(name, {}).get(value, value)
             chips.append({"label": f"{label}: {shown}", "remove_url": "?" + rest.urlencode()})
     return chips
+
+
+def page_param(value, last: int) -> int:
+    """A page number from the URL, kept within 1..last (anything unreadable: the first page)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), max(last, 1))

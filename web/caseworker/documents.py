@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 
 from akten.content import ContentRefused
 from akten.downloads import content_filename, content_response
+from web.filters import page_param
 
 from . import reading
 from . import render as pages
@@ -32,14 +33,6 @@ def _refused(request, document, exc: ContentRefused):
     return render(request, "caseworker/content_refused.html", {"document": document, "reason": exc.reason}, status=500)
 
 
-def _page_number(value, last: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), max(last, 1))
-
-
 @login_required
 def document_page(request, pk: int, doc_id: int):
     """The viewer: one page large (with the search hit marked), thumbnails, the page's OCR text, the facts."""
@@ -58,7 +51,7 @@ def document_page(request, pk: int, doc_id: int):
             pdf, unrenderable = None, True
     if pdf is None:
         total = len(plan.pages)
-    current = _page_number(request.GET.get("seite"), total)
+    current = page_param(request.GET.get("seite"), total)
     zoom = request.GET.get("zoom") if request.GET.get("zoom") in pages.ZOOMS else pages.DEFAULT_ZOOM
     query = request.GET.get("q", "").strip()[:500]
     terms = reading.highlight_terms(query)

@@ -41,7 +41,7 @@ from scan_ingest.submit import SubmitError, batch_submit
 from scan_ingest.suggest import suggest_date, suggest_title
 from web.caseworker import reading
 from web.caseworker import render as pages
-from web.filters import filter_chips
+from web.filters import filter_chips, page_param
 
 from . import forms as f
 
@@ -170,14 +170,6 @@ def _entry(request, doc_id: int):
     return entry
 
 
-def _page_number(value, last: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), max(last, 1))
-
-
 @scan_required
 def review_page(request, doc_id: int):
     """Page images (thumbnails and one large), the OCR text beside, the reasons, suggestions and the actions."""
@@ -190,7 +182,7 @@ def review_page(request, doc_id: int):
         return render(request, "scan/refused.html", {"entry": entry, "reason": exc.reason}, status=500)
     plan = reading.page_plan(version)
     total = pages.page_count(pdf) if pdf else len(plan.pages)
-    current = _page_number(request.GET.get("seite"), total)
+    current = page_param(request.GET.get("seite"), total)
     texts = {p.number: p for p in plan.pages}
     first_text = "\n".join(p.text for p in plan.pages[:2])
     merge = _merge_offer(entry, total)
