@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -64,6 +65,20 @@ def _record_of(version) -> dict:
     return json.loads(get_storage().read(version.scan_record.key))
 
 
+@contextmanager
+def _rows_or_no_objects(pending: list[str]):
+    """Objects put for rows that do not commit are removed again; a refusal of the document service becomes a
+    ReviewError with its German reason."""
+    try:
+        yield
+    except DocumentError as exc:
+        objects_discard(pending)
+        raise ReviewError(str(exc)) from None
+    except Exception:
+        objects_discard(pending)
+        raise
+
+
 def _new_version(
     *, entry: IngestDocument, by, record: dict, reason: str, rendition=None, pages=None, put: list[str] = ()
 ):
@@ -73,25 +88,18 @@ def _new_version(
     version = document.current_version
     data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     pending = [*put, hashlib.sha256(data).hexdigest()]
-    try:
-        with transaction.atomic():
-            scan = stored_object_put(data=data, media_type="application/json")
-            new = document_version_add(
-                document=document,
-                by=by,
-                original=version.original,
-                rendition=rendition if rendition is not None else version.rendition,
-                scan_record=scan,
-                pages=pages if pages is not None else _pages_of(version),
-                reason=reason,
-                into_closed=document.akte.state == AkteState.ZDA,  # a Bestandsakte: the scan's own rework
-            )
-    except DocumentError as exc:
-        objects_discard(pending)
-        raise ReviewError(str(exc)) from None
-    except Exception:
-        objects_discard(pending)
-        raise
+    with _rows_or_no_objects(pending), transaction.atomic():
+        scan = stored_object_put(data=data, media_type="application/json")
+        new = document_version_add(
+            document=document,
+            by=by,
+            original=version.original,
+            rendition=rendition if rendition is not None else version.rendition,
+            scan_record=scan,
+            pages=pages if pages is not None else _pages_of(version),
+            reason=reason,
+            into_closed=document.akte.state == AkteState.ZDA,  # a Bestandsakte: the scan's own rework
+        )
     return new
 
 
@@ -442,22 +450,15 @@ def document_merge_with(*, entry: IngestDocument, by, other: IngestDocument):
     ]
     data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     pending = [rendition_sha, hashlib.sha256(data).hexdigest()]
-    try:
-        with transaction.atomic():
-            rendition = stored_object_put(data=merged_pdf, media_type="application/pdf")
-            scan = stored_object_put(data=data, media_type="application/json")
-            version = document_merge(
-                document=document, other=merged, by=by, rendition=rendition, scan_record=scan, reason=what
-            )
-            hint = f"mit Dokument {merged.pk} zusammengeführt (Seiten {first_count + 1}–{first_count + tail_count}): "
-            hint += "Reihenfolge und Titel prüfen"
-            IngestDocument.objects.filter(pk=entry.pk).update(
-                review_open=True, pages=version.pages.count(), review_hints=[*entry.review_hints, hint]
-            )
-    except DocumentError as exc:
-        objects_discard(pending)
-        raise ReviewError(str(exc)) from None
-    except Exception:
-        objects_discard(pending)
-        raise
+    with _rows_or_no_objects(pending), transaction.atomic():
+        rendition = stored_object_put(data=merged_pdf, media_type="application/pdf")
+        scan = stored_object_put(data=data, media_type="application/json")
+        version = document_merge(
+            document=document, other=merged, by=by, rendition=rendition, scan_record=scan, reason=what
+        )
+        hint = f"mit Dokument {merged.pk} zusammengeführt (Seiten {first_count + 1}–{first_count + tail_count}): "
+        hint += "Reihenfolge und Titel prüfen"
+        IngestDocument.objects.filter(pk=entry.pk).update(
+            review_open=True, pages=version.pages.count(), review_hints=[*entry.review_hints, hint]
+        )
     return version
