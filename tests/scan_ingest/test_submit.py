@@ -195,7 +195,8 @@ def test_the_worker_process_started_by_the_upload_runs_the_batch_on_its_own(akte
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         batch.refresh_from_db()
-        if batch.state == IngestBatch.State.DONE:
+        # the worker marks the batch done, then removes its spool folder: wait for both
+        if batch.state == IngestBatch.State.DONE and not Path(batch.spool).exists():
             break
         time.sleep(0.5)
     assert batch.state == IngestBatch.State.DONE and Document.objects.filter(akte__aktenzeichen=AZ).count() == 1
